@@ -1,0 +1,24 @@
+// File: crdt/crdt.hpp
+// Umbrella header: every converge CRDT, the causality primitives and the encoding.
+//
+//   #include <crdt/crdt.hpp>
+//   using namespace converge;
+#pragma once
+
+#include <crdt/causal_context.hpp>
+#include <crdt/dot.hpp>
+#include <crdt/encoding.hpp>
+#include <crdt/error.hpp>
+#include <crdt/gcounter.hpp>
+#include <crdt/gset.hpp>
+#include <crdt/hybrid_clock.hpp>
+#include <crdt/lww_element_set.hpp>
+#include <crdt/lww_register.hpp>
+#include <crdt/mv_register.hpp>
+#include <crdt/or_map.hpp>
+#include <crdt/or_set.hpp>
+#include <crdt/pn_counter.hpp>
+#include <crdt/replica_id.hpp>
+#include <crdt/timestamp.hpp>
+#include <crdt/two_p_set.hpp>
+#include <crdt/version_vector.hpp>

@@ -1,0 +1,52 @@
+// File: crdt/detail/dot_set.hpp
+// The set of dots that keep one element (or one map entry) alive, and the join rule of causal
+// CRDTs on it: a dot survives a merge if both sides hold it, or if one side holds it and the
+// other side has not seen it.
+#pragma once
+
+#include <algorithm>
+
+#include <crdt/causal_context.hpp>
+#include <crdt/detail/small_vector.hpp>
+#include <crdt/dot.hpp>
+
+namespace converge::detail {
+
+// Sorted, duplicate-free dots; one inline (the usual case: an element added once).
+using DotSet = SmallVector<Dot, 1>;
+
+// The causal join of `mine` (seen under my_context) with `theirs` (seen under their_context).
+inline DotSet join_dots(const DotSet& mine, const CausalContext& my_context, const DotSet& theirs,
+                        const CausalContext& their_context) {
+    DotSet out;
+    const Dot *a = mine.begin(), *b = theirs.begin();
+    while (a != mine.end() || b != theirs.end()) {
+        if (b == theirs.end() || (a != mine.end() && *a < *b)) {
+            if (!their_context.contains(*a)) out.push_back(*a);
+            ++a;
+        } else if (a == mine.end() || *b < *a) {
+            if (!my_context.contains(*b)) out.push_back(*b);
+            ++b;
+        } else {
+            out.push_back(*a);
+            ++a, ++b;
+        }
+    }
+    return out;
+}
+
+// Removes from dots every dot that context has seen; returns true if any remain.
+inline bool drop_seen(DotSet& dots, const CausalContext& context) {
+    Dot* out = dots.begin();
+    for (const Dot& d : dots)
+        if (!context.contains(d)) *out++ = d;
+    dots.erase(out, dots.end());
+    return !dots.empty();
+}
+
+// True if context has seen any dot in dots.
+inline bool any_seen(const DotSet& dots, const CausalContext& context) {
+    return std::any_of(dots.begin(), dots.end(), [&](const Dot& d) { return context.contains(d); });
+}
+
+}  // namespace converge::detail

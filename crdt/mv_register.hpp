@@ -1,0 +1,118 @@
+// File: crdt/mv_register.hpp
+// MVRegister<T>: a multi-value register. A write replaces every value its replica has seen;
+// concurrent writes are all kept until a later write, which has seen them, replaces them.
+//
+//   MVRegister<int> m;  m.assign(ReplicaId{1}, 1);  m.values();   // {1}
+#pragma once
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+#include <vector>
+
+#include <crdt/causal_context.hpp>
+#include <crdt/codec/cereal_blob.hpp>
+#include <crdt/codec/value_codec.hpp>
+#include <crdt/detail/dot_set.hpp>
+#include <crdt/detail/dot_store_codec.hpp>
+
+namespace converge {
+
+template <class T>
+class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
+public:
+    using value_type = T;
+
+    MVRegister() = default;
+
+    // Writes value with a fresh dot of replica, replacing every value seen; returns the delta.
+    MVRegister assign(ReplicaId replica, T value) {
+        const Dot dot = context_.next_dot(replica);
+        MVRegister delta;
+        for (const auto& entry : entries_) delta.context_.insert(entry.first[0]);
+        delta.context_.insert(dot);
+        delta.entries_.emplace_back(detail::DotSet{dot}, std::move(value));
+        entries_ = delta.entries_;
+        context_.insert(dot);
+        assert(entries_.size() == 1);
+        return delta;
+    }
+
+    // Removes every value seen (the register becomes empty) and returns the delta.
+    MVRegister clear() {
+        MVRegister delta;
+        for (const auto& entry : entries_) delta.context_.insert(entry.first[0]);
+        entries_.clear();
+        return delta;
+    }
+
+    // The concurrent values, in the order of the dots that wrote them (the same on every replica).
+    std::vector<T> values() const {
+        std::vector<T> out;
+        out.reserve(entries_.size());
+        for (const auto& entry : entries_) out.push_back(entry.second);
+        return out;
+    }
+    bool empty() const noexcept { return entries_.empty(); }
+
+    // The join: a value survives if both sides hold it or the other side has not seen its write.
+    void merge(const MVRegister& other) {
+        Entries merged;
+        auto a = entries_.begin();
+        auto b = other.entries_.begin();
+        while (a != entries_.end() || b != other.entries_.end()) {
+            if (b == other.entries_.end() || (a != entries_.end() && a->first[0] < b->first[0])) {
+                if (!other.context_.contains(a->first[0])) merged.push_back(std::move(*a));
+                ++a;
+            } else if (a == entries_.end() || b->first[0] < a->first[0]) {
+                if (!context_.contains(b->first[0])) merged.push_back(*b);
+                ++b;
+            } else {
+                merged.push_back(std::move(*a));
+                ++a, ++b;
+            }
+        }
+        entries_ = std::move(merged);
+        context_.merge(other.context_);
+    }
+
+    const CausalContext& context() const noexcept { return context_; }
+    std::uint64_t max_counter(ReplicaId replica) const noexcept { return context_.max(replica); }
+    void advance_counter(ReplicaId replica, std::uint64_t counter) {
+        context_.insert_up_to(replica, counter);
+    }
+
+    friend bool operator==(const MVRegister& a, const MVRegister& b) {
+        return a.context_ == b.context_ && a.entries_ == b.entries_;
+    }
+
+    void encode(codec::Writer& w) const {
+        context_.encode(w);
+        typename codec::ValueCodec<T>::State state;
+        detail::encode_dot_store(
+            w, entries_, [](const Entry& e) -> const detail::DotSet& { return e.first; },
+            [&](codec::Writer& out, const Entry& e) {
+                codec::ValueCodec<T>::encode(out, e.second, state);
+            });
+    }
+    static MVRegister decode(codec::Reader& r) {
+        MVRegister out;
+        out.context_ = CausalContext::decode(r);
+        typename codec::ValueCodec<T>::State state;
+        detail::decode_dot_store(r, out.context_, [&](codec::Reader& in, detail::DotSet&& dots) {
+            if (dots.size() != 1) in.fail("a register value carries more than one dot");
+            out.entries_.emplace_back(std::move(dots), codec::ValueCodec<T>::decode(in, state));
+        });
+        return out;
+    }
+
+private:
+    // (dot, value) pairs sorted by dot; the DotSet always holds exactly one dot.
+    using Entry = std::pair<detail::DotSet, T>;
+    using Entries = std::vector<Entry>;
+
+    Entries entries_;
+    CausalContext context_;
+};
+
+}  // namespace converge

@@ -1,0 +1,27 @@
+// File: crdt/replica_id.hpp
+// ReplicaId names one replica: the author of dots, counter contributions and timestamps.
+//
+//   converge::ReplicaId a{1};
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <functional>
+
+namespace converge {
+
+// A 64-bit replica identifier. Two replicas that ever run concurrently must have distinct ids.
+struct ReplicaId {
+    std::uint64_t value = 0;
+
+    friend constexpr auto operator<=>(const ReplicaId&, const ReplicaId&) = default;
+};
+
+}  // namespace converge
+
+template <>
+struct std::hash<converge::ReplicaId> {
+    std::size_t operator()(const converge::ReplicaId& id) const noexcept {
+        return std::hash<std::uint64_t>{}(id.value);
+    }
+};

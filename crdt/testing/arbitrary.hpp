@@ -1,0 +1,238 @@
+// File: crdt/testing/arbitrary.hpp
+// rapidcheck generators for every converge CRDT, so applications can property-test their own code
+// with shrinking (link converge::testing).
+//
+//   RC_GTEST_PROP(MyApp, CartMergeIsOrderFree, (const ORSet<std::string>& a)) { ... }
+//   auto h = *converge::testing::gen::history<ORSet<std::string>>(3);   // inside a property
+//
+// States come from random histories: random operations at a few replicas (ids 1 to 4) with random
+// merges between them, so every generated state is reachable, and states of one history share a
+// causal past (dots are unique across them), as the replicas of a real system do.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <rapidcheck.h>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <crdt/crdt.hpp>
+
+namespace converge::testing {
+
+// One random operation, interpreted by each type (see apply_op): kind picks the mutator, element
+// picks from a small domain so operations collide, amount sizes counters, physical/logical form
+// timestamps.
+struct Op {
+    std::uint8_t kind = 0;
+    std::uint8_t element = 0;
+    std::uint8_t amount = 1;
+    std::uint8_t physical = 0;
+    std::uint8_t logical = 0;
+
+    // A different op derived from this one, for the value nested inside an ORMap key.
+    Op nested() const {
+        return Op{static_cast<std::uint8_t>((kind + amount + element) % 4),
+                  static_cast<std::uint8_t>((element * 7 + amount) % 6), amount, physical, logical};
+    }
+    friend std::ostream& operator<<(std::ostream& os, const Op& op) {
+        return os << "Op{kind=" << int(op.kind) << " element=" << int(op.element)
+                  << " amount=" << int(op.amount) << " t=" << int(op.physical) << "."
+                  << int(op.logical) << "}";
+    }
+};
+
+// Maps a small index to an element of type T. Specialise for your own element types.
+template <class T>
+struct Element {
+    static T from_index(std::uint8_t index) {
+        if constexpr (std::is_same_v<T, std::string>) {
+            return std::string("e") + std::to_string(index);
+        } else if constexpr (std::is_integral_v<T>) {
+            return static_cast<T>(index);
+        } else {
+            static_assert(sizeof(T) == 0, "specialise converge::testing::Element<T> for this type");
+        }
+    }
+};
+
+inline Timestamp timestamp_of(const Op& op, ReplicaId replica) {
+    return Timestamp{op.physical, op.logical, replica};
+}
+
+// Applies op to value as replica and returns the delta. One overload per type.
+inline GCounter apply_op(GCounter& c, ReplicaId r, const Op& op) { return c.increment(r, op.amount); }
+inline PNCounter apply_op(PNCounter& c, ReplicaId r, const Op& op) {
+    return op.kind % 2 == 0 ? c.increment(r, op.amount) : c.decrement(r, op.amount);
+}
+template <class T, class H, class E>
+ORSet<T, H, E> apply_op(ORSet<T, H, E>& s, ReplicaId r, const Op& op) {
+    const T element = Element<T>::from_index(op.element);
+    if (op.kind == 3 && op.amount == 5) return s.clear();
+    return op.kind % 3 == 2 ? s.remove(element) : s.add(r, element);
+}
+template <class T>
+LWWRegister<T> apply_op(LWWRegister<T>& x, ReplicaId r, const Op& op) {
+    if (op.kind == 3) return x.reset(timestamp_of(op, r));
+    return x.assign(timestamp_of(op, r), Element<T>::from_index(op.element));
+}
+template <class T>
+MVRegister<T> apply_op(MVRegister<T>& x, ReplicaId r, const Op& op) {
+    if (op.kind == 3 && op.amount == 5) return x.clear();
+    return x.assign(r, Element<T>::from_index(op.element));
+}
+template <class T>
+GSet<T> apply_op(GSet<T>& x, ReplicaId, const Op& op) {
+    return x.add(Element<T>::from_index(op.element));
+}
+template <class T>
+TwoPSet<T> apply_op(TwoPSet<T>& x, ReplicaId, const Op& op) {
+    const T element = Element<T>::from_index(op.element);
+    return op.kind % 3 == 2 ? x.remove(element) : x.add(element);
+}
+template <class T>
+LWWElementSet<T> apply_op(LWWElementSet<T>& x, ReplicaId r, const Op& op) {
+    const T element = Element<T>::from_index(op.element);
+    return op.kind % 3 == 2 ? x.remove(timestamp_of(op, r), element)
+                            : x.add(timestamp_of(op, r), element);
+}
+template <class K, class V, class H, class E>
+ORMap<K, V, H, E> apply_op(ORMap<K, V, H, E>& m, ReplicaId r, const Op& op) {
+    const K key = Element<K>::from_index(op.element % 4);
+    if (op.kind == 3 && op.amount == 5) return m.clear();
+    if (op.kind == 2) return m.remove(key);
+    return m.apply(r, key, [&](V& value) { return apply_op(value, r, op.nested()); });
+}
+
+// One step of a history: an operation at a replica, or a merge of one replica's state into
+// another's.
+struct Step {
+    bool merge = false;
+    std::uint8_t replica = 0;  // index into the replicas
+    std::uint8_t source = 0;   // for merges: the replica whose state is merged in
+    Op op;
+    friend std::ostream& operator<<(std::ostream& os, const Step& s) {
+        if (s.merge) return os << "merge r" << int(s.source) << " into r" << int(s.replica);
+        return os << "r" << int(s.replica) << " " << s.op;
+    }
+};
+
+// The outcome of a history: each replica's final state, and every delta the operations returned,
+// in the order they were produced.
+template <class T>
+struct History {
+    std::vector<T> replicas;
+    std::vector<T> deltas;
+};
+
+// The ReplicaId of replica index i.
+inline ReplicaId replica_id(std::size_t index) { return ReplicaId{index + 1}; }
+
+// Runs steps on `count` replicas starting empty.
+template <class T>
+History<T> run_history(std::size_t count, const std::vector<Step>& steps) {
+    History<T> h;
+    h.replicas.resize(count);
+    for (const Step& s : steps) {
+        T& target = h.replicas[s.replica % count];
+        if (s.merge) {
+            target.merge(h.replicas[s.source % count]);
+        } else {
+            h.deltas.push_back(apply_op(target, replica_id(s.replica % count), s.op));
+        }
+    }
+    return h;
+}
+
+namespace gen {
+
+inline rc::Gen<Op> op() {
+    return rc::gen::construct<Op>(
+        rc::gen::inRange<std::uint8_t>(0, 4), rc::gen::inRange<std::uint8_t>(0, 6),
+        rc::gen::inRange<std::uint8_t>(1, 6), rc::gen::inRange<std::uint8_t>(0, 20),
+        rc::gen::inRange<std::uint8_t>(0, 3));
+}
+
+inline rc::Gen<Step> step() {
+    return rc::gen::construct<Step>(rc::gen::weightedElement<bool>({{4, false}, {1, true}}),
+                                    rc::gen::inRange<std::uint8_t>(0, 4),
+                                    rc::gen::inRange<std::uint8_t>(0, 4), op());
+}
+
+// A random history of up to 40 steps across `count` replicas.
+template <class T>
+rc::Gen<History<T>> history(std::size_t count) {
+    return rc::gen::map(rc::gen::resize(40, rc::gen::container<std::vector<Step>>(step())),
+                        [count](const std::vector<Step>& steps) {
+                            return run_history<T>(count, steps);
+                        });
+}
+
+// One reachable state of T.
+template <class T>
+rc::Gen<T> state() {
+    return rc::gen::map(history<T>(3), [](const History<T>& h) { return h.replicas[0]; });
+}
+
+}  // namespace gen
+}  // namespace converge::testing
+
+namespace rc {
+
+template <>
+struct Arbitrary<converge::GCounter> {
+    static Gen<converge::GCounter> arbitrary() {
+        return converge::testing::gen::state<converge::GCounter>();
+    }
+};
+template <>
+struct Arbitrary<converge::PNCounter> {
+    static Gen<converge::PNCounter> arbitrary() {
+        return converge::testing::gen::state<converge::PNCounter>();
+    }
+};
+template <class T, class H, class E>
+struct Arbitrary<converge::ORSet<T, H, E>> {
+    static Gen<converge::ORSet<T, H, E>> arbitrary() {
+        return converge::testing::gen::state<converge::ORSet<T, H, E>>();
+    }
+};
+template <class T>
+struct Arbitrary<converge::LWWRegister<T>> {
+    static Gen<converge::LWWRegister<T>> arbitrary() {
+        return converge::testing::gen::state<converge::LWWRegister<T>>();
+    }
+};
+template <class T>
+struct Arbitrary<converge::MVRegister<T>> {
+    static Gen<converge::MVRegister<T>> arbitrary() {
+        return converge::testing::gen::state<converge::MVRegister<T>>();
+    }
+};
+template <class T>
+struct Arbitrary<converge::GSet<T>> {
+    static Gen<converge::GSet<T>> arbitrary() {
+        return converge::testing::gen::state<converge::GSet<T>>();
+    }
+};
+template <class T>
+struct Arbitrary<converge::TwoPSet<T>> {
+    static Gen<converge::TwoPSet<T>> arbitrary() {
+        return converge::testing::gen::state<converge::TwoPSet<T>>();
+    }
+};
+template <class T>
+struct Arbitrary<converge::LWWElementSet<T>> {
+    static Gen<converge::LWWElementSet<T>> arbitrary() {
+        return converge::testing::gen::state<converge::LWWElementSet<T>>();
+    }
+};
+template <class K, class V, class H, class E>
+struct Arbitrary<converge::ORMap<K, V, H, E>> {
+    static Gen<converge::ORMap<K, V, H, E>> arbitrary() {
+        return converge::testing::gen::state<converge::ORMap<K, V, H, E>>();
+    }
+};
+
+}  // namespace rc

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of converge from Debian 12 packages.
+# Idempotent and non-interactive; run as root or as a user with sudo.
+set -euo pipefail
+
+packages=(
+    g++ cmake ninja-build pkg-config
+    libboost-serialization-dev libcereal-dev
+    libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
