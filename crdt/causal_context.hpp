@@ -83,6 +83,17 @@ public:
         absorb_cloud();
     }
 
+    // How many dots the set holds, saturating at 2^64-1.
+    std::uint64_t dot_count() const noexcept {
+        std::uint64_t total = cloud_.size();
+        for (const auto& e : compact_) {
+            if (e.count > std::numeric_limits<std::uint64_t>::max() - total)
+                return std::numeric_limits<std::uint64_t>::max();
+            total += e.count;
+        }
+        return total;
+    }
+
     const VersionVector& compact() const noexcept { return compact_; }
     // Dots seen beyond the compact vector, sorted.
     const Dot* cloud_begin() const noexcept { return cloud_.begin(); }

@@ -72,7 +72,7 @@ public:
 private:
     void advance(std::uint64_t physical_now, std::uint64_t remote_physical,
                  std::uint32_t remote_logical) noexcept {
-        const Timestamp before = last_;
+        [[maybe_unused]] const Timestamp before = last_;
         const std::uint64_t physical = std::max({last_.physical, physical_now, remote_physical});
         std::uint64_t logical = 0;
         if (physical == last_.physical) logical = std::uint64_t{last_.logical} + 1;

@@ -91,17 +91,23 @@ public:
 
     // The join. An element survives if some add of it was not observed by the other side.
     void merge(const ORSet& other) {
+        if (other.entries_.size() > entries_.size() / 4)
+            entries_.reserve(entries_.size() + other.entries_.size());
+        std::uint64_t their_live_dots = 0;
         for (const auto& [value, theirs] : other.entries_) {
-            auto it = entries_.find(value);
-            if (it == entries_.end()) {
-                detail::DotSet fresh = theirs;
-                if (detail::drop_seen(fresh, context_)) entries_.emplace(value, std::move(fresh));
+            their_live_dots += theirs.size();
+            auto [it, inserted] = entries_.try_emplace(value);
+            if (inserted) {
+                it->second = theirs;
+                if (!detail::drop_seen(it->second, context_)) entries_.erase(it);
             } else {
                 it->second = detail::join_dots(it->second, context_, theirs, other.context_);
                 if (it->second.empty()) entries_.erase(it);
             }
         }
-        if (!other.context_.empty()) {
+        // Elements only here lose the dots the other side saw and dropped. When its context holds
+        // nothing but its own live dots (a delta of adds), it dropped nothing: skip the scan.
+        if (other.context_.dot_count() != their_live_dots) {
             for (auto it = entries_.begin(); it != entries_.end();) {
                 const bool seen = detail::any_seen(it->second, other.context_) &&
                                   other.entries_.find(it->first) == other.entries_.end();
@@ -149,6 +155,8 @@ public:
         out.context_ = CausalContext::decode(r);
         typename codec::ValueCodec<T>::State state;
         detail::decode_dot_store(r, out.context_, [&](codec::Reader& in, detail::DotSet&& dots) {
+            if (out.entries_.size() == out.entries_.bucket_count())
+                out.entries_.reserve(std::min(2 * out.entries_.size() + 16, in.remaining()));
             T value = codec::ValueCodec<T>::decode(in, state);
             if (!out.entries_.try_emplace(std::move(value), std::move(dots)).second)
                 in.fail("set element appears twice");

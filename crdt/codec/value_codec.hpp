@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include <crdt/codec/reader.hpp>
@@ -29,19 +30,30 @@ struct ValueCodec;
 
 template <>
 struct ValueCodec<std::string> {
+    // The previous string of the sequence: a view while encoding (the values outlive the
+    // encoder), a copy while decoding. A first string is written without a shared prefix.
     struct State {
+        std::string_view previous_view;
         std::string previous;
+        bool first = true;
     };
     static void encode(Writer& w, const std::string& value, State& state) {
-        const std::size_t limit = std::min(value.size(), state.previous.size());
-        std::size_t shared = 0;
-        while (shared < limit && value[shared] == state.previous[shared]) ++shared;
-        w.varint(shared);
-        w.string(std::string_view(value).substr(shared));
-        state.previous = value;
+        if (!state.first) {
+            const std::string_view previous = state.previous_view;
+            const std::size_t limit = std::min(value.size(), previous.size());
+            std::size_t shared = 0;
+            while (shared < limit && value[shared] == previous[shared]) ++shared;
+            w.varint(shared);
+            w.string(std::string_view(value).substr(shared));
+        } else {
+            w.string(value);
+        }
+        state.previous_view = value;
+        state.first = false;
     }
     static std::string decode(Reader& r, State& state) {
-        const std::uint64_t shared = r.varint("string shared prefix");
+        const std::uint64_t shared = state.first ? 0 : r.varint("string shared prefix");
+        state.first = false;
         if (shared > state.previous.size())
             r.fail("string shares " + std::to_string(shared) + " bytes with a previous string of " +
                    std::to_string(state.previous.size()));

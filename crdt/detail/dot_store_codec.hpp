@@ -27,12 +27,14 @@ template <class Range, class DotsOf, class EncodeEntry>
 void encode_dot_store(codec::Writer& w, const Range& entries, DotsOf&& dots_of,
                       EncodeEntry&& encode_entry) {
     using Entry = typename Range::value_type;
+    std::vector<std::pair<Dot, const Entry*>> keyed;
+    keyed.reserve(entries.size());
+    for (const Entry& e : entries) keyed.emplace_back(dots_of(e)[0], &e);
+    std::sort(keyed.begin(), keyed.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
     std::vector<const Entry*> order;
-    order.reserve(entries.size());
-    for (const Entry& e : entries) order.push_back(&e);
-    std::sort(order.begin(), order.end(), [&](const Entry* a, const Entry* b) {
-        return dots_of(*a)[0] < dots_of(*b)[0];
-    });
+    order.reserve(keyed.size());
+    for (const auto& k : keyed) order.push_back(k.second);
     std::size_t multi = 0;
     for (const Entry* e : order) multi += dots_of(*e).size() > 1 ? 1 : 0;
     w.varint(multi);
