@@ -1,9 +1,9 @@
 // Benchmarks of the CRDT core (issue "The CRDT core"). Run through scripts/bench.sh, which reports
 // the median of 3 repetitions as JSON. Each benchmark states the goal it measures against.
-#include <benchmark/benchmark.h>
-
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include <crdt/crdt.hpp>
 
@@ -42,8 +42,10 @@ void BM_ORSetAddThenRemove(benchmark::State& state) {
     std::size_t encoded_bytes = 0, live = 0;
     for (auto _ : state) {
         ORSet<std::string> s;
-        for (const std::string& k : names) benchmark::DoNotOptimize(s.add(a, k));
-        for (int i = 0; i < 50'000; ++i) benchmark::DoNotOptimize(s.remove(names[static_cast<std::size_t>(i)]));
+        for (const std::string& k : names)
+            benchmark::DoNotOptimize(s.add(a, k));
+        for (int i = 0; i < 50'000; ++i)
+            benchmark::DoNotOptimize(s.remove(names[static_cast<std::size_t>(i)]));
         state.PauseTiming();
         encoded_bytes = encode(s).size();
         live = s.size();
@@ -59,8 +61,10 @@ BENCHMARK(BM_ORSetAddThenRemove)->Unit(benchmark::kMillisecond);
 // ways: encode, decode and merge included (delta bytes per element goal: <= 8).
 void BM_ORSetMergeTwoReplicas(benchmark::State& state) {
     ORSet<std::string> base_a, base_b, delta_a, delta_b;
-    for (const std::string& k : keys("k", 0, 50'000)) delta_a.merge(base_a.add(a, k));
-    for (const std::string& k : keys("k", 50'000, 50'000)) delta_b.merge(base_b.add(b, k));
+    for (const std::string& k : keys("k", 0, 50'000))
+        delta_a.merge(base_a.add(a, k));
+    for (const std::string& k : keys("k", 50'000, 50'000))
+        delta_b.merge(base_b.add(b, k));
     std::size_t wire_bytes = 0;
     ORSet<std::string> x, y;
     for (auto _ : state) {

@@ -11,10 +11,11 @@
 // PortableBinary archives, or converge::encode, for the wire and for files.
 #pragma once
 
-#include <boost/archive/archive_exception.hpp>
-#include <boost/serialization/split_free.hpp>
 #include <concepts>
 #include <string>
+
+#include <boost/archive/archive_exception.hpp>
+#include <boost/serialization/split_free.hpp>
 
 #include <crdt/codec/cereal_blob.hpp>
 #include <crdt/encoding.hpp>
@@ -34,14 +35,15 @@ namespace boost::serialization {
 template <class Archive, converge::BoostSerializable T>
 void save(Archive& ar, const T& value, const unsigned int /*version*/) {
     converge::codec::write_blob(converge::encode(value),
-                      [&](const void* data, std::size_t n) { ar.save_binary(data, n); });
+                                [&](const void* data, std::size_t n) { ar.save_binary(data, n); });
 }
 
 template <class Archive, converge::BoostSerializable T>
 void load(Archive& ar, T& value, const unsigned int /*version*/) {
     std::string bytes;
     try {
-        bytes = converge::codec::read_blob([&](void* data, std::size_t n) { ar.load_binary(data, n); });
+        bytes =
+            converge::codec::read_blob([&](void* data, std::size_t n) { ar.load_binary(data, n); });
     } catch (const boost::archive::archive_exception& e) {
         throw converge::DecodeError(std::string("truncated Boost archive: ") + e.what());
     }

@@ -21,7 +21,7 @@
 namespace converge {
 
 class CausalContext {
-public:
+  public:
     CausalContext() = default;
 
     // True when dot has been seen.
@@ -138,7 +138,7 @@ public:
         return out;
     }
 
-private:
+  private:
     using Cloud = detail::SmallVector<Dot, 1>;
 
     // Moves cloud dots that the compact vector now covers or reaches into it.

@@ -14,7 +14,7 @@
 namespace converge {
 
 class GCounter : public codec::CerealSerializable<GCounter> {
-public:
+  public:
     GCounter() = default;
 
     // Adds n to replica's slot and returns the delta (replica's new slot alone). Throws
@@ -49,7 +49,7 @@ public:
         return out;
     }
 
-private:
+  private:
     VersionVector slots_;
 };
 

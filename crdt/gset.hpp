@@ -16,7 +16,7 @@ namespace converge {
 
 template <class T>
 class GSet : public codec::CerealSerializable<GSet<T>> {
-public:
+  public:
     using value_type = T;
 
     GSet() = default;
@@ -51,7 +51,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::set<T> elements_;
 };
 

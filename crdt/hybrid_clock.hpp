@@ -20,7 +20,7 @@
 namespace converge {
 
 class HybridClock {
-public:
+  public:
     // Result of observing a remote timestamp.
     struct Observation {
         Timestamp now;                // the local clock after the observation
@@ -46,8 +46,8 @@ public:
     // reported in drift_exceeded so the caller can count it, and the data it came with may still
     // be merged.
     Observation observe(const Timestamp& remote, std::uint64_t physical_now) noexcept {
-        const bool too_far = remote.physical > physical_now &&
-                             remote.physical - physical_now > max_drift_;
+        const bool too_far =
+            remote.physical > physical_now && remote.physical - physical_now > max_drift_;
         if (too_far) {
             advance(physical_now, 0, 0);
         } else {
@@ -69,7 +69,7 @@ public:
         }
     }
 
-private:
+  private:
     void advance(std::uint64_t physical_now, std::uint64_t remote_physical,
                  std::uint32_t remote_logical) noexcept {
         [[maybe_unused]] const Timestamp before = last_;

@@ -21,7 +21,7 @@ namespace converge {
 
 template <class T>
 class LWWElementSet : public codec::CerealSerializable<LWWElementSet<T>> {
-public:
+  public:
     using value_type = T;
 
     // The latest add and remove seen for one element.
@@ -62,7 +62,8 @@ public:
     }
     std::size_t size() const noexcept {
         std::size_t n = 0;
-        for (const auto& entry : stamps_) n += present(entry.second) ? 1 : 0;
+        for (const auto& entry : stamps_)
+            n += present(entry.second) ? 1 : 0;
         return n;
     }
     // The latest add and remove timestamps of value, if any.
@@ -104,7 +105,8 @@ public:
             if (!out.stamps_.empty() && !(out.stamps_.rbegin()->first < value))
                 r.fail("timestamped set elements are not strictly ascending");
             const std::uint8_t flags = r.byte("timestamped set flags");
-            if (flags == 0 || flags > 3) r.fail("timestamped set flags are " + std::to_string(flags));
+            if (flags == 0 || flags > 3)
+                r.fail("timestamped set flags are " + std::to_string(flags));
             Stamps stamps;
             if (flags & 1) stamps.added = Timestamp::decode(r);
             if (flags & 2) stamps.removed = Timestamp::decode(r);
@@ -113,7 +115,7 @@ public:
         return out;
     }
 
-private:
+  private:
     static bool present(const Stamps& s) noexcept {
         return s.added && (!s.removed || !(*s.added < *s.removed));
     }

@@ -19,7 +19,7 @@ namespace converge {
 
 template <class T>
 class LWWRegister : public codec::CerealSerializable<LWWRegister<T>> {
-public:
+  public:
     using value_type = T;
 
     LWWRegister() = default;
@@ -83,7 +83,7 @@ public:
         return out;
     }
 
-private:
+  private:
     // The order writes are resolved in: never-written < any write; then timestamp; then value.
     auto key() const { return std::tie(written_, timestamp_, value_); }
 

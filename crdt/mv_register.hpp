@@ -20,7 +20,7 @@ namespace converge {
 
 template <class T>
 class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
-public:
+  public:
     using value_type = T;
 
     MVRegister() = default;
@@ -29,7 +29,8 @@ public:
     MVRegister assign(ReplicaId replica, T value) {
         const Dot dot = context_.next_dot(replica);
         MVRegister delta;
-        for (const auto& entry : entries_) delta.context_.insert(entry.first[0]);
+        for (const auto& entry : entries_)
+            delta.context_.insert(entry.first[0]);
         delta.context_.insert(dot);
         delta.entries_.emplace_back(detail::DotSet{dot}, std::move(value));
         entries_ = delta.entries_;
@@ -41,7 +42,8 @@ public:
     // Removes every value seen (the register becomes empty) and returns the delta.
     MVRegister clear() {
         MVRegister delta;
-        for (const auto& entry : entries_) delta.context_.insert(entry.first[0]);
+        for (const auto& entry : entries_)
+            delta.context_.insert(entry.first[0]);
         entries_.clear();
         return delta;
     }
@@ -50,7 +52,8 @@ public:
     std::vector<T> values() const {
         std::vector<T> out;
         out.reserve(entries_.size());
-        for (const auto& entry : entries_) out.push_back(entry.second);
+        for (const auto& entry : entries_)
+            out.push_back(entry.second);
         return out;
     }
     bool empty() const noexcept { return entries_.empty(); }
@@ -106,7 +109,7 @@ public:
         return out;
     }
 
-private:
+  private:
     // (dot, value) pairs sorted by dot; the DotSet always holds exactly one dot.
     using Entry = std::pair<detail::DotSet, T>;
     using Entries = std::vector<Entry>;

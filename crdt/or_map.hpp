@@ -43,7 +43,7 @@ concept DotGenerating = requires(V v, const V cv, ReplicaId r, std::uint64_t c) 
 
 template <class K, class V, class Hash = std::hash<K>, class Equal = std::equal_to<K>>
 class ORMap : public codec::CerealSerializable<ORMap<K, V, Hash, Equal>> {
-public:
+  public:
     using key_type = K;
     using mapped_type = V;
 
@@ -85,7 +85,8 @@ public:
         context_.insert(dot);
         delta.context_.insert(dot);
         if constexpr (DotGenerating<V>) {
-            const std::uint64_t floor = std::max(floor_.get(replica), entry.value.max_counter(replica));
+            const std::uint64_t floor =
+                std::max(floor_.get(replica), entry.value.max_counter(replica));
             floor_.set(replica, floor);
             delta.floor_.set(replica, floor);
         }
@@ -101,7 +102,8 @@ public:
         ORMap delta;
         auto it = entries_.find(key);
         if (it == entries_.end()) return delta;
-        for (const Dot& d : it->second.dots) delta.context_.insert(d);
+        for (const Dot& d : it->second.dots)
+            delta.context_.insert(d);
         entries_.erase(it);
         return delta;
     }
@@ -110,7 +112,8 @@ public:
     ORMap clear() {
         ORMap delta;
         for (const auto& [key, entry] : entries_)
-            for (const Dot& d : entry.dots) delta.context_.insert(d);
+            for (const Dot& d : entry.dots)
+                delta.context_.insert(d);
         entries_.clear();
         return delta;
     }
@@ -128,7 +131,8 @@ public:
     std::vector<K> keys() const {
         std::vector<K> out;
         out.reserve(entries_.size());
-        for (const auto& entry : entries_) out.push_back(entry.first);
+        for (const auto& entry : entries_)
+            out.push_back(entry.first);
         if constexpr (std::totally_ordered<K>) std::sort(out.begin(), out.end());
         return out;
     }
@@ -136,7 +140,8 @@ public:
     // Calls fn(key, value) for every entry, in unspecified order.
     template <class Fn>
     void for_each(Fn&& fn) const {
-        for (const auto& [key, entry] : entries_) fn(key, entry.value);
+        for (const auto& [key, entry] : entries_)
+            fn(key, entry.value);
     }
 
     // The join: per key, a slice survives if both sides hold it or the other side has not seen it.
@@ -224,7 +229,7 @@ public:
         return out;
     }
 
-private:
+  private:
     // One key: sorted dots, the slice written under each, and their join (the visible value).
     struct Entry {
         detail::DotSet dots;
@@ -248,7 +253,8 @@ private:
         }
         void rejoin() {
             value = V{};
-            for (const V& s : slices) value.merge(s);
+            for (const V& s : slices)
+                value.merge(s);
         }
         // The slices of this entry that context has not seen.
         Entry unseen_by(const CausalContext& context) const {

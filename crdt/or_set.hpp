@@ -28,7 +28,7 @@ namespace converge {
 
 template <class T, class Hash = std::hash<T>, class Equal = std::equal_to<T>>
 class ORSet : public codec::CerealSerializable<ORSet<T, Hash, Equal>> {
-public:
+  public:
     using value_type = T;
 
     ORSet() = default;
@@ -40,7 +40,8 @@ public:
         ORSet delta;
         auto [it, inserted] = entries_.try_emplace(std::move(value));
         if (!inserted) {
-            for (const Dot& old : it->second) delta.context_.insert(old);
+            for (const Dot& old : it->second)
+                delta.context_.insert(old);
             it->second.clear();
         }
         it->second.push_back(dot);
@@ -56,7 +57,8 @@ public:
         ORSet delta;
         auto it = entries_.find(value);
         if (it == entries_.end()) return delta;
-        for (const Dot& d : it->second) delta.context_.insert(d);
+        for (const Dot& d : it->second)
+            delta.context_.insert(d);
         entries_.erase(it);
         return delta;
     }
@@ -65,7 +67,8 @@ public:
     ORSet clear() {
         ORSet delta;
         for (const auto& [value, dots] : entries_)
-            for (const Dot& d : dots) delta.context_.insert(d);
+            for (const Dot& d : dots)
+                delta.context_.insert(d);
         entries_.clear();
         return delta;
     }
@@ -78,7 +81,8 @@ public:
     std::vector<T> elements() const {
         std::vector<T> out;
         out.reserve(entries_.size());
-        for (const auto& entry : entries_) out.push_back(entry.first);
+        for (const auto& entry : entries_)
+            out.push_back(entry.first);
         if constexpr (std::totally_ordered<T>) std::sort(out.begin(), out.end());
         return out;
     }
@@ -86,7 +90,8 @@ public:
     // Calls fn(element) for every element, in unspecified order.
     template <class Fn>
     void for_each(Fn&& fn) const {
-        for (const auto& entry : entries_) fn(entry.first);
+        for (const auto& entry : entries_)
+            fn(entry.first);
     }
 
     // The join. An element survives if some add of it was not observed by the other side.
@@ -164,7 +169,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::unordered_map<T, detail::DotSet, Hash, Equal> entries_;
     CausalContext context_;
 };

@@ -15,7 +15,7 @@
 namespace converge {
 
 class PNCounter : public codec::CerealSerializable<PNCounter> {
-public:
+  public:
     PNCounter() = default;
 
     // Adds n and returns the delta. Throws InvalidOperation, changing nothing, on slot overflow.
@@ -68,7 +68,7 @@ public:
         return out;
     }
 
-private:
+  private:
     GCounter increments_;
     GCounter decrements_;
 };

@@ -16,7 +16,7 @@ namespace converge {
 
 template <class T>
 class TwoPSet : public codec::CerealSerializable<TwoPSet<T>> {
-public:
+  public:
     using value_type = T;
 
     TwoPSet() = default;
@@ -44,7 +44,8 @@ public:
     }
     std::size_t size() const noexcept {
         std::size_t n = 0;
-        for (const T& v : added_) n += removed_.count(v) == 0 ? 1 : 0;
+        for (const T& v : added_)
+            n += removed_.count(v) == 0 ? 1 : 0;
         return n;
     }
     // The live elements in ascending order.
@@ -76,7 +77,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::set<T> added_;
     std::set<T> removed_;
 };

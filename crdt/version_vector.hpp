@@ -20,7 +20,7 @@
 namespace converge {
 
 class VersionVector {
-public:
+  public:
     struct Entry {
         ReplicaId replica;
         std::uint64_t count = 0;
@@ -140,7 +140,7 @@ public:
         return out;
     }
 
-private:
+  private:
     using Entries = detail::SmallVector<Entry, 2>;
 
     Entry* lower_bound(ReplicaId replica) noexcept {

@@ -6,9 +6,10 @@
 #pragma once
 
 #include <algorithm>
-#include <cereal/cereal.hpp>
 #include <cstdint>
 #include <string>
+
+#include <cereal/cereal.hpp>
 
 #include <crdt/codec/limits.hpp>
 #include <crdt/encoding.hpp>
@@ -25,7 +26,8 @@ template <class WriteBytes>
 void write_blob(const std::string& bytes, WriteBytes&& write_bytes) {
     Writer header;
     header.varint(bytes.size());
-    for (char c : header.bytes()) write_bytes(&c, 1);
+    for (char c : header.bytes())
+        write_bytes(&c, 1);
     for (std::size_t offset = 0; offset < bytes.size(); offset += blob_chunk_bytes)
         write_bytes(bytes.data() + offset, std::min(blob_chunk_bytes, bytes.size() - offset));
 }
@@ -34,12 +36,12 @@ void write_blob(const std::string& bytes, WriteBytes&& write_bytes) {
 template <class ReadBytes>
 std::string read_blob(ReadBytes&& read_bytes, const DecodeLimits& limits = {}) {
     std::uint64_t size = 0;
-    for (unsigned shift = 0;; shift += 7) {
-        if (shift > 63) throw DecodeError("blob length varint is longer than 10 bytes");
-        unsigned char b = 0;
-        read_bytes(&b, 1);
-        size |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-        if ((b & 0x80) == 0) break;
+    unsigned char header[10] = {};  // a varint is at most 10 bytes
+    for (unsigned i = 0;; ++i) {
+        if (i == sizeof header) throw DecodeError("blob length varint is longer than 10 bytes");
+        read_bytes(header + i, 1);
+        size |= static_cast<std::uint64_t>(header[i] & 0x7F) << (7 * i);
+        if ((header[i] & 0x80) == 0) break;
     }
     if (size > limits.input_bytes_max)
         throw DecodeError("blob of " + std::to_string(size) + " bytes exceeds the limit of " +
@@ -58,12 +60,11 @@ std::string read_blob(ReadBytes&& read_bytes, const DecodeLimits& limits = {}) {
 // Mixin giving Derived the member save/load cereal looks for. Derived must be SelfEncoding.
 template <class Derived>
 class CerealSerializable {
-public:
+  public:
     template <class Archive>
     void save(Archive& ar) const {
-        write_blob(encode(static_cast<const Derived&>(*this)), [&](const void* data, std::size_t n) {
-            ar(cereal::binary_data(data, n));
-        });
+        write_blob(encode(static_cast<const Derived&>(*this)),
+                   [&](const void* data, std::size_t n) { ar(cereal::binary_data(data, n)); });
     }
     template <class Archive>
     void load(Archive& ar) {

@@ -15,7 +15,7 @@
 namespace converge::codec {
 
 class Reader {
-public:
+  public:
     // Reads from input (not copied: it must outlive the Reader) under the given limits.
     explicit Reader(std::string_view input, const DecodeLimits& limits = {})
         : input_(input), limits_(limits) {
@@ -23,6 +23,9 @@ public:
             fail("input of " + std::to_string(input.size()) + " bytes exceeds the limit of " +
                  std::to_string(limits.input_bytes_max));
     }
+
+    // A Reader views its input: reading from a temporary string would leave it dangling.
+    explicit Reader(std::string&&, const DecodeLimits& = {}) = delete;
 
     const DecodeLimits& limits() const noexcept { return limits_; }
     std::size_t remaining() const noexcept { return input_.size() - position_; }
@@ -103,7 +106,7 @@ public:
 
     // Marks entry into a nested value for the lifetime of the returned guard; fails past depth_max.
     class DepthGuard {
-    public:
+      public:
         explicit DepthGuard(Reader& reader) : reader_(reader) {
             if (++reader_.depth_ > reader_.limits_.depth_max)
                 reader_.fail("nesting deeper than the limit of " +
@@ -113,7 +116,7 @@ public:
         DepthGuard(const DepthGuard&) = delete;
         DepthGuard& operator=(const DepthGuard&) = delete;
 
-    private:
+      private:
         Reader& reader_;
     };
     DepthGuard nested() { return DepthGuard(*this); }
@@ -123,7 +126,7 @@ public:
         throw DecodeError(reason + " (at byte " + std::to_string(position_) + ")");
     }
 
-private:
+  private:
     std::string_view input_;
     DecodeLimits limits_;
     std::size_t position_ = 0;

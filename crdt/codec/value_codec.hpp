@@ -42,7 +42,8 @@ struct ValueCodec<std::string> {
             const std::string_view previous = state.previous_view;
             const std::size_t limit = std::min(value.size(), previous.size());
             std::size_t shared = 0;
-            while (shared < limit && value[shared] == previous[shared]) ++shared;
+            while (shared < limit && value[shared] == previous[shared])
+                ++shared;
             w.varint(shared);
             w.string(std::string_view(value).substr(shared));
         } else {
@@ -79,8 +80,7 @@ struct ValueCodec<bool> {
 };
 
 template <std::integral T>
-    requires(!std::same_as<T, bool>)
-struct ValueCodec<T> {
+requires(!std::same_as<T, bool>) struct ValueCodec<T> {
     struct State {};
     static void encode(Writer& w, T value, State&) {
         if constexpr (std::is_signed_v<T>)

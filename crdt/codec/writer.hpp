@@ -10,7 +10,7 @@
 namespace converge::codec {
 
 class Writer {
-public:
+  public:
     // Appends one raw byte.
     void byte(std::uint8_t value) { bytes_.push_back(static_cast<char>(value)); }
 
@@ -40,7 +40,7 @@ public:
     const std::string& bytes() const noexcept { return bytes_; }
     std::string take() noexcept { return std::move(bytes_); }
 
-private:
+  private:
     std::string bytes_;
 };
 

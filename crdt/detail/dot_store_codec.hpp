@@ -29,14 +29,17 @@ void encode_dot_store(codec::Writer& w, const Range& entries, DotsOf&& dots_of,
     using Entry = typename Range::value_type;
     std::vector<std::pair<Dot, const Entry*>> keyed;
     keyed.reserve(entries.size());
-    for (const Entry& e : entries) keyed.emplace_back(dots_of(e)[0], &e);
+    for (const Entry& e : entries)
+        keyed.emplace_back(dots_of(e)[0], &e);
     std::sort(keyed.begin(), keyed.end(),
               [](const auto& x, const auto& y) { return x.first < y.first; });
     std::vector<const Entry*> order;
     order.reserve(keyed.size());
-    for (const auto& k : keyed) order.push_back(k.second);
+    for (const auto& k : keyed)
+        order.push_back(k.second);
     std::size_t multi = 0;
-    for (const Entry* e : order) multi += dots_of(*e).size() > 1 ? 1 : 0;
+    for (const Entry* e : order)
+        multi += dots_of(*e).size() > 1 ? 1 : 0;
     w.varint(multi);
     std::size_t previous_index = 0;
     for (std::size_t i = 0; i < order.size(); ++i) {
@@ -58,7 +61,8 @@ void encode_dot_store(codec::Writer& w, const Range& entries, DotsOf&& dots_of,
     for (std::size_t i = 0; i < order.size();) {
         const ReplicaId replica = dots_of(*order[i])[0].replica;
         std::size_t end = i;
-        while (end < order.size() && dots_of(*order[end])[0].replica == replica) ++end;
+        while (end < order.size() && dots_of(*order[end])[0].replica == replica)
+            ++end;
         w.varint(replica.value - previous_replica);
         w.varint(end - i);
         std::uint64_t previous_counter = 0;
@@ -130,7 +134,8 @@ void decode_dot_store(codec::Reader& r, const CausalContext& context, DecodeEntr
             if (next_extra != extras.end() && next_extra->index == index) {
                 if (!(first < next_extra->dots[0]))
                     r.fail("an entry's extra dots must follow its first dot");
-                for (const Dot& d : next_extra->dots) dots.push_back(d);
+                for (const Dot& d : next_extra->dots)
+                    dots.push_back(d);
                 ++next_extra;
             }
             decode_entry(r, std::move(dots));

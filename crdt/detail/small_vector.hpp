@@ -19,7 +19,7 @@ class SmallVector {
     static_assert(std::is_trivially_copyable_v<T>, "SmallVector holds trivially copyable values");
     static_assert(N >= 1);
 
-public:
+  public:
     using value_type = T;
     using iterator = T*;
     using const_iterator = const T*;
@@ -27,7 +27,8 @@ public:
     SmallVector() noexcept = default;
     SmallVector(std::initializer_list<T> values) {
         reserve(values.size());
-        for (const T& v : values) push_back(v);
+        for (const T& v : values)
+            push_back(v);
     }
     SmallVector(const SmallVector& other) { assign_from(other); }
     SmallVector(SmallVector&& other) noexcept { steal_from(other); }
@@ -107,7 +108,7 @@ public:
         return std::equal(a.begin(), a.end(), b.begin(), b.end());
     }
 
-private:
+  private:
     T* inline_data() noexcept { return std::launder(reinterpret_cast<T*>(inline_)); }
     bool is_inline() const noexcept { return data_ == reinterpret_cast<const T*>(inline_); }
 

@@ -15,7 +15,8 @@ template <class T>
 void encode_sorted_set(codec::Writer& w, const std::set<T>& values) {
     w.varint(values.size());
     typename codec::ValueCodec<T>::State state;
-    for (const T& v : values) codec::ValueCodec<T>::encode(w, v, state);
+    for (const T& v : values)
+        codec::ValueCodec<T>::encode(w, v, state);
 }
 
 template <class T>

@@ -12,10 +12,11 @@
 
 #include <cstdint>
 #include <ostream>
-#include <rapidcheck.h>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include <rapidcheck.h>
 
 #include <crdt/crdt.hpp>
 
@@ -62,7 +63,9 @@ inline Timestamp timestamp_of(const Op& op, ReplicaId replica) {
 }
 
 // Applies op to value as replica and returns the delta. One overload per type.
-inline GCounter apply_op(GCounter& c, ReplicaId r, const Op& op) { return c.increment(r, op.amount); }
+inline GCounter apply_op(GCounter& c, ReplicaId r, const Op& op) {
+    return c.increment(r, op.amount);
+}
 inline PNCounter apply_op(PNCounter& c, ReplicaId r, const Op& op) {
     return op.kind % 2 == 0 ? c.increment(r, op.amount) : c.decrement(r, op.amount);
 }
@@ -127,7 +130,9 @@ struct History {
 };
 
 // The ReplicaId of replica index i.
-inline ReplicaId replica_id(std::size_t index) { return ReplicaId{index + 1}; }
+inline ReplicaId replica_id(std::size_t index) {
+    return ReplicaId{index + 1};
+}
 
 // Runs steps on `count` replicas starting empty.
 template <class T>
@@ -163,10 +168,9 @@ inline rc::Gen<Step> step() {
 // A random history of up to 40 steps across `count` replicas.
 template <class T>
 rc::Gen<History<T>> history(std::size_t count) {
-    return rc::gen::map(rc::gen::resize(40, rc::gen::container<std::vector<Step>>(step())),
-                        [count](const std::vector<Step>& steps) {
-                            return run_history<T>(count, steps);
-                        });
+    return rc::gen::map(
+        rc::gen::resize(40, rc::gen::container<std::vector<Step>>(step())),
+        [count](const std::vector<Step>& steps) { return run_history<T>(count, steps); });
 }
 
 // One reachable state of T.

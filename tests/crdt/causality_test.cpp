@@ -57,8 +57,10 @@ TEST(CausalContext, OutOfOrderDotsCompactWhenTheGapFills) {
 
 TEST(CausalContext, SameDotsGiveEqualContextsWhateverTheInsertionOrder) {
     CausalContext x, y;
-    for (std::uint64_t n : {1, 4, 2, 6}) x.insert(Dot{b, n});
-    for (std::uint64_t n : {6, 2, 4, 1}) y.insert(Dot{b, n});
+    for (std::uint64_t n : {1, 4, 2, 6})
+        x.insert(Dot{b, n});
+    for (std::uint64_t n : {6, 2, 4, 1})
+        y.insert(Dot{b, n});
     EXPECT_EQ(x, y);
 }
 

@@ -1,9 +1,10 @@
+#include <sstream>
+
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <cereal/archives/portable_binary.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sstream>
 
 #include <crdt/boost_serialization.hpp>
 #include <crdt/crdt.hpp>
@@ -33,7 +34,8 @@ std::string decode_error(const std::string& bytes, const DecodeLimits& limits = 
 
 TEST(Encoding, VarintsAreShortestFormAndRoundTrip) {
     for (std::uint64_t v : std::vector<std::uint64_t>{0, 1, 127, 128, 300, UINT64_MAX}) {
-        codec::Reader r(varint(v));
+        const std::string bytes = varint(v);
+        codec::Reader r(bytes);
         EXPECT_EQ(r.varint("v"), v);
         EXPECT_TRUE(r.at_end());
     }
@@ -42,9 +44,11 @@ TEST(Encoding, VarintsAreShortestFormAndRoundTrip) {
 }
 
 TEST(Encoding, OverlongAndOverflowingVarintsAreRejected) {
-    codec::Reader overlong(std::string("\x80\x00", 2));
+    const std::string overlong_bytes("\x80\x00", 2);
+    codec::Reader overlong(overlong_bytes);
     EXPECT_THROW(overlong.varint("v"), DecodeError);
-    codec::Reader overflow(std::string(9, '\xff') + "\x02");
+    const std::string overflow_bytes = std::string(9, '\xff') + "\x02";
+    codec::Reader overflow(overflow_bytes);
     EXPECT_THROW(overflow.varint("v"), DecodeError);
 }
 
@@ -62,7 +66,8 @@ TEST(Encoding, EqualStatesEncodeToEqualBytesWhateverTheirHistory) {
 
 TEST(Encoding, ORSetRunOfAddsCostsAFewBytesPerElement) {
     ORSet<std::string> s;
-    for (int i = 0; i < 1000; ++i) s.add(a, "k" + std::to_string(i));
+    for (int i = 0; i < 1000; ++i)
+        s.add(a, "k" + std::to_string(i));
     EXPECT_LE(encode(s).size(), 5u * 1000u);
 }
 
@@ -72,7 +77,8 @@ TEST(Encoding, TrailingBytesAreRejected) {
 
 TEST(DecodeBomb, HugeElementCountIsRejectedBeforeAllocating) {
     // An empty context, then one replica group claiming 2^60 entries, in a dozen bytes.
-    const std::string bytes = varint(0) + varint(0) + varint(0) + varint(1) + varint(1) + varint(1ull << 60);
+    const std::string bytes =
+        varint(0) + varint(0) + varint(0) + varint(1) + varint(1) + varint(1ull << 60);
     EXPECT_THAT(decode_error<ORSet<std::string>>(bytes), HasSubstr("dot store entries count"));
     const std::string vv = varint(1ull << 60);
     EXPECT_THAT(decode_error<GCounter>(vv), HasSubstr("exceeds the limit"));
@@ -107,13 +113,15 @@ TEST(DecodeBomb, LiveDotOutsideTheContextIsRejected) {
     // Replace the context (vv {a:1}) with an empty one: the element's dot is no longer covered.
     const std::string context = encode(s.context());
     bytes = varint(0) + varint(0) + bytes.substr(context.size());  // (vv, cloud) both empty
-    EXPECT_THAT(decode_error<ORSet<std::string>>(bytes), HasSubstr("missing from the causal context"));
+    EXPECT_THAT(decode_error<ORSet<std::string>>(bytes),
+                HasSubstr("missing from the causal context"));
 }
 
 TEST(DecodeBomb, InputOverTheByteLimitIsRejected) {
     DecodeLimits tiny;
     tiny.input_bytes_max = 4;
-    EXPECT_THAT(decode_error<GSet<int>>(std::string(5, '\0'), tiny), HasSubstr("exceeds the limit"));
+    EXPECT_THAT(decode_error<GSet<int>>(std::string(5, '\0'), tiny),
+                HasSubstr("exceeds the limit"));
 }
 
 TEST(DecodeBomb, CerealBlobClaimingHugeLengthAllocatesOnlyWhatArrives) {
@@ -132,7 +140,8 @@ TEST(DecodeBomb, CerealBlobClaimingHugeLengthAllocatesOnlyWhatArrives) {
 
 TEST(DecodeBomb, TruncatedBoostArchiveThrowsDecodeErrorAndChangesNothing) {
     ORSet<std::string> s;
-    for (int i = 0; i < 50; ++i) s.add(a, "e" + std::to_string(i));
+    for (int i = 0; i < 50; ++i)
+        s.add(a, "e" + std::to_string(i));
     std::stringstream stream;
     {
         boost::archive::binary_oarchive out(stream);

@@ -2,6 +2,9 @@
 // Each test file instantiates the suite for a group of types.
 #pragma once
 
+#include <numeric>
+#include <sstream>
+
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/archive/text_iarchive.hpp>
@@ -9,8 +12,6 @@
 #include <cereal/archives/portable_binary.hpp>
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
-#include <numeric>
-#include <sstream>
 
 #include <crdt/boost_serialization.hpp>
 #include <crdt/crdt.hpp>
@@ -30,7 +31,8 @@ T joined(T a, const T& b) {
 template <class T>
 T join_all(const std::vector<T>& states) {
     T out;
-    for (const T& s : states) out.merge(s);
+    for (const T& s : states)
+        out.merge(s);
     return out;
 }
 
@@ -85,14 +87,15 @@ TYPED_TEST_P(Laws, DeltasInAnyOrderWithDuplicatesGiveTheSameState) {
             rc::gen::inRange<std::size_t>(0, std::max<std::size_t>(deltas.size(), 1)));
         for (std::size_t i : duplicates)
             if (i < h.deltas.size()) deltas.push_back(h.deltas[i]);
-        const auto keys = *rc::gen::container<std::vector<int>>(deltas.size(),
-                                                                rc::gen::arbitrary<int>());
+        const auto keys =
+            *rc::gen::container<std::vector<int>>(deltas.size(), rc::gen::arbitrary<int>());
         std::vector<std::size_t> order(deltas.size());
         std::iota(order.begin(), order.end(), std::size_t{0});
         std::stable_sort(order.begin(), order.end(),
                          [&](std::size_t i, std::size_t j) { return keys[i] < keys[j]; });
         TypeParam shuffled;
-        for (std::size_t i : order) shuffled.merge(deltas[i]);
+        for (std::size_t i : order)
+            shuffled.merge(deltas[i]);
         RC_ASSERT(shuffled == join_all(h.replicas));
     }));
 }

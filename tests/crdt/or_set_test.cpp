@@ -24,8 +24,8 @@ TEST(ORSet, ConcurrentAddAndRemoveAddWins) {
     Set x;
     x.add(a, "apple");
     Set y = x;
-    y.remove("apple");       // y removes the add it saw
-    x.add(a, "apple");       // x adds again, concurrently
+    y.remove("apple");  // y removes the add it saw
+    x.add(a, "apple");  // x adds again, concurrently
     Set xy = x, yx = y;
     xy.merge(y);
     yx.merge(x);
@@ -67,8 +67,10 @@ TEST(ORSet, OldAddDeliveredLateCannotResurrectARemovedElement) {
 
 TEST(ORSet, RemoveLeavesNoTombstoneOnlyContext) {
     Set s;
-    for (int i = 0; i < 100; ++i) s.add(a, "e" + std::to_string(i));
-    for (int i = 0; i < 100; ++i) s.remove("e" + std::to_string(i));
+    for (int i = 0; i < 100; ++i)
+        s.add(a, "e" + std::to_string(i));
+    for (int i = 0; i < 100; ++i)
+        s.remove("e" + std::to_string(i));
     EXPECT_EQ(s.size(), 0u);
     EXPECT_EQ(s.context().cloud_size(), 0u);
     EXPECT_EQ(s.context().compact().get(a), 100u);

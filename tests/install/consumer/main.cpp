@@ -1,6 +1,7 @@
 // A project outside converge using the installed package.
-#include <crdt/crdt.hpp>
 #include <cstdio>
+
+#include <crdt/crdt.hpp>
 
 int main() {
     using namespace converge;
