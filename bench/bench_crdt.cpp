@@ -84,6 +84,28 @@ void BM_ORSetMergeTwoReplicas(benchmark::State& state) {
 }
 BENCHMARK(BM_ORSetMergeTwoReplicas)->Unit(benchmark::kMillisecond);
 
+// The in-memory join of the same two replicas alone, both ways (no encoding), for comparison with
+// the C++ reference's join-only figure (~77 ms).
+void BM_ORSetJoinTwoReplicas(benchmark::State& state) {
+    ORSet<std::string> base_a, base_b;
+    for (const std::string& k : keys("k", 0, 50'000))
+        base_a.add(a, k);
+    for (const std::string& k : keys("k", 50'000, 50'000))
+        base_b.add(b, k);
+    ORSet<std::string> x, y;
+    for (auto _ : state) {
+        state.PauseTiming();
+        x = base_a;
+        y = base_b;
+        state.ResumeTiming();
+        x.merge(base_b);
+        y.merge(base_a);
+        benchmark::DoNotOptimize(x);
+        benchmark::DoNotOptimize(y);
+    }
+}
+BENCHMARK(BM_ORSetJoinTwoReplicas)->Unit(benchmark::kMillisecond);
+
 // Goal: <= 16 bytes for one LWW register overwrite sent as a delta, framing included. The frame
 // planned for a delta inside a store message is a one-byte type tag and a varint length.
 void BM_LWWRegisterOverwriteDelta(benchmark::State& state) {

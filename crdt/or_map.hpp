@@ -128,14 +128,7 @@ class ORMap : public codec::CerealSerializable<ORMap<K, V, Hash, Equal>> {
     bool empty() const noexcept { return entries_.empty(); }
 
     // The keys, sorted when K is ordered.
-    std::vector<K> keys() const {
-        std::vector<K> out;
-        out.reserve(entries_.size());
-        for (const auto& entry : entries_)
-            out.push_back(entry.first);
-        if constexpr (std::totally_ordered<K>) std::sort(out.begin(), out.end());
-        return out;
-    }
+    std::vector<K> keys() const { return detail::keys_of(entries_); }
 
     // Calls fn(key, value) for every entry, in unspecified order.
     template <class Fn>

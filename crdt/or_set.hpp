@@ -78,14 +78,7 @@ class ORSet : public codec::CerealSerializable<ORSet<T, Hash, Equal>> {
     bool empty() const noexcept { return entries_.empty(); }
 
     // The elements, sorted when T is ordered (otherwise in unspecified order).
-    std::vector<T> elements() const {
-        std::vector<T> out;
-        out.reserve(entries_.size());
-        for (const auto& entry : entries_)
-            out.push_back(entry.first);
-        if constexpr (std::totally_ordered<T>) std::sort(out.begin(), out.end());
-        return out;
-    }
+    std::vector<T> elements() const { return detail::keys_of(entries_); }
 
     // Calls fn(element) for every element, in unspecified order.
     template <class Fn>

@@ -10,6 +10,7 @@
 // causal past (dots are unique across them), as the replicas of a real system do.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -182,61 +183,24 @@ rc::Gen<T> state() {
 }  // namespace gen
 }  // namespace converge::testing
 
+namespace converge::testing {
+
+// The types the generators above know how to build: every converge CRDT (over element types that
+// Element<T> maps).
+template <class T>
+concept Generated = requires(T& value, ReplicaId replica, const Op& op) {
+    { apply_op(value, replica, op) } -> std::same_as<T>;
+};
+
+}  // namespace converge::testing
+
 namespace rc {
 
-template <>
-struct Arbitrary<converge::GCounter> {
-    static Gen<converge::GCounter> arbitrary() {
-        return converge::testing::gen::state<converge::GCounter>();
-    }
-};
-template <>
-struct Arbitrary<converge::PNCounter> {
-    static Gen<converge::PNCounter> arbitrary() {
-        return converge::testing::gen::state<converge::PNCounter>();
-    }
-};
-template <class T, class H, class E>
-struct Arbitrary<converge::ORSet<T, H, E>> {
-    static Gen<converge::ORSet<T, H, E>> arbitrary() {
-        return converge::testing::gen::state<converge::ORSet<T, H, E>>();
-    }
-};
+// rapidcheck's default generator for every converge CRDT: one reachable state.
 template <class T>
-struct Arbitrary<converge::LWWRegister<T>> {
-    static Gen<converge::LWWRegister<T>> arbitrary() {
-        return converge::testing::gen::state<converge::LWWRegister<T>>();
-    }
-};
-template <class T>
-struct Arbitrary<converge::MVRegister<T>> {
-    static Gen<converge::MVRegister<T>> arbitrary() {
-        return converge::testing::gen::state<converge::MVRegister<T>>();
-    }
-};
-template <class T>
-struct Arbitrary<converge::GSet<T>> {
-    static Gen<converge::GSet<T>> arbitrary() {
-        return converge::testing::gen::state<converge::GSet<T>>();
-    }
-};
-template <class T>
-struct Arbitrary<converge::TwoPSet<T>> {
-    static Gen<converge::TwoPSet<T>> arbitrary() {
-        return converge::testing::gen::state<converge::TwoPSet<T>>();
-    }
-};
-template <class T>
-struct Arbitrary<converge::LWWElementSet<T>> {
-    static Gen<converge::LWWElementSet<T>> arbitrary() {
-        return converge::testing::gen::state<converge::LWWElementSet<T>>();
-    }
-};
-template <class K, class V, class H, class E>
-struct Arbitrary<converge::ORMap<K, V, H, E>> {
-    static Gen<converge::ORMap<K, V, H, E>> arbitrary() {
-        return converge::testing::gen::state<converge::ORMap<K, V, H, E>>();
-    }
+requires converge::testing::Generated<T>
+struct Arbitrary<T, void> {
+    static Gen<T> arbitrary() { return converge::testing::gen::state<T>(); }
 };
 
 }  // namespace rc
