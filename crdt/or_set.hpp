@@ -15,12 +15,12 @@
 #include <cassert>
 #include <concepts>
 #include <functional>
-#include <unordered_map>
 #include <vector>
 
 #include <crdt/causal_context.hpp>
 #include <crdt/codec/cereal_blob.hpp>
 #include <crdt/codec/value_codec.hpp>
+#include <crdt/detail/dense_map.hpp>
 #include <crdt/detail/dot_set.hpp>
 #include <crdt/detail/dot_store_codec.hpp>
 
@@ -152,18 +152,21 @@ class ORSet : public codec::CerealSerializable<ORSet<T, Hash, Equal>> {
         ORSet out;
         out.context_ = CausalContext::decode(r);
         typename codec::ValueCodec<T>::State state;
-        detail::decode_dot_store(r, out.context_, [&](codec::Reader& in, detail::DotSet&& dots) {
-            if (out.entries_.size() == out.entries_.bucket_count())
-                out.entries_.reserve(std::min(2 * out.entries_.size() + 16, in.remaining()));
-            T value = codec::ValueCodec<T>::decode(in, state);
-            if (!out.entries_.try_emplace(std::move(value), std::move(dots)).second)
-                in.fail("set element appears twice");
-        });
+        detail::decode_dot_store(
+            r, out.context_,
+            [&](codec::Reader& in, detail::DotSet&& dots) {
+                T value = codec::ValueCodec<T>::decode(in, state);
+                if (!out.entries_.try_emplace(std::move(value), std::move(dots)).second)
+                    in.fail("set element appears twice");
+            },
+            [&](std::size_t group_entries) {
+                out.entries_.reserve(out.entries_.size() + group_entries);
+            });
         return out;
     }
 
   private:
-    std::unordered_map<T, detail::DotSet, Hash, Equal> entries_;
+    detail::DenseMap<T, detail::DotSet, Hash, Equal> entries_;
     CausalContext context_;
 };
 

@@ -76,11 +76,17 @@ void encode_dot_store(codec::Writer& w, const Range& entries, DotsOf&& dots_of,
     }
 }
 
+struct NoReserve {
+    void operator()(std::size_t) const noexcept {}
+};
+
 // Reads what encode_dot_store wrote. Checks that every dot is in context, that dots are strictly
 // increasing where the format requires and that no dot names two entries. Calls
-// decode_entry(reader, DotSet&&) once per entry to read its payload and store it.
-template <class DecodeEntry>
-void decode_dot_store(codec::Reader& r, const CausalContext& context, DecodeEntry&& decode_entry) {
+// decode_entry(reader, DotSet&&) once per entry to read its payload and store it, and
+// reserve(n) before each group of n entries (n already checked against the bytes left).
+template <class DecodeEntry, class Reserve = NoReserve>
+void decode_dot_store(codec::Reader& r, const CausalContext& context, DecodeEntry&& decode_entry,
+                      Reserve&& reserve = Reserve{}) {
     struct Extra {
         std::size_t index;
         DotSet dots;
@@ -120,6 +126,7 @@ void decode_dot_store(codec::Reader& r, const CausalContext& context, DecodeEntr
         previous_replica = replica.value;
         const std::size_t entries = r.count("dot store entries", 2);
         if (entries == 0) r.fail("empty dot store replica group");
+        reserve(entries);
         std::uint64_t previous_counter = 0;
         for (std::size_t i = 0; i < entries; ++i, ++index) {
             const std::uint64_t step = r.varint_at_least(1, "dot counter gap");
