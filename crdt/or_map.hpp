@@ -29,6 +29,7 @@
 #include <crdt/codec/value_codec.hpp>
 #include <crdt/detail/dot_set.hpp>
 #include <crdt/detail/dot_store_codec.hpp>
+#include <crdt/detail/sorted_keys.hpp>
 #include <crdt/version_vector.hpp>
 
 namespace converge {

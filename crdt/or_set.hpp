@@ -23,6 +23,7 @@
 #include <crdt/detail/dense_map.hpp>
 #include <crdt/detail/dot_set.hpp>
 #include <crdt/detail/dot_store_codec.hpp>
+#include <crdt/detail/sorted_keys.hpp>
 
 namespace converge {
 

@@ -5,8 +5,6 @@
 #pragma once
 
 #include <algorithm>
-#include <concepts>
-#include <vector>
 
 #include <crdt/causal_context.hpp>
 #include <crdt/detail/small_vector.hpp>
@@ -49,17 +47,6 @@ inline bool drop_seen(DotSet& dots, const CausalContext& context) {
 // True if context has seen any dot in dots.
 inline bool any_seen(const DotSet& dots, const CausalContext& context) {
     return std::any_of(dots.begin(), dots.end(), [&](const Dot& d) { return context.contains(d); });
-}
-
-// The keys of a map (elements of a set), sorted when they are ordered.
-template <class Map>
-std::vector<typename Map::key_type> keys_of(const Map& entries) {
-    std::vector<typename Map::key_type> out;
-    out.reserve(entries.size());
-    for (const auto& entry : entries)
-        out.push_back(entry.first);
-    if constexpr (std::totally_ordered<typename Map::key_type>) std::sort(out.begin(), out.end());
-    return out;
 }
 
 }  // namespace converge::detail
