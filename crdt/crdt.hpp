@@ -18,6 +18,7 @@
 #include <crdt/or_map.hpp>
 #include <crdt/or_set.hpp>
 #include <crdt/pn_counter.hpp>
+#include <crdt/print.hpp>
 #include <crdt/replica_id.hpp>
 #include <crdt/timestamp.hpp>
 #include <crdt/two_p_set.hpp>

@@ -128,6 +128,13 @@ template <class T>
 struct History {
     std::vector<T> replicas;
     std::vector<T> deltas;
+
+    friend std::ostream& operator<<(std::ostream& os, const History& h) {
+        for (std::size_t i = 0; i < h.replicas.size(); ++i)
+            os << "\n  replica " << i + 1 << ": " << h.replicas[i];
+        os << "\n  " << h.deltas.size() << " deltas";
+        return os;
+    }
 };
 
 // The ReplicaId of replica index i.
