@@ -1,0 +1,120 @@
+// File: store/store.hpp
+// Store: one replica of a keyspace of string keys. Each key holds one type: a plain value (put /
+// get / del, last writer wins, optional expiry), a counter, or a set. Every operation is atomic
+// and safe to call from any number of threads; keys are spread over lock stripes chosen by a
+// keyed hash, so crafted keys cannot pile onto one stripe.
+//
+//   Store s(Options{.replica = ReplicaId{1}});
+//   s.put("k", "v");  s.get("k");                     // "v"
+//   s.put("session", "t", std::chrono::seconds(30));  // expires 30 s after the write
+//   s.counter("likes").increment(3);
+//   s.set("cart").add("apple");
+//   auto sub = s.subscribe("cart", [](const Change& c) { ... });
+//
+// Semantics, concurrent cases included: docs/semantics.md. Replication between replicas is the
+// next part of this layer and not yet here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <crdt/error.hpp>
+#include <store/options.hpp>
+#include <store/subscription.hpp>
+
+namespace converge::store {
+
+// Operation counts and sizes of one replica.
+struct Metrics {
+    std::uint64_t puts = 0;
+    std::uint64_t gets = 0;
+    std::uint64_t dels = 0;
+    std::uint64_t counter_ops = 0;
+    std::uint64_t set_ops = 0;
+    std::uint64_t type_mismatches = 0;
+    std::uint64_t keys = 0;          // keys holding any state, deleted values' metadata included
+    std::uint64_t expired_keys = 0;  // values reclaimed by sweep_expired
+};
+
+class Store {
+  public:
+    explicit Store(Options options = {});
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    // Writes value at key, replacing every value this replica has seen there. With a ttl, the value
+    // expires ttl after the write's timestamp on every replica. Throws TypeMismatch if key holds a
+    // counter or a set.
+    void put(std::string_view key, std::string value,
+             std::optional<std::chrono::milliseconds> ttl = std::nullopt);
+
+    // The value at key; empty if none, deleted or expired. Throws TypeMismatch if key holds a
+    // counter or a set.
+    std::optional<std::string> get(std::string_view key);
+
+    // Deletes the values this replica has seen at key (a concurrent put elsewhere survives).
+    // Returns whether a live value was removed. Throws TypeMismatch if key holds another type.
+    bool del(std::string_view key);
+
+    // A counter at key (created at zero on first use).
+    class Counter {
+      public:
+        // Adds n; returns the new value. Throws TypeMismatch if key holds another type.
+        std::int64_t increment(std::uint64_t n = 1);
+        // Subtracts n; returns the new value. Throws TypeMismatch if key holds another type.
+        std::int64_t decrement(std::uint64_t n = 1);
+        // The current value (0 when never used). Throws TypeMismatch if key holds another type.
+        std::int64_t value();
+
+      private:
+        friend class Store;
+        Counter(Store& store, std::string key) : store_(store), key_(std::move(key)) {}
+        Store& store_;
+        std::string key_;
+    };
+    Counter counter(std::string key) { return Counter(*this, std::move(key)); }
+
+    // An add-wins set of strings at key (created empty on first use).
+    class Set {
+      public:
+        // Adds member. Throws TypeMismatch if key holds another type.
+        void add(std::string member);
+        // Removes member as this replica has seen it; returns whether it was present.
+        bool remove(std::string_view member);
+        bool contains(std::string_view member);
+        // The members, sorted.
+        std::vector<std::string> elements();
+
+      private:
+        friend class Store;
+        Set(Store& store, std::string key) : store_(store), key_(std::move(key)) {}
+        Store& store_;
+        std::string key_;
+    };
+    Set set(std::string key) { return Set(*this, std::move(key)); }
+
+    // Calls callback after each change to a key starting with prefix, until the returned
+    // Subscription is destroyed. Callbacks run on the thread that made the change, with no store
+    // lock held, so they may call the store.
+    [[nodiscard]] Subscription subscribe(std::string prefix, ChangeCallback callback);
+
+    // Reclaims the memory of expired values, visiting at most max_keys keys from where the last
+    // call stopped (an incremental sweep: no lock is held for more than one stripe). Returns the
+    // number of values reclaimed.
+    std::size_t sweep_expired(std::size_t max_keys = 1024);
+
+    Metrics metrics() const;
+    ReplicaId replica() const noexcept;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace converge::store

@@ -1,0 +1,207 @@
+#include <chrono>
+#include <memory>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <store/keyed_hash.hpp>
+#include <store/kv_value.hpp>
+#include <store/store.hpp>
+
+namespace converge::store {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+class FixedRng final : public Rng {
+  public:
+    std::uint64_t next() override { return state_ += 0x9E3779B97F4A7C15ull; }
+
+  private:
+    std::uint64_t state_ = 1;
+};
+
+struct StoreTest : ::testing::Test {
+    std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(1'000'000);
+    Store store{
+        Options{.replica = ReplicaId{1}, .clock = clock, .rng = std::make_shared<FixedRng>()}};
+};
+
+TEST_F(StoreTest, PutThenGetReturnsTheLastValue) {
+    EXPECT_EQ(store.get("k"), std::nullopt);
+    store.put("k", "v1");
+    store.put("k", "v2");
+    EXPECT_EQ(store.get("k"), "v2");
+}
+
+TEST_F(StoreTest, DelReportsWhetherALiveValueWasRemoved) {
+    EXPECT_FALSE(store.del("absent"));
+    store.put("k", "v");
+    EXPECT_TRUE(store.del("k"));
+    EXPECT_EQ(store.get("k"), std::nullopt);
+    EXPECT_FALSE(store.del("k"));
+    store.put("k", "again");
+    EXPECT_EQ(store.get("k"), "again");
+}
+
+TEST_F(StoreTest, ValueExpiresAfterItsTtl) {
+    store.put("session", "token", std::chrono::seconds(30));
+    clock->advance(29'999);
+    EXPECT_EQ(store.get("session"), "token");
+    clock->advance(1);
+    EXPECT_EQ(store.get("session"), std::nullopt);
+    EXPECT_FALSE(store.del("session"));
+}
+
+TEST_F(StoreTest, TheWinningWritesTtlHolds) {
+    store.put("k", "short", 10ms);
+    store.put("k", "forever");
+    clock->advance(60'000);
+    EXPECT_EQ(store.get("k"), "forever");
+    store.put("k", "brief", 5ms);
+    clock->advance(5);
+    EXPECT_EQ(store.get("k"), std::nullopt);
+}
+
+TEST_F(StoreTest, ExpiryIsMeasuredOnTheHybridClockWhenTheWallClockStepsBack) {
+    store.put("k", "v", 100ms);
+    clock->set(0);  // the wall clock jumps back: the value must not live longer for it
+    EXPECT_EQ(store.get("k"), "v");
+    clock->set(1'000'100);
+    EXPECT_EQ(store.get("k"), std::nullopt);
+}
+
+TEST_F(StoreTest, NonPositiveTtlIsRejected) {
+    EXPECT_THROW(store.put("k", "v", 0ms), InvalidOperation);
+    EXPECT_EQ(store.get("k"), std::nullopt);
+}
+
+TEST_F(StoreTest, SweepReclaimsExpiredValuesIncrementallyAndNotifies) {
+    int expired_events = 0;
+    auto sub = store.subscribe("", [&](const Change& c) {
+        if (c.kind == ChangeKind::expire) ++expired_events;
+    });
+    for (int i = 0; i < 100; ++i)
+        store.put("k" + std::to_string(i), "v", 10ms);
+    store.put("keep", "v");
+    clock->advance(10);
+    std::size_t reclaimed = 0;
+    for (int pass = 0; pass < 200 && reclaimed < 100; ++pass)
+        reclaimed += store.sweep_expired(8);
+    EXPECT_EQ(reclaimed, 100u);
+    EXPECT_EQ(store.metrics().expired_keys, 100u);
+    EXPECT_EQ(expired_events, 100);
+    EXPECT_EQ(store.get("keep"), "v");
+    EXPECT_EQ(store.sweep_expired(1000), 0u);
+}
+
+TEST_F(StoreTest, CountersGoUpAndDown) {
+    EXPECT_EQ(store.counter("likes").value(), 0);
+    EXPECT_EQ(store.counter("likes").increment(3), 3);
+    EXPECT_EQ(store.counter("likes").decrement(1), 2);
+    EXPECT_EQ(store.counter("likes").value(), 2);
+}
+
+TEST_F(StoreTest, SetsAddRemoveAndList) {
+    auto cart = store.set("cart");
+    cart.add("pear");
+    cart.add("apple");
+    EXPECT_TRUE(cart.contains("apple"));
+    EXPECT_EQ(cart.elements(), (std::vector<std::string>{"apple", "pear"}));
+    EXPECT_TRUE(cart.remove("apple"));
+    EXPECT_FALSE(cart.remove("apple"));
+    EXPECT_FALSE(store.set("none").remove("x"));
+    EXPECT_EQ(cart.elements(), (std::vector<std::string>{"pear"}));
+}
+
+TEST_F(StoreTest, UsingAKeyAsAnotherTypeThrowsAndChangesNothing) {
+    store.counter("likes").increment(5);
+    EXPECT_THROW(store.set("likes").add("x"), TypeMismatch);
+    EXPECT_THROW(store.put("likes", "v"), TypeMismatch);
+    EXPECT_THROW(static_cast<void>(store.get("likes")), TypeMismatch);
+    EXPECT_THROW(store.del("likes"), TypeMismatch);
+    EXPECT_EQ(store.counter("likes").value(), 5);
+    store.put("name", "ada");
+    try {
+        store.counter("name").increment();
+        FAIL() << "expected TypeMismatch";
+    } catch (const TypeMismatch& e) {
+        EXPECT_THAT(e.what(), HasSubstr("\"name\" holds a value, not a counter"));
+    }
+    EXPECT_EQ(store.get("name"), "ada");
+    EXPECT_EQ(store.metrics().type_mismatches, 5u);
+}
+
+TEST_F(StoreTest, SubscribersSeeChangesUnderTheirPrefixUntilUnsubscribed) {
+    std::vector<std::string> seen;
+    {
+        auto sub = store.subscribe("cart", [&](const Change& c) {
+            seen.push_back(c.key);
+            EXPECT_FALSE(c.remote);
+        });
+        store.set("cart:1").add("x");
+        store.put("other", "v");
+        store.counter("cart:2").increment();
+    }
+    store.set("cart:3").add("y");
+    EXPECT_EQ(seen, (std::vector<std::string>{"cart:1", "cart:2"}));
+}
+
+TEST_F(StoreTest, ACallbackMayCallTheStore) {
+    auto sub = store.subscribe("a", [&](const Change&) { store.counter("calls").increment(); });
+    store.put("a", "1");
+    store.put("a", "2");
+    EXPECT_EQ(store.counter("calls").value(), 2);
+}
+
+TEST_F(StoreTest, MetricsCountOperationsAndKeys) {
+    store.put("a", "1");
+    static_cast<void>(store.get("a"));
+    store.del("a");
+    store.counter("c").increment();
+    store.set("s").add("x");
+    const Metrics m = store.metrics();
+    EXPECT_EQ(m.puts, 1u);
+    EXPECT_EQ(m.gets, 1u);
+    EXPECT_EQ(m.dels, 1u);
+    EXPECT_EQ(m.counter_ops, 1u);
+    EXPECT_EQ(m.set_ops, 1u);
+    EXPECT_EQ(m.keys, 3u);
+}
+
+// The register behind put/get/del, across two replicas (what replication will exchange).
+TEST(KvRegister, DeleteRemovesOnlyObservedWritesAndConcurrentPutSurvives) {
+    KvRegister a, b;
+    a.assign(ReplicaId{1}, KvValue{Timestamp{10, 0, ReplicaId{1}}, "v1", 0});
+    b.merge(a);
+    b.clear();                                                                 // b deletes v1
+    a.assign(ReplicaId{1}, KvValue{Timestamp{11, 0, ReplicaId{1}}, "v2", 0});  // concurrent put
+    a.merge(b);
+    b.merge(a);
+    EXPECT_EQ(a, b);
+    ASSERT_TRUE(winning_write(a));
+    EXPECT_EQ(winning_write(a)->bytes, "v2");
+}
+
+TEST(KvRegister, ConcurrentPutsResolveToTheGreatestTimestamp) {
+    KvRegister a, b;
+    a.assign(ReplicaId{1}, KvValue{Timestamp{10, 0, ReplicaId{1}}, "from-1", 0});
+    b.assign(ReplicaId{2}, KvValue{Timestamp{10, 0, ReplicaId{2}}, "from-2", 50});
+    a.merge(b);
+    EXPECT_EQ(winning_write(a)->bytes, "from-2");
+    EXPECT_EQ(winning_write(a)->expires_ms, 50u);  // the winner's TTL holds
+}
+
+TEST(KeyedHash, MatchesTheSipHashReferenceVectors) {
+    const KeyedHash h(0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull);
+    std::string fifteen;
+    for (char c = 0; c < 15; ++c)
+        fifteen.push_back(c);
+    EXPECT_EQ(h.hash(""), 0x726fdb47dd0e0e31ull);
+    EXPECT_EQ(h.hash(fifteen), 0xa129ca6149be45e5ull);
+    EXPECT_NE(KeyedHash(1, 2).hash("cart"), KeyedHash(1, 3).hash("cart"));
+}
+
+}  // namespace
+}  // namespace converge::store
