@@ -58,6 +58,13 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
     }
     bool empty() const noexcept { return entries_.empty(); }
 
+    // Calls fn(value) for each concurrent value, in dot order, without copying.
+    template <class Fn>
+    void for_each(Fn&& fn) const {
+        for (const auto& entry : entries_)
+            fn(entry.second);
+    }
+
     // The join: a value survives if both sides hold it or the other side has not seen its write.
     void merge(const MVRegister& other) {
         Entries merged;

@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
-cmake --build --preset release --target converge_bench_crdt
+cmake --build --preset release --target converge_bench_crdt converge_bench_store
 mkdir -p build/bench
-out=build/bench/crdt.json
-./build/release/bench/converge_bench_crdt --benchmark_repetitions=3 \
-    --benchmark_report_aggregates_only=true --benchmark_out="$out" --benchmark_out_format=json "$@" \
-    | grep -E "^(Benchmark|-|BM_.*_median)"
-echo "JSON: $out"
+for name in crdt store; do
+    out=build/bench/$name.json
+    ./build/release/bench/converge_bench_$name --benchmark_repetitions=3 \
+        --benchmark_report_aggregates_only=true --benchmark_out="$out" \
+        --benchmark_out_format=json "$@" | { grep -E "^(Benchmark|-|BM_.*_median)" || true; }
+    echo "JSON: $out"
+done

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include <crdt/codec/reader.hpp>
@@ -43,11 +42,13 @@ struct KvValue {
 
 using KvRegister = MVRegister<KvValue>;
 
-// The write that holds: the live write with the greatest timestamp; empty when none.
-inline std::optional<KvValue> winning_write(const KvRegister& reg) {
-    std::optional<KvValue> best;
-    for (KvValue& v : reg.values())
-        if (!best || best->written < v.written) best = std::move(v);
+// The write that holds: the live write with the greatest timestamp; null when none. Valid until
+// the register changes.
+inline const KvValue* winning_write(const KvRegister& reg) {
+    const KvValue* best = nullptr;
+    reg.for_each([&](const KvValue& v) {
+        if (best == nullptr || best->written < v.written) best = &v;
+    });
     return best;
 }
 

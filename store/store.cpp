@@ -78,11 +78,13 @@ struct Store::Impl {
 
     Timestamp tick() {
         std::lock_guard lock(clock_mutex);
-        return hlc.now(clock->now_ms());
+        const Timestamp t = hlc.now(clock->now_ms());
+        hlc_physical.store(t.physical, std::memory_order_relaxed);
+        return t;
     }
+    // Physical time on the hybrid clock now, without taking its lock.
     std::uint64_t now_physical() {
-        std::lock_guard lock(clock_mutex);
-        return std::max(clock->now_ms(), hlc.last().physical);
+        return std::max(clock->now_ms(), hlc_physical.load(std::memory_order_relaxed));
     }
 
     [[noreturn]] void mismatch(std::string_view key, const Entry& held, const char* wanted) {
@@ -92,7 +94,8 @@ struct Store::Impl {
     }
 
     // Runs fn(T&) on the value at key under the stripe's exclusive lock, creating it empty if
-    // absent (create) or returning fallback (otherwise). Changes nothing if fn throws.
+    // absent (create) or returning fallback (otherwise). fn must change nothing when it throws
+    // (every converge mutator is all-or-nothing).
     template <class T, class Fn, class R = std::invoke_result_t<Fn, T&>>
     R mutate(std::string_view key, bool create, R fallback, Fn&& fn) {
         Shard& shard = shard_of(key);
@@ -108,10 +111,7 @@ struct Store::Impl {
         }
         T* value = std::get_if<T>(&it->second);
         if (value == nullptr) mismatch(key, it->second, type_name<T>());
-        T copy = *value;  // mutators are all-or-nothing, but a throwing fn may not be
-        R result = fn(copy);
-        *value = std::move(copy);
-        return result;
+        return fn(*value);  // converge's mutators change nothing when they throw
     }
 
     // Runs fn(const T*) under the stripe's shared lock; the pointer is null when key is absent.
@@ -136,6 +136,7 @@ struct Store::Impl {
     std::vector<std::unique_ptr<Shard>> shards;
     std::mutex clock_mutex;
     HybridClock hlc;
+    std::atomic<std::uint64_t> hlc_physical{0};
     std::shared_ptr<SubscriberList> subscribers = std::make_shared<SubscriberList>();
 
     std::mutex sweep_mutex;
@@ -172,23 +173,23 @@ void Store::put(std::string_view key, std::string value,
 std::optional<std::string> Store::get(std::string_view key) {
     Impl& s = *impl_;
     s.gets.fetch_add(1, std::memory_order_relaxed);
-    std::optional<KvValue> winner =
-        s.read<KvRegister>(key, [](const KvRegister* reg) -> std::optional<KvValue> {
-            if (reg == nullptr) return std::nullopt;
-            return winning_write(*reg);
-        });
-    if (!winner || winner->expired_at(s.now_physical())) return std::nullopt;
-    return std::move(winner->bytes);
+    const std::uint64_t now = s.now_physical();
+    return s.read<KvRegister>(key, [now](const KvRegister* reg) -> std::optional<std::string> {
+        const KvValue* winner = reg ? winning_write(*reg) : nullptr;
+        if (winner == nullptr || winner->expired_at(now)) return std::nullopt;
+        return winner->bytes;
+    });
 }
 
 bool Store::del(std::string_view key) {
     Impl& s = *impl_;
     const std::uint64_t now = s.now_physical();
     const int outcome = s.mutate<KvRegister>(key, false, -1, [&](KvRegister& reg) {
-        const std::optional<KvValue> winner = winning_write(reg);
-        if (reg.empty()) return -1;
+        const KvValue* winner = winning_write(reg);
+        if (winner == nullptr) return -1;
+        const bool live = !winner->expired_at(now);
         reg.clear();
-        return winner && !winner->expired_at(now) ? 1 : 0;
+        return live ? 1 : 0;
     });
     s.dels.fetch_add(1, std::memory_order_relaxed);
     if (outcome >= 0) s.notify(key, ChangeKind::del);
@@ -281,8 +282,8 @@ std::size_t Store::sweep_expired(std::size_t max_keys) {
         for (; it != shard.map.end() && visited < max_keys; ++it, ++visited, ++s.sweep_offset) {
             auto* reg = std::get_if<KvRegister>(&it->second);
             if (reg == nullptr) continue;
-            const std::optional<KvValue> winner = winning_write(*reg);
-            if (!winner || !winner->expired_at(now)) continue;
+            const KvValue* winner = winning_write(*reg);
+            if (winner == nullptr || !winner->expired_at(now)) continue;
             reg->clear();  // the causal context stays, the bytes go
             expired.push_back(it->first);
         }

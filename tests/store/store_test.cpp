@@ -180,7 +180,7 @@ TEST(KvRegister, DeleteRemovesOnlyObservedWritesAndConcurrentPutSurvives) {
     a.merge(b);
     b.merge(a);
     EXPECT_EQ(a, b);
-    ASSERT_TRUE(winning_write(a));
+    ASSERT_NE(winning_write(a), nullptr);
     EXPECT_EQ(winning_write(a)->bytes, "v2");
 }
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include <crdt/crdt.hpp>
+#include <store/store.hpp>
 
 int main() {
     using namespace converge;
@@ -10,6 +11,13 @@ int main() {
     b.remove("x");
     a.merge(b);
     const auto copy = decode<ORSet<std::string>>(encode(a));
-    std::printf("consumer: contains(x)=%d equal=%d\n", a.contains("x"), copy == a);
-    return (!a.contains("x") && copy == a) ? 0 : 1;
+
+    store::Store s(store::Options{.replica = ReplicaId{1}});
+    s.put("k", "v");
+    s.counter("n").increment(2);
+    const bool store_ok = s.get("k") == "v" && s.counter("n").value() == 2;
+
+    std::printf("consumer: contains(x)=%d equal=%d store=%d\n", a.contains("x"), copy == a,
+                store_ok);
+    return (!a.contains("x") && copy == a && store_ok) ? 0 : 1;
 }
