@@ -18,7 +18,7 @@ struct Options {
     std::shared_ptr<Clock> clock = nullptr;
     // Randomness (keys the hash of the lock stripes); null means the operating system's source.
     std::shared_ptr<Rng> rng = nullptr;
-    // Lock stripes, rounded up to a power of two. More stripes, less contention.
+    // Lock stripes, rounded up to a power of two (at most 65,536). More stripes, less contention.
     std::size_t shards = 64;
     // A peer timestamp further ahead of local physical time than this does not move the clock.
     std::uint64_t max_clock_drift_ms = 60'000;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <mutex>
@@ -60,7 +61,8 @@ struct Store::Impl {
           clock(options.clock ? options.clock : system_clock()),
           hash(seed(options)),
           hlc(options.replica, options.max_clock_drift_ms) {
-        const std::size_t count = std::bit_ceil(std::max<std::size_t>(options.shards, 1));
+        const std::size_t count =
+            std::bit_ceil(std::clamp<std::size_t>(options.shards, 1, 1 << 16));
         for (std::size_t i = 0; i < count; ++i)
             shards.push_back(std::make_unique<Shard>(&hash));
     }
