@@ -21,16 +21,6 @@ using StringSet = ORSet<std::string>;
 // context, so a late copy of an old write cannot bring it back.
 using Entry = std::variant<KvRegister, PNCounter, StringSet>;
 
-const char* type_name(const Entry& e) {
-    switch (e.index()) {
-        case 0:
-            return "a value";
-        case 1:
-            return "a counter";
-        default:
-            return "a set";
-    }
-}
 template <class T>
 const char* type_name() {
     if constexpr (std::is_same_v<T, KvRegister>)
@@ -39,6 +29,10 @@ const char* type_name() {
         return "a counter";
     else
         return "a set";
+}
+const char* type_name(const Entry& e) {
+    return std::visit([](const auto& held) { return type_name<std::decay_t<decltype(held)>>(); },
+                      e);
 }
 
 struct KeyHasher {
@@ -128,6 +122,21 @@ struct Store::Impl {
         return fn(value);
     }
 
+    // Adds n to (up) or subtracts n from the counter at key; returns its new value.
+    std::int64_t add_to_counter(std::string_view key, std::uint64_t n, bool up) {
+        const std::int64_t result =
+            mutate<PNCounter>(key, true, std::int64_t{0}, [&](PNCounter& c) {
+                if (up)
+                    c.increment(options.replica, n);
+                else
+                    c.decrement(options.replica, n);
+                return c.value();
+            });
+        counter_ops.fetch_add(1, std::memory_order_relaxed);
+        notify(key, ChangeKind::counter);
+        return result;
+    }
+
     void notify(std::string_view key, ChangeKind kind) {
         subscribers->notify(Change{std::string(key), kind, false});
     }
@@ -199,25 +208,11 @@ bool Store::del(std::string_view key) {
 }
 
 std::int64_t Store::Counter::increment(std::uint64_t n) {
-    Impl& s = *store_.impl_;
-    const std::int64_t result = s.mutate<PNCounter>(key_, true, std::int64_t{0}, [&](PNCounter& c) {
-        c.increment(s.options.replica, n);
-        return c.value();
-    });
-    s.counter_ops.fetch_add(1, std::memory_order_relaxed);
-    s.notify(key_, ChangeKind::counter);
-    return result;
+    return store_.impl_->add_to_counter(key_, n, /*up=*/true);
 }
 
 std::int64_t Store::Counter::decrement(std::uint64_t n) {
-    Impl& s = *store_.impl_;
-    const std::int64_t result = s.mutate<PNCounter>(key_, true, std::int64_t{0}, [&](PNCounter& c) {
-        c.decrement(s.options.replica, n);
-        return c.value();
-    });
-    s.counter_ops.fetch_add(1, std::memory_order_relaxed);
-    s.notify(key_, ChangeKind::counter);
-    return result;
+    return store_.impl_->add_to_counter(key_, n, /*up=*/false);
 }
 
 std::int64_t Store::Counter::value() {
