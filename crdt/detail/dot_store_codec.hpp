@@ -27,23 +27,20 @@ template <class Range, class DotsOf, class EncodeEntry>
 void encode_dot_store(codec::Writer& w, const Range& entries, DotsOf&& dots_of,
                       EncodeEntry&& encode_entry) {
     using Entry = typename Range::value_type;
-    std::vector<std::pair<Dot, const Entry*>> keyed;
-    keyed.reserve(entries.size());
+    // (first dot, entry), sorted: the canonical order, with the first dot at hand.
+    std::vector<std::pair<Dot, const Entry*>> order;
+    order.reserve(entries.size());
     for (const Entry& e : entries)
-        keyed.emplace_back(dots_of(e)[0], &e);
-    std::sort(keyed.begin(), keyed.end(),
+        order.emplace_back(dots_of(e)[0], &e);
+    std::sort(order.begin(), order.end(),
               [](const auto& x, const auto& y) { return x.first < y.first; });
-    std::vector<const Entry*> order;
-    order.reserve(keyed.size());
-    for (const auto& k : keyed)
-        order.push_back(k.second);
     std::size_t multi = 0;
-    for (const Entry* e : order)
-        multi += dots_of(*e).size() > 1 ? 1 : 0;
+    for (const auto& [first, entry] : order)
+        multi += dots_of(*entry).size() > 1 ? 1 : 0;
     w.varint(multi);
     std::size_t previous_index = 0;
     for (std::size_t i = 0; i < order.size(); ++i) {
-        const DotSet& dots = dots_of(*order[i]);
+        const DotSet& dots = dots_of(*order[i].second);
         if (dots.size() == 1) continue;
         w.varint(i - previous_index);
         w.varint(dots.size() - 1);
@@ -55,21 +52,21 @@ void encode_dot_store(codec::Writer& w, const Range& entries, DotsOf&& dots_of,
     }
     std::size_t groups = 0;
     for (std::size_t i = 0; i < order.size(); ++i)
-        if (i == 0 || dots_of(*order[i])[0].replica != dots_of(*order[i - 1])[0].replica) ++groups;
+        if (i == 0 || order[i].first.replica != order[i - 1].first.replica) ++groups;
     w.varint(groups);
     std::uint64_t previous_replica = 0;
     for (std::size_t i = 0; i < order.size();) {
-        const ReplicaId replica = dots_of(*order[i])[0].replica;
+        const ReplicaId replica = order[i].first.replica;
         std::size_t end = i;
-        while (end < order.size() && dots_of(*order[end])[0].replica == replica)
+        while (end < order.size() && order[end].first.replica == replica)
             ++end;
         w.varint(replica.value - previous_replica);
         w.varint(end - i);
         std::uint64_t previous_counter = 0;
         for (; i < end; ++i) {
-            const std::uint64_t counter = dots_of(*order[i])[0].counter;
+            const std::uint64_t counter = order[i].first.counter;
             w.varint(counter - previous_counter);
-            encode_entry(w, *order[i]);
+            encode_entry(w, *order[i].second);
             previous_counter = counter;
         }
         previous_replica = replica.value;
