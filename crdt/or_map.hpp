@@ -140,7 +140,9 @@ class ORMap : public codec::CerealSerializable<ORMap<K, V, Hash, Equal>> {
 
     // The join: per key, a slice survives if both sides hold it or the other side has not seen it.
     void merge(const ORMap& other) {
+        std::uint64_t their_live_dots = 0;
         for (const auto& [key, theirs] : other.entries_) {
+            their_live_dots += theirs.dots.size();
             auto it = entries_.find(key);
             if (it == entries_.end()) {
                 Entry fresh = theirs.unseen_by(context_);
@@ -150,7 +152,9 @@ class ORMap : public codec::CerealSerializable<ORMap<K, V, Hash, Equal>> {
                     if (it->second.dots.empty()) entries_.erase(it);
             }
         }
-        if (!other.context_.empty()) {
+        // Keys only here lose the slices the other side saw and dropped (none, for a delta of
+        // updates).
+        if (!detail::holds_only_live_dots(other.context_, their_live_dots)) {
             for (auto it = entries_.begin(); it != entries_.end();) {
                 if (detail::any_seen(it->second.dots, other.context_) &&
                     other.entries_.find(it->first) == other.entries_.end() &&

@@ -104,9 +104,9 @@ class ORSet : public codec::CerealSerializable<ORSet<T, Hash, Equal>> {
                 if (it->second.empty()) entries_.erase(it);
             }
         }
-        // Elements only here lose the dots the other side saw and dropped. When its context holds
-        // nothing but its own live dots (a delta of adds), it dropped nothing: skip the scan.
-        if (other.context_.dot_count() != their_live_dots) {
+        // Elements only here lose the dots the other side saw and dropped (none, for a delta of
+        // adds).
+        if (!detail::holds_only_live_dots(other.context_, their_live_dots)) {
             for (auto it = entries_.begin(); it != entries_.end();) {
                 const bool seen = detail::any_seen(it->second, other.context_) &&
                                   other.entries_.find(it->first) == other.entries_.end();

@@ -49,4 +49,11 @@ inline bool any_seen(const DotSet& dots, const CausalContext& context) {
     return std::any_of(dots.begin(), dots.end(), [&](const Dot& d) { return context.contains(d); });
 }
 
+// True when context holds nothing but the live_dots dots of its own store: that side has removed
+// nothing, so merging it cannot drop anything the other side holds under keys it lacks (every dot
+// names one entry), and the scan for such drops can be skipped.
+inline bool holds_only_live_dots(const CausalContext& context, std::uint64_t live_dots) noexcept {
+    return context.dot_count() == live_dots;
+}
+
 }  // namespace converge::detail
