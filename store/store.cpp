@@ -152,7 +152,8 @@ struct Store::Impl {
 
     std::mutex sweep_mutex;
     std::size_t sweep_shard = 0;
-    std::size_t sweep_offset = 0;
+    std::size_t sweep_bucket = 0;
+    std::size_t sweep_in_bucket = 0;
 
     std::atomic<std::uint64_t> puts{0}, gets{0}, dels{0}, counter_ops{0}, set_ops{0},
         type_mismatches{0}, keys{0}, expired_keys{0};
@@ -274,19 +275,29 @@ std::size_t Store::sweep_expired(std::size_t max_keys) {
     for (std::size_t stripes = 0; stripes < s.shards.size() && visited < max_keys; ++stripes) {
         Shard& shard = *s.shards[s.sweep_shard];
         std::unique_lock lock(shard.mutex);
-        auto it = shard.map.begin();
-        std::advance(it, std::min(s.sweep_offset, shard.map.size()));
-        for (; it != shard.map.end() && visited < max_keys; ++it, ++visited, ++s.sweep_offset) {
-            auto* reg = std::get_if<KvRegister>(&it->second);
-            if (reg == nullptr) continue;
-            const KvValue* winner = winning_write(*reg);
-            if (winner == nullptr || !winner->expired_at(now)) continue;
-            reg->clear();  // the causal context stays, the bytes go
-            expired.push_back(it->first);
+        // Resume at the bucket (and position in it) where the last call stopped: no walk from the
+        // start of the stripe. A rehash in between only shifts which keys this pass sees first.
+        const std::size_t buckets = shard.map.bucket_count();
+        for (; s.sweep_bucket < buckets && visited < max_keys; ++s.sweep_bucket) {
+            auto it = shard.map.begin(s.sweep_bucket);
+            const auto bucket_end = shard.map.end(s.sweep_bucket);
+            for (std::size_t skip = 0; skip < s.sweep_in_bucket && it != bucket_end; ++skip)
+                ++it;
+            for (; it != bucket_end && visited < max_keys; ++it, ++visited, ++s.sweep_in_bucket) {
+                auto* reg = std::get_if<KvRegister>(&it->second);
+                if (reg == nullptr) continue;
+                const KvValue* winner = winning_write(*reg);
+                if (winner == nullptr || !winner->expired_at(now)) continue;
+                reg->clear();  // the causal context stays, the bytes go
+                expired.push_back(it->first);
+            }
+            if (it != bucket_end) break;  // out of budget inside this bucket
+            s.sweep_in_bucket = 0;
         }
-        if (it == shard.map.end()) {
+        if (s.sweep_bucket >= buckets) {
             s.sweep_shard = (s.sweep_shard + 1) % s.shards.size();
-            s.sweep_offset = 0;
+            s.sweep_bucket = 0;
+            s.sweep_in_bucket = 0;
         }
     }
     s.expired_keys.fetch_add(expired.size(), std::memory_order_relaxed);

@@ -96,6 +96,21 @@ TEST_F(StoreTest, SweepReclaimsExpiredValuesIncrementallyAndNotifies) {
     EXPECT_EQ(store.sweep_expired(1000), 0u);
 }
 
+TEST_F(StoreTest, SweepWithABudgetOfOneKeyReclaimsEveryValueOnce) {
+    for (int i = 0; i < 300; ++i)
+        store.put("k" + std::to_string(i), "v", 10ms);
+    clock->advance(10);
+    std::size_t reclaimed = 0;
+    for (int call = 0; call < 20'000 && reclaimed < 300; ++call) {
+        const std::size_t now = store.sweep_expired(1);
+        ASSERT_LE(now, 1u);
+        reclaimed += now;
+    }
+    EXPECT_EQ(reclaimed, 300u);
+    EXPECT_EQ(store.sweep_expired(100'000), 0u);
+    EXPECT_EQ(store.metrics().expired_keys, 300u);
+}
+
 TEST_F(StoreTest, CountersGoUpAndDown) {
     EXPECT_EQ(store.counter("likes").value(), 0);
     EXPECT_EQ(store.counter("likes").increment(3), 3);
