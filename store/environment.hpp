@@ -42,4 +42,20 @@ class ManualClock final : public Clock {
     std::atomic<std::uint64_t> now_ms_;
 };
 
+// A seeded generator (SplitMix64): the same seed gives the same sequence. Thread-safe.
+class SeededRng final : public Rng {
+  public:
+    explicit SeededRng(std::uint64_t seed) : state_(seed) {}
+    std::uint64_t next() override {
+        std::uint64_t z = state_.fetch_add(0x9E3779B97F4A7C15, std::memory_order_relaxed) +
+                          0x9E3779B97F4A7C15;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+        return z ^ (z >> 31);
+    }
+
+  private:
+    std::atomic<std::uint64_t> state_;
+};
+
 }  // namespace converge::store

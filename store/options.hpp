@@ -4,10 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #include <crdt/replica_id.hpp>
 #include <store/environment.hpp>
+#include <store/transport.hpp>
 
 namespace converge::store {
 
@@ -16,12 +19,35 @@ struct Options {
     ReplicaId replica{1};
     // Physical time; null means the machine's real-time clock.
     std::shared_ptr<Clock> clock = nullptr;
-    // Randomness (keys the hash of the lock stripes); null means the operating system's source.
+    // Randomness (keys the hash of the lock stripes, names this run of the replica); null means
+    // the operating system's source.
     std::shared_ptr<Rng> rng = nullptr;
+    // How frames reach peers; null: a replica on its own (add_peer and sync need one).
+    std::shared_ptr<Transport> transport = nullptr;
+    // Where warnings go (a rejected frame, a type conflict; each kind once); null: spdlog's
+    // default logger.
+    std::function<void(std::string_view)> log = nullptr;
+
     // Lock stripes, rounded up to a power of two (at most 65,536). More stripes, less contention.
     std::size_t shards = 64;
     // A peer timestamp further ahead of local physical time than this does not move the clock.
     std::uint64_t max_clock_drift_ms = 60'000;
+
+    // tick() runs a sync round when this much time has passed on the clock since the last.
+    std::uint64_t sync_interval_ms = 100;
+    // Messages are split to stay about this size (one key's state larger than it travels alone).
+    std::size_t message_bytes = 64 * 1024;
+    // Frames larger than this are refused, sent or received.
+    std::size_t max_frame_bytes = 32 * 1024 * 1024;
+    // The delta log keeps at most this many changed keys and about this many bytes; a peer that
+    // falls further behind is repaired by digest exchange instead.
+    std::size_t delta_buffer_entries = 1'000'000;
+    std::size_t delta_buffer_bytes = 64 * 1024 * 1024;
+    // Sync rounds after which unacknowledged messages are sent again.
+    std::uint64_t resend_after_syncs = 3;
+    // Sync rounds of silence towards a peer after which a heartbeat goes out (it tells the peer
+    // this replica's incarnation, so a peer that restarted empty is noticed and repaired).
+    std::uint64_t heartbeat_syncs = 10;
 };
 
 }  // namespace converge::store

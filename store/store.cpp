@@ -1,163 +1,86 @@
-#include <algorithm>
-#include <atomic>
-#include <bit>
-#include <mutex>
-#include <shared_mutex>
-#include <unordered_map>
-#include <variant>
+#include <spdlog/spdlog.h>
 
-#include <crdt/hybrid_clock.hpp>
-#include <crdt/or_set.hpp>
-#include <crdt/pn_counter.hpp>
-#include <store/keyed_hash.hpp>
-#include <store/kv_value.hpp>
-#include <store/store.hpp>
+#include <store/detail/store_impl.hpp>
 
 namespace converge::store {
-namespace {
 
-using StringSet = ORSet<std::string>;
-// What one key holds. Keys are never erased: a deleted or expired value leaves its causal
-// context, so a late copy of an old write cannot bring it back.
-using Entry = std::variant<KvRegister, PNCounter, StringSet>;
+using detail::StringSet;
 
-template <class T>
-const char* type_name() {
-    if constexpr (std::is_same_v<T, KvRegister>)
-        return "a value";
-    else if constexpr (std::is_same_v<T, PNCounter>)
-        return "a counter";
-    else
-        return "a set";
+Store::Impl::Impl(Options opts)
+    : options(std::move(opts)),
+      clock(options.clock ? options.clock : system_clock()),
+      hash([&] {
+          const std::shared_ptr<Rng> rng = options.rng ? options.rng : system_rng();
+          const std::uint64_t key0 = rng->next();
+          return KeyedHash(key0, rng->next());
+      }()),
+      incarnation([&] {
+          const std::shared_ptr<Rng> rng = options.rng ? options.rng : system_rng();
+          return rng->next() | 1;  // never 0, which means "not heard from"
+      }()),
+      hlc(options.replica, options.max_clock_drift_ms) {
+    const std::size_t count = std::bit_ceil(std::clamp<std::size_t>(options.shards, 1, 1 << 16));
+    for (std::size_t i = 0; i < count; ++i)
+        shards.push_back(std::make_unique<Shard>(&hash));
+    log_entries_per_shard = std::max<std::size_t>(1, options.delta_buffer_entries / count);
+    log_bytes_per_shard = std::max<std::size_t>(1, options.delta_buffer_bytes / count);
+    if (!options.log)
+        options.log = [](std::string_view message) { spdlog::warn("converge: {}", message); };
 }
-const char* type_name(const Entry& e) {
-    return std::visit([](const auto& held) { return type_name<std::decay_t<decltype(held)>>(); },
-                      e);
+
+Timestamp Store::Impl::tick_clock() {
+    std::lock_guard lock(clock_mutex);
+    const Timestamp t = hlc.now(clock->now_ms());
+    hlc_physical.store(t.physical, std::memory_order_relaxed);
+    return t;
 }
 
-struct KeyHasher {
-    using is_transparent = void;
-    const KeyedHash* hash;
-    std::size_t operator()(std::string_view key) const noexcept { return (*hash)(key); }
-};
+void Store::Impl::mismatch(std::string_view key, const Value& held, const char* wanted) {
+    type_mismatches.fetch_add(1, std::memory_order_relaxed);
+    throw TypeMismatch("key \"" + std::string(key) + "\" holds " + detail::type_name(held) +
+                       ", not " + wanted + "; use it as " + detail::type_name(held) +
+                       " or choose another key");
+}
 
-struct Shard {
-    explicit Shard(const KeyedHash* hash) : map(16, KeyHasher{hash}) {}
-    mutable std::shared_mutex mutex;
-    std::unordered_map<std::string, Entry, KeyHasher, std::equal_to<>> map;
-};
-
-}  // namespace
-
-struct Store::Impl {
-    explicit Impl(Options opts)
-        : options(std::move(opts)),
-          clock(options.clock ? options.clock : system_clock()),
-          hash(seed(options)),
-          hlc(options.replica, options.max_clock_drift_ms) {
-        const std::size_t count =
-            std::bit_ceil(std::clamp<std::size_t>(options.shards, 1, 1 << 16));
-        for (std::size_t i = 0; i < count; ++i)
-            shards.push_back(std::make_unique<Shard>(&hash));
+void Store::Impl::record_local(Shard& shard, Slot& slot, Touched& touched) {
+    shard.mark_dirty(slot);
+    if (!logging.load(std::memory_order_relaxed)) {
+        // No peer to send it to: the change is not kept, and a peer added later is repaired.
+        if (slot.position != 0) shard.log_remove(slot);
+        shard.floor = ++shard.position;
+        return;
     }
-
-    static KeyedHash seed(const Options& options) {
-        const std::shared_ptr<Rng> rng = options.rng ? options.rng : system_rng();
-        const std::uint64_t key0 = rng->next();
-        return KeyedHash(key0, rng->next());
+    std::size_t bytes = slot.key->size() + touched.bytes;
+    if (touched.set_delta) {
+        if (slot.set_delta)
+            slot.set_delta->merge(*touched.set_delta);
+        else
+            slot.set_delta = std::make_unique<StringSet>(std::move(*touched.set_delta));
+        bytes += slot.log_bytes;
     }
-
-    Shard& shard_of(std::string_view key) {
-        // The map buckets use the low bits of the same hash; stripes use the high ones.
-        return *shards[(hash(key) >> 40) & (shards.size() - 1)];
+    shard.log_touch(slot, static_cast<std::uint32_t>(std::min<std::size_t>(bytes, UINT32_MAX)));
+    while (shard.log_head != &slot && (shard.log_count > log_entries_per_shard ||
+                                       shard.log_bytes > log_bytes_per_shard)) {
+        shard.log_remove(*shard.log_head);
+        log_dropped.fetch_add(1, std::memory_order_relaxed);
     }
+}
 
-    Timestamp tick() {
-        std::lock_guard lock(clock_mutex);
-        const Timestamp t = hlc.now(clock->now_ms());
-        hlc_physical.store(t.physical, std::memory_order_relaxed);
-        return t;
-    }
-    // Physical time on the hybrid clock now, without taking its lock.
-    std::uint64_t now_physical() {
-        return std::max(clock->now_ms(), hlc_physical.load(std::memory_order_relaxed));
-    }
-
-    [[noreturn]] void mismatch(std::string_view key, const Entry& held, const char* wanted) {
-        type_mismatches.fetch_add(1, std::memory_order_relaxed);
-        throw TypeMismatch("key \"" + std::string(key) + "\" holds " + type_name(held) + ", not " +
-                           wanted + "; use it as " + type_name(held) + " or choose another key");
-    }
-
-    // Runs fn(T&) on the value at key under the stripe's exclusive lock, creating it empty if
-    // absent (create) or returning fallback (otherwise). fn must change nothing when it throws
-    // (every converge mutator is all-or-nothing).
-    template <class T, class Fn, class R = std::invoke_result_t<Fn, T&>>
-    R mutate(std::string_view key, bool create, R fallback, Fn&& fn) {
-        Shard& shard = shard_of(key);
-        std::unique_lock lock(shard.mutex);
-        auto it = shard.map.find(key);
-        if (it == shard.map.end()) {
-            if (!create) return fallback;
-            T fresh;
-            R result = fn(fresh);
-            shard.map.emplace(std::string(key), Entry(std::move(fresh)));
-            keys.fetch_add(1, std::memory_order_relaxed);
-            return result;
-        }
-        T* value = std::get_if<T>(&it->second);
-        if (value == nullptr) mismatch(key, it->second, type_name<T>());
-        return fn(*value);  // converge's mutators change nothing when they throw
-    }
-
-    // Runs fn(const T*) under the stripe's shared lock; the pointer is null when key is absent.
-    template <class T, class Fn>
-    auto read(std::string_view key, Fn&& fn) {
-        Shard& shard = shard_of(key);
-        std::shared_lock lock(shard.mutex);
-        auto it = shard.map.find(key);
-        if (it == shard.map.end()) return fn(static_cast<const T*>(nullptr));
-        const T* value = std::get_if<T>(&it->second);
-        if (value == nullptr) mismatch(key, it->second, type_name<T>());
-        return fn(value);
-    }
-
-    // Adds n to (up) or subtracts n from the counter at key; returns its new value.
-    std::int64_t add_to_counter(std::string_view key, std::uint64_t n, bool up) {
-        const std::int64_t result =
-            mutate<PNCounter>(key, true, std::int64_t{0}, [&](PNCounter& c) {
-                if (up)
-                    c.increment(options.replica, n);
-                else
-                    c.decrement(options.replica, n);
-                return c.value();
-            });
-        counter_ops.fetch_add(1, std::memory_order_relaxed);
-        notify(key, ChangeKind::counter);
-        return result;
-    }
-
-    void notify(std::string_view key, ChangeKind kind) {
-        subscribers->notify(Change{std::string(key), kind, false});
-    }
-
-    Options options;
-    std::shared_ptr<Clock> clock;
-    KeyedHash hash;
-    std::vector<std::unique_ptr<Shard>> shards;
-    std::mutex clock_mutex;
-    HybridClock hlc;
-    std::atomic<std::uint64_t> hlc_physical{0};
-    std::shared_ptr<SubscriberList> subscribers = std::make_shared<SubscriberList>();
-
-    std::mutex sweep_mutex;
-    std::size_t sweep_shard = 0;
-    std::size_t sweep_bucket = 0;
-    std::size_t sweep_in_bucket = 0;
-
-    std::atomic<std::uint64_t> puts{0}, gets{0}, dels{0}, counter_ops{0}, set_ops{0},
-        type_mismatches{0}, keys{0}, expired_keys{0};
-};
+std::int64_t Store::Impl::add_to_counter(std::string_view key, std::uint64_t n, bool up) {
+    const std::int64_t result =
+        mutate<PNCounter>(key, true, std::int64_t{0}, [&](PNCounter& c, Touched& t) {
+            if (up)
+                c.increment(options.replica, n);
+            else
+                c.decrement(options.replica, n);
+            t.changed = true;
+            t.bytes = 48;
+            return c.value();
+        });
+    counter_ops.fetch_add(1, std::memory_order_relaxed);
+    notify(key, ChangeKind::counter);
+    return result;
+}
 
 Store::Store(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Store::~Store() = default;
@@ -171,10 +94,12 @@ void Store::put(std::string_view key, std::string value,
     if (ttl && ttl->count() <= 0)
         throw InvalidOperation("ttl must be positive; use del to remove a value now");
     Impl& s = *impl_;
-    s.mutate<KvRegister>(key, true, 0, [&](KvRegister& reg) {
-        const Timestamp written = s.tick();
+    s.mutate<KvRegister>(key, true, 0, [&](KvRegister& reg, Impl::Touched& t) {
+        const Timestamp written = s.tick_clock();
         const std::uint64_t expires =
             ttl ? written.physical + static_cast<std::uint64_t>(ttl->count()) : 0;
+        t.changed = true;
+        t.bytes = 32 + value.size();
         reg.assign(s.options.replica, KvValue{written, std::move(value), expires});
         return 0;
     });
@@ -196,11 +121,13 @@ std::optional<std::string> Store::get(std::string_view key) {
 bool Store::del(std::string_view key) {
     Impl& s = *impl_;
     const std::uint64_t now = s.now_physical();
-    const int outcome = s.mutate<KvRegister>(key, false, -1, [&](KvRegister& reg) {
+    const int outcome = s.mutate<KvRegister>(key, false, -1, [&](KvRegister& reg, Impl::Touched& t) {
         const KvValue* winner = winning_write(reg);
         if (winner == nullptr) return -1;
         const bool live = !winner->expired_at(now);
         reg.clear();
+        t.changed = true;
+        t.bytes = 16;
         return live ? 1 : 0;
     });
     s.dels.fetch_add(1, std::memory_order_relaxed);
@@ -224,8 +151,10 @@ std::int64_t Store::Counter::value() {
 
 void Store::Set::add(std::string member) {
     Impl& s = *store_.impl_;
-    s.mutate<StringSet>(key_, true, 0, [&](StringSet& set) {
-        set.add(s.options.replica, std::move(member));
+    s.mutate<StringSet>(key_, true, 0, [&](StringSet& set, Impl::Touched& t) {
+        t.bytes = 8 + member.size();
+        t.set_delta = set.add(s.options.replica, std::move(member));
+        t.changed = true;
         return 0;
     });
     s.set_ops.fetch_add(1, std::memory_order_relaxed);
@@ -234,11 +163,13 @@ void Store::Set::add(std::string member) {
 
 bool Store::Set::remove(std::string_view member) {
     Impl& s = *store_.impl_;
-    const bool removed = s.mutate<StringSet>(key_, false, false, [&](StringSet& set) {
+    const bool removed = s.mutate<StringSet>(key_, false, false, [&](StringSet& set, Impl::Touched& t) {
         const std::string m(member);
-        const bool present = set.contains(m);
-        set.remove(m);
-        return present;
+        if (!set.contains(m)) return false;
+        t.set_delta = set.remove(m);
+        t.bytes = 8;
+        t.changed = true;
+        return true;
     });
     s.set_ops.fetch_add(1, std::memory_order_relaxed);
     if (removed) s.notify(key_, ChangeKind::set);
@@ -273,7 +204,7 @@ std::size_t Store::sweep_expired(std::size_t max_keys) {
     std::vector<std::string> expired;
     std::size_t visited = 0;
     for (std::size_t stripes = 0; stripes < s.shards.size() && visited < max_keys; ++stripes) {
-        Shard& shard = *s.shards[s.sweep_shard];
+        Impl::Shard& shard = *s.shards[s.sweep_shard];
         std::unique_lock lock(shard.mutex);
         // Resume at the bucket (and position in it) where the last call stopped: no walk from the
         // start of the stripe. A rehash in between only shifts which keys this pass sees first.
@@ -284,11 +215,14 @@ std::size_t Store::sweep_expired(std::size_t max_keys) {
             for (std::size_t skip = 0; skip < s.sweep_in_bucket && it != bucket_end; ++skip)
                 ++it;
             for (; it != bucket_end && visited < max_keys; ++it, ++visited, ++s.sweep_in_bucket) {
-                auto* reg = std::get_if<KvRegister>(&it->second);
+                auto* reg = std::get_if<KvRegister>(&it->second.value);
                 if (reg == nullptr) continue;
                 const KvValue* winner = winning_write(*reg);
                 if (winner == nullptr || !winner->expired_at(now)) continue;
-                reg->clear();  // the causal context stays, the bytes go
+                // Every replica expires the value at the same time on its own: the context stays,
+                // the bytes go, and nothing enters the log.
+                reg->clear();
+                shard.mark_dirty(it->second);
                 expired.push_back(it->first);
             }
             if (it != bucket_end) break;  // out of budget inside this bucket
@@ -304,16 +238,6 @@ std::size_t Store::sweep_expired(std::size_t max_keys) {
     for (const std::string& key : expired)
         s.notify(key, ChangeKind::expire);
     return expired.size();
-}
-
-Metrics Store::metrics() const {
-    const Impl& s = *impl_;
-    auto get = [](const std::atomic<std::uint64_t>& a) {
-        return a.load(std::memory_order_relaxed);
-    };
-    return Metrics{get(s.puts),        get(s.gets),        get(s.dels),
-                   get(s.counter_ops), get(s.set_ops),     get(s.type_mismatches),
-                   get(s.keys),        get(s.expired_keys)};
 }
 
 }  // namespace converge::store

@@ -11,8 +11,9 @@
 //   s.set("cart").add("apple");
 //   auto sub = s.subscribe("cart", [](const Change& c) { ... });
 //
-// Semantics, concurrent cases included: docs/semantics.md. Replication between replicas is the
-// next part of this layer and not yet here.
+// Replicas exchange deltas through a Transport: add_peer() names a peer, sync() (or tick(), on the
+// injected clock) sends each peer what it has not acknowledged, receive() takes a peer's frame.
+// Semantics, concurrent cases included: docs/semantics.md; the protocol: docs/replication.md.
 #pragma once
 
 #include <chrono>
@@ -24,22 +25,13 @@
 #include <vector>
 
 #include <crdt/error.hpp>
+#include <store/loopback_network.hpp>
+#include <store/metrics.hpp>
 #include <store/options.hpp>
 #include <store/subscription.hpp>
+#include <store/transport.hpp>
 
 namespace converge::store {
-
-// Operation counts and sizes of one replica.
-struct Metrics {
-    std::uint64_t puts = 0;
-    std::uint64_t gets = 0;
-    std::uint64_t dels = 0;
-    std::uint64_t counter_ops = 0;
-    std::uint64_t set_ops = 0;
-    std::uint64_t type_mismatches = 0;
-    std::uint64_t keys = 0;          // keys holding any state, deleted values' metadata included
-    std::uint64_t expired_keys = 0;  // values reclaimed by sweep_expired
-};
 
 class Store {
   public:
@@ -109,7 +101,31 @@ class Store {
     // number of values reclaimed.
     std::size_t sweep_expired(std::size_t max_keys = 1024);
 
+    // Starts replicating to peer (no effect if it is one already or is this replica). A peer is
+    // first brought up to date by digest repair unless this replica's log holds every change it
+    // ever made. Throws InvalidOperation without a transport.
+    void add_peer(ReplicaId peer);
+    // Stops replicating to peer and forgets its progress.
+    void remove_peer(ReplicaId peer);
+    std::vector<ReplicaId> peers() const;
+
+    // One sync round: sends each peer the joined changes it has not acknowledged (in messages of
+    // about Options::message_bytes), resends what went unacknowledged for
+    // Options::resend_after_syncs rounds, and drives digest repairs of peers that fell behind the
+    // log. Throws InvalidOperation without a transport.
+    void sync();
+    // Runs a sync round if Options::sync_interval_ms has passed on the clock since the last, and
+    // reclaims up to sweep_budget expired values. Returns whether it synced. For a driving loop.
+    bool tick(std::size_t sweep_budget = 1024);
+    // Takes one frame from a peer (what its transport delivered). Applies it and answers through
+    // the transport; a frame that fails any check is rejected, counted by reason in metrics,
+    // logged once per reason, and changes nothing. Returns whether the frame was accepted.
+    bool receive(std::string_view frame);
+
+    // Counters and gauges of this replica. Walks every key to size the causal metadata: O(keys).
     Metrics metrics() const;
+    // metrics() in the Prometheus text exposition format.
+    std::string prometheus_text() const;
     ReplicaId replica() const noexcept;
 
   private:

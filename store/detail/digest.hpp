@@ -1,0 +1,46 @@
+// File: store/detail/digest.hpp
+// The digest tree replicas compare to find the keys that differ (a two-level Merkle tree over a
+// fixed, public partition of the key space): 65,536 leaves, each the XOR of the hashes of its
+// keys' (key, state) pairs; 256 ranges of 256 leaves, each hashed from its leaves. Every replica
+// partitions keys the same way, so equal ranges mean equal keys and states there.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace converge::store::detail {
+
+inline constexpr std::size_t digest_ranges = 256;
+inline constexpr std::size_t leaves_per_range = 256;
+inline constexpr std::size_t digest_leaves = digest_ranges * leaves_per_range;
+
+// The public (unkeyed) 64-bit hash of a key; its top 16 bits are the key's leaf.
+std::uint64_t digest_key_hash(std::string_view key) noexcept;
+inline std::uint16_t leaf_of(std::uint64_t key_hash) noexcept {
+    return static_cast<std::uint16_t>(key_hash >> 48);
+}
+// The hash of one key's state (type tag and canonical encoding); never 0.
+std::uint64_t digest_state_hash(std::uint64_t key_hash, std::string_view encoded_state) noexcept;
+
+class DigestTree {
+  public:
+    DigestTree() : leaves_(digest_leaves, 0) {}
+    // Adds or removes (XOR is its own inverse) one key's state hash.
+    void toggle(std::uint16_t leaf, std::uint64_t state_hash) noexcept {
+        leaves_[leaf] ^= state_hash;
+    }
+    std::span<const std::uint64_t, leaves_per_range> range(std::size_t r) const noexcept {
+        return std::span<const std::uint64_t, leaves_per_range>(
+            leaves_.data() + r * leaves_per_range, leaves_per_range);
+    }
+    // The hash of range r's leaves.
+    std::uint64_t range_hash(std::size_t r) const noexcept;
+
+  private:
+    std::vector<std::uint64_t> leaves_;
+};
+
+}  // namespace converge::store::detail

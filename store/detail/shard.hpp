@@ -1,0 +1,100 @@
+// File: store/detail/shard.hpp
+// One lock stripe of a store: its keys, and the part of the replica's delta log that holds them.
+// The log is intrusive: a changed key's slot is linked at the tail with a fresh position, so a key
+// changed many times before a peer acknowledges it is sent once, its changes joined.
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <store/detail/value.hpp>
+#include <store/keyed_hash.hpp>
+
+namespace converge::store::detail {
+
+struct Slot {
+    Slot(Value v, std::uint64_t digest_key_hash) : value(std::move(v)), key_hash(digest_key_hash) {}
+
+    Value value;
+    // The join of this set's deltas since the slot entered the log (sets only; registers and
+    // counters are small and travel whole).
+    std::unique_ptr<StringSet> set_delta;
+    const std::string* key = nullptr;
+
+    std::uint64_t position = 0;  // in the log; 0: not in it
+    Slot* prev = nullptr;
+    Slot* next = nullptr;
+    std::uint32_t log_bytes = 0;  // estimated bytes this slot adds to the log
+
+    std::uint64_t key_hash;         // the public digest hash of the key
+    std::uint64_t state_hash = 0;   // as last added to the digest tree; 0: not added
+    bool digest_dirty = false;      // the state changed since state_hash was computed
+};
+
+struct KeyHasher {
+    using is_transparent = void;
+    const KeyedHash* hash;
+    std::size_t operator()(std::string_view key) const noexcept { return (*hash)(key); }
+};
+
+struct Shard {
+    explicit Shard(const KeyedHash* hash) : map(16, KeyHasher{hash}) {}
+
+    // Links slot at the tail of the log at a new position (moving it there if it is in the log
+    // already: its earlier position is superseded, not lost); bytes is its new estimated size.
+    void log_touch(Slot& slot, std::uint32_t bytes) {
+        if (slot.position != 0) unlink(slot);
+        slot.position = ++position;
+        slot.prev = log_tail;
+        slot.next = nullptr;
+        (log_tail ? log_tail->next : log_head) = &slot;
+        log_tail = &slot;
+        slot.log_bytes = bytes;
+        log_bytes += bytes;
+        ++log_count;
+    }
+    // Takes slot out of the log; the floor rises to its position: a peer that has not
+    // acknowledged that far (or joins later) needs a digest repair.
+    void log_remove(Slot& slot) {
+        if (slot.position > floor) floor = slot.position;
+        unlink(slot);
+        slot.position = 0;
+        slot.log_bytes = 0;
+        slot.set_delta.reset();
+    }
+    void mark_dirty(Slot& slot) {
+        if (slot.digest_dirty) return;
+        slot.digest_dirty = true;
+        dirty.push_back(&slot);
+    }
+
+    mutable std::shared_mutex mutex;
+    std::unordered_map<std::string, Slot, KeyHasher, std::equal_to<>> map;
+
+    Slot* log_head = nullptr;
+    Slot* log_tail = nullptr;
+    std::uint64_t position = 0;  // the last log position handed out
+    std::uint64_t floor = 0;     // the greatest position that has left the log
+    std::size_t log_count = 0;
+    std::size_t log_bytes = 0;
+    std::vector<Slot*> dirty;  // slots whose digest hash is stale
+
+  private:
+    void unlink(Slot& slot) {
+        assert(slot.position != 0);
+        (slot.prev ? slot.prev->next : log_head) = slot.next;
+        (slot.next ? slot.next->prev : log_tail) = slot.prev;
+        slot.prev = slot.next = nullptr;
+        --log_count;
+        log_bytes -= slot.log_bytes;
+    }
+};
+
+}  // namespace converge::store::detail

@@ -1,0 +1,183 @@
+// File: store/detail/store_impl.hpp
+// The state of one Store and the operations its parts share: local operations (store.cpp),
+// replication (replication.cpp), digest repair (repair.cpp) and metrics (store_metrics.cpp).
+//
+// Lock order, outermost first: peers_mutex, digest_mutex, a shard's mutex (one at a time),
+// clock_mutex. Subscribers are called with none held.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include <crdt/hybrid_clock.hpp>
+#include <store/detail/digest.hpp>
+#include <store/detail/messages.hpp>
+#include <store/detail/peer.hpp>
+#include <store/detail/shard.hpp>
+#include <store/detail/value.hpp>
+#include <store/store.hpp>
+#include <store/wire.hpp>
+
+namespace converge::store {
+
+struct Store::Impl {
+    using Shard = detail::Shard;
+    using Slot = detail::Slot;
+    using Value = detail::Value;
+
+    // What a local mutation did, for the log.
+    struct Touched {
+        bool changed = false;
+        std::optional<detail::StringSet> set_delta;  // a set's delta, joined into its slot's
+        std::size_t bytes = 0;                       // estimated size of what the log must send
+    };
+    // A change to tell subscribers about once the locks are released.
+    struct Notice {
+        std::string key;
+        ChangeKind kind;
+    };
+
+    explicit Impl(Options opts);
+
+    std::size_t shard_index(std::string_view key) const {
+        // The map buckets use the low bits of the same hash; stripes use the high ones.
+        return (hash(key) >> 40) & (shards.size() - 1);
+    }
+    Shard& shard_of(std::string_view key) { return *shards[shard_index(key)]; }
+
+    Timestamp tick_clock();
+    // Physical time on the hybrid clock now, without taking its lock.
+    std::uint64_t now_physical() {
+        return std::max(clock->now_ms(), hlc_physical.load(std::memory_order_relaxed));
+    }
+
+    [[noreturn]] void mismatch(std::string_view key, const Value& held, const char* wanted);
+
+    // Runs fn(T&, Touched&) on the value at key under the stripe's exclusive lock, creating it
+    // empty if absent (create) or returning fallback (otherwise); a change fn reports in Touched
+    // enters the delta log. fn must change nothing when it throws (converge's mutators are
+    // all-or-nothing).
+    template <class T, class Fn, class R = std::invoke_result_t<Fn, T&, Touched&>>
+    R mutate(std::string_view key, bool create, R fallback, Fn&& fn) {
+        Shard& shard = shard_of(key);
+        Touched touched;
+        std::unique_lock lock(shard.mutex);
+        auto it = shard.map.find(key);
+        if (it == shard.map.end()) {
+            if (!create) return fallback;
+            T fresh;
+            R result = fn(fresh, touched);
+            it = shard.map
+                     .try_emplace(std::string(key), Value(std::move(fresh)),
+                                  detail::digest_key_hash(key))
+                     .first;
+            it->second.key = &it->first;
+            key_count.fetch_add(1, std::memory_order_relaxed);
+            if (touched.changed) record_local(shard, it->second, touched);
+            return result;
+        }
+        T* value = std::get_if<T>(&it->second.value);
+        if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
+        R result = fn(*value, touched);
+        if (touched.changed) record_local(shard, it->second, touched);
+        return result;
+    }
+
+    // Runs fn(const T*) under the stripe's shared lock; the pointer is null when key is absent.
+    template <class T, class Fn>
+    auto read(std::string_view key, Fn&& fn) {
+        Shard& shard = shard_of(key);
+        std::shared_lock lock(shard.mutex);
+        auto it = shard.map.find(key);
+        if (it == shard.map.end()) return fn(static_cast<const T*>(nullptr));
+        const T* value = std::get_if<T>(&it->second.value);
+        if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
+        return fn(value);
+    }
+
+    // Puts a local change of slot into the delta log (or, with no peer, only moves the floor).
+    // Called under shard's exclusive lock.
+    void record_local(Shard& shard, Slot& slot, Touched& touched);
+
+    std::int64_t add_to_counter(std::string_view key, std::uint64_t n, bool up);
+    void notify(std::string_view key, ChangeKind kind, bool remote = false) {
+        subscribers->notify(Change{std::string(key), kind, remote});
+    }
+
+    // Replication (replication.cpp). Functions named *_locked need peers_mutex held.
+    void send(ReplicaId to, wire::MessageType type, std::string payload);
+    void reject(wire::RejectReason reason, const std::string& detail);
+    void warn_once(std::atomic<bool>& flag, const std::string& message);
+    bool receive(std::string_view bytes);
+    void sync();
+    bool needs_repair_locked(const detail::Peer& peer) const;
+    void send_deltas_locked(ReplicaId to, detail::Peer& peer);
+    void collect_log_locked();
+    // Merges one key from a peer; returns what to tell subscribers if the state changed.
+    std::optional<ChangeKind> merge_remote(detail::KeyState&& incoming);
+    // Observes the timestamps of incoming writes on the hybrid clock.
+    void observe_remote(const std::vector<detail::KeyState>& keys);
+    void merge_all(std::vector<detail::KeyState>&& keys, std::vector<Notice>& notices);
+    void on_ack(ReplicaId from, const detail::Ack& ack);
+
+    // Digest repair (repair.cpp).
+    template <class Fn>
+    auto with_digests(Fn&& fn) {
+        std::lock_guard lock(digest_mutex);
+        refresh_digests_locked();
+        return fn(static_cast<const detail::DigestTree&>(digests));
+    }
+    void refresh_digests_locked();
+    void repair_step_locked(ReplicaId to, detail::Peer& peer);
+    void send_digest_top_locked(ReplicaId to, detail::Peer& peer);
+    void advance_repair_locked(ReplicaId to, detail::Peer& peer);
+    void on_digest_top(ReplicaId from, const detail::DigestTop& top);
+    void on_digest_leaves(ReplicaId from, const detail::DigestLeaves& leaves);
+    void on_repair_ack(ReplicaId from, const detail::RepairAck& ack);
+
+    Options options;
+    std::shared_ptr<Clock> clock;
+    KeyedHash hash;
+    std::uint64_t incarnation;
+    std::vector<std::unique_ptr<Shard>> shards;
+    std::size_t log_entries_per_shard;
+    std::size_t log_bytes_per_shard;
+
+    std::mutex clock_mutex;
+    HybridClock hlc;
+    std::atomic<std::uint64_t> hlc_physical{0};
+    std::shared_ptr<SubscriberList> subscribers = std::make_shared<SubscriberList>();
+
+    std::mutex sweep_mutex;
+    std::size_t sweep_shard = 0;
+    std::size_t sweep_bucket = 0;
+    std::size_t sweep_in_bucket = 0;
+
+    mutable std::mutex peers_mutex;
+    std::map<ReplicaId, detail::Peer> peers;
+    std::atomic<bool> logging{false};  // whether any peer exists: changes enter the log
+    std::uint64_t round = 0;
+    std::uint64_t next_repair_id = 0;
+    std::atomic<std::uint64_t> last_sync_ms{0};
+
+    std::mutex digest_mutex;
+    detail::DigestTree digests;
+
+    std::atomic<std::uint64_t> puts{0}, gets{0}, dels{0}, counter_ops{0}, set_ops{0},
+        type_mismatches{0}, key_count{0}, expired_keys{0}, merges{0}, type_conflicts{0},
+        clock_drift_exceeded{0}, messages_out{0}, messages_in{0}, bytes_out{0}, bytes_in{0},
+        log_dropped{0}, repairs_started{0}, repairs_completed{0}, repair_keys_sent{0};
+    std::array<std::atomic<std::uint64_t>, wire::reject_reason_count> frames_rejected{};
+    std::array<std::atomic<bool>, wire::reject_reason_count> rejection_logged{};
+    std::atomic<bool> conflict_logged{false};
+};
+
+}  // namespace converge::store

@@ -1,0 +1,172 @@
+#include <store/detail/messages.hpp>
+
+namespace converge::store::detail {
+namespace {
+
+std::uint32_t read_u32(codec::Reader& r, const char* what) {
+    const std::uint64_t v = r.varint(what);
+    if (v > 0xFFFFFFFF) r.fail(std::string(what) + " does not fit 32 bits");
+    return static_cast<std::uint32_t>(v);
+}
+
+KeyState decode_key_state(codec::Reader& r) {
+    KeyState s;
+    s.key = std::string(r.string("key"));
+    s.value = decode_value(r);
+    return s;
+}
+
+
+}  // namespace
+
+void write_fixed64(codec::Writer& w, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i)
+        w.byte(static_cast<std::uint8_t>((v >> (8 * i)) & 0xFF));
+}
+
+std::uint64_t read_fixed64(codec::Reader& r, const char* what) {
+    const std::string_view b = r.raw(8, what);
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+        v |= std::uint64_t{static_cast<std::uint8_t>(b[static_cast<std::size_t>(i)])} << (8 * i);
+    return v;
+}
+
+void encode_delta_chunk(codec::Writer& w, std::uint32_t partition, std::uint64_t from,
+                        std::uint64_t to, std::size_t count, std::string_view keys) {
+    w.varint(partition);
+    w.varint(from);
+    w.varint(to - from);
+    w.varint(count);
+    w.raw(keys);
+}
+
+std::vector<DeltaChunk> decode_deltas(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    std::vector<DeltaChunk> chunks;
+    while (!r.at_end()) {
+        DeltaChunk c;
+        c.partition = read_u32(r, "log partition");
+        c.from = r.varint("range start");
+        const std::uint64_t span = r.varint("range length");
+        if (span == 0 || span > ~c.from) r.fail("empty or overflowing delta range");
+        c.to = c.from + span;
+        const std::size_t n = r.count("keys in a delta chunk", 3);
+        c.keys.reserve(n);
+        for (std::size_t i = 0; i < n; ++i)
+            c.keys.push_back(decode_key_state(r));
+        chunks.push_back(std::move(c));
+    }
+    return chunks;
+}
+
+std::string encode(const Ack& ack) {
+    codec::Writer w;
+    write_fixed64(w, ack.incarnation);
+    for (const AckRange& a : ack.ranges) {
+        w.varint(a.partition);
+        w.varint(a.from);
+        w.varint(a.to - a.from);
+    }
+    return w.take();
+}
+
+Ack decode_ack(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    Ack ack;
+    ack.incarnation = read_fixed64(r, "incarnation");
+    while (!r.at_end()) {
+        AckRange a;
+        a.partition = read_u32(r, "log partition");
+        a.from = r.varint("range start");
+        const std::uint64_t span = r.varint("range length");
+        if (span == 0 || span > ~a.from) r.fail("empty or overflowing ack range");
+        a.to = a.from + span;
+        ack.ranges.push_back(a);
+    }
+    return ack;
+}
+
+std::string encode(const DigestTop& top) {
+    codec::Writer w;
+    w.varint(top.repair_id);
+    w.varint(top.cursor);
+    for (std::uint64_t h : top.range_hashes)
+        write_fixed64(w, h);
+    return w.take();
+}
+
+DigestTop decode_digest_top(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    DigestTop top;
+    top.repair_id = r.varint("repair id");
+    top.cursor = read_u32(r, "range cursor");
+    if (top.cursor >= digest_ranges) r.fail("range cursor past the last range");
+    if (r.remaining() != (digest_ranges - top.cursor) * 8)
+        r.fail("digest must hold one 8-byte hash per range from the cursor on");
+    while (!r.at_end())
+        top.range_hashes.push_back(read_fixed64(r, "range hash"));
+    return top;
+}
+
+void begin_digest_leaves(codec::Writer& w, std::uint64_t repair_id, std::uint32_t next_cursor) {
+    w.varint(repair_id);
+    w.varint(next_cursor);
+}
+
+void encode_leaf_range(codec::Writer& w, std::uint32_t index,
+                       std::span<const std::uint64_t, leaves_per_range> leaves) {
+    w.varint(index);
+    for (std::uint64_t h : leaves)
+        write_fixed64(w, h);
+}
+
+DigestLeaves decode_digest_leaves(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    DigestLeaves out;
+    out.repair_id = r.varint("repair id");
+    out.next_cursor = read_u32(r, "next range cursor");
+    if (out.next_cursor > digest_ranges) r.fail("range cursor past the last range");
+    while (!r.at_end()) {
+        DigestLeaves::Range range;
+        range.index = read_u32(r, "range index");
+        if (range.index >= digest_ranges) r.fail("range index past the last range");
+        for (std::uint64_t& h : range.leaves)
+            h = read_fixed64(r, "leaf hash");
+        out.ranges.push_back(range);
+    }
+    return out;
+}
+
+void begin_key_states(codec::Writer& w, std::uint64_t repair_id, std::uint32_t chunk) {
+    w.varint(repair_id);
+    w.varint(chunk);
+}
+
+KeyStates decode_key_states(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    KeyStates out;
+    out.repair_id = r.varint("repair id");
+    out.chunk = read_u32(r, "chunk");
+    while (!r.at_end())
+        out.keys.push_back(decode_key_state(r));
+    return out;
+}
+
+std::string encode(const RepairAck& ack) {
+    codec::Writer w;
+    w.varint(ack.repair_id);
+    w.varint(ack.chunk);
+    return w.take();
+}
+
+RepairAck decode_repair_ack(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    RepairAck out;
+    out.repair_id = r.varint("repair id");
+    out.chunk = read_u32(r, "chunk");
+    r.expect_end("a repair ack");
+    return out;
+}
+
+}  // namespace converge::store::detail

@@ -1,0 +1,84 @@
+#include <boost/crc.hpp>
+
+#include <crdt/codec/reader.hpp>
+#include <crdt/codec/writer.hpp>
+#include <store/wire.hpp>
+
+namespace converge::store::wire {
+
+const char* to_string(RejectReason reason) noexcept {
+    switch (reason) {
+        case RejectReason::bad_magic: return "bad_magic";
+        case RejectReason::unknown_version: return "unknown_version";
+        case RejectReason::unknown_type: return "unknown_type";
+        case RejectReason::truncated: return "truncated";
+        case RejectReason::oversized: return "oversized";
+        case RejectReason::bad_checksum: return "bad_checksum";
+        case RejectReason::malformed: return "malformed";
+    }
+    return "unknown";
+}
+
+std::uint32_t crc32c(std::string_view data) noexcept {
+    boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
+    crc.process_bytes(data.data(), data.size());
+    return crc.checksum();
+}
+
+std::string seal(ReplicaId sender, MessageType type, std::string_view payload) {
+    codec::Writer w;
+    w.byte(magic);
+    w.byte(version);
+    w.byte(static_cast<std::uint8_t>(type));
+    w.varint(sender.value);
+    w.string(payload);
+    std::string out = w.take();
+    const std::uint32_t crc = crc32c(out);
+    for (int i = 0; i < 4; ++i)
+        out.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+    return out;
+}
+
+std::variant<Frame, Rejection> open(std::string_view bytes, std::size_t max_frame_bytes) {
+    if (bytes.size() > max_frame_bytes)
+        return Rejection{RejectReason::oversized,
+                         "frame of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+                             std::to_string(max_frame_bytes)};
+    if (bytes.size() < overhead_min)
+        return Rejection{RejectReason::truncated,
+                         "frame of " + std::to_string(bytes.size()) + " bytes is shorter than " +
+                             std::to_string(overhead_min)};
+    if (static_cast<std::uint8_t>(bytes[0]) != magic)
+        return Rejection{RejectReason::bad_magic, "first byte is not the converge magic 0xC7"};
+    if (const auto v = static_cast<std::uint8_t>(bytes[1]); v != version)
+        return Rejection{RejectReason::unknown_version,
+                         "frame version " + std::to_string(v) + "; this replica speaks version " +
+                             std::to_string(version)};
+    const std::string_view body = bytes.substr(0, bytes.size() - 4);
+    std::uint32_t stated = 0;
+    for (int i = 0; i < 4; ++i)
+        stated |= std::uint32_t{static_cast<std::uint8_t>(bytes[bytes.size() - 4 + i])} << (8 * i);
+    if (stated != crc32c(body))
+        return Rejection{RejectReason::bad_checksum, "CRC-32C does not match the frame's bytes"};
+    const auto type = static_cast<std::uint8_t>(bytes[2]);
+    if (type == 0 || type > message_type_max)
+        return Rejection{RejectReason::unknown_type, "message type " + std::to_string(type)};
+
+    Frame frame{};
+    try {
+        codec::Reader r(body.substr(3));
+        frame.sender = ReplicaId{r.varint("sender")};
+        const std::uint64_t length = r.varint("payload length");
+        if (length != r.remaining())
+            return Rejection{RejectReason::truncated,
+                             "payload length " + std::to_string(length) + " but " +
+                                 std::to_string(r.remaining()) + " bytes follow the header"};
+        frame.payload = r.raw(r.remaining(), "payload");
+    } catch (const DecodeError& e) {
+        return Rejection{RejectReason::truncated, e.what()};
+    }
+    frame.type = static_cast<MessageType>(type);
+    return frame;
+}
+
+}  // namespace converge::store::wire
