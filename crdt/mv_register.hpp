@@ -65,6 +65,13 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
             fn(entry.second);
     }
 
+    // Calls fn(dot, value) for each concurrent value with the dot that wrote it, in dot order.
+    template <class Fn>
+    void for_each_dot(Fn&& fn) const {
+        for (const auto& entry : entries_)
+            fn(entry.first[0], entry.second);
+    }
+
     // The join: a value survives if both sides hold it or the other side has not seen its write.
     void merge(const MVRegister& other) {
         Entries merged;

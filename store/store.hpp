@@ -122,6 +122,13 @@ class Store {
     // logged once per reason, and changes nothing. Returns whether the frame was accepted.
     bool receive(std::string_view frame);
 
+    // The keys starting with prefix that hold something visible (a live value, a counter, a
+    // non-empty set), sorted. Walks every key.
+    std::vector<std::string> keys(std::string_view prefix = {}) const;
+    // A hash of the full state of every key, causal metadata included: replicas holding equal
+    // states have equal hashes (and unequal ones, almost surely, unequal hashes).
+    std::uint64_t state_hash() const;
+
     // Counters and gauges of this replica. Walks every key to size the causal metadata: O(keys).
     Metrics metrics() const;
     // metrics() in the Prometheus text exposition format.

@@ -76,6 +76,37 @@ Metrics Store::metrics() const {
     return m;
 }
 
+std::vector<std::string> Store::keys(std::string_view prefix) const {
+    const Impl& s = *impl_;
+    const std::uint64_t now = impl_->now_physical();
+    std::vector<std::string> out;
+    for (const auto& shard : s.shards) {
+        std::shared_lock lock(shard->mutex);
+        for (const auto& [key, slot] : shard->map) {
+            if (!key.starts_with(prefix)) continue;
+            bool visible = true;
+            if (const auto* reg = std::get_if<KvRegister>(&slot.value)) {
+                const KvValue* winner = winning_write(*reg);
+                visible = winner != nullptr && !winner->expired_at(now);
+            } else if (const auto* set = std::get_if<detail::StringSet>(&slot.value)) {
+                visible = !set->empty();
+            }
+            if (visible) out.push_back(key);
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::uint64_t Store::state_hash() const {
+    return impl_->with_digests([](const detail::DigestTree& tree) {
+        std::uint64_t h = 0;
+        for (std::size_t r = 0; r < detail::digest_ranges; ++r)
+            h = h * 0x100000001B3 ^ tree.range_hash(r);
+        return h;
+    });
+}
+
 std::string Store::prometheus_text() const {
     return converge::store::prometheus_text(metrics(), impl_->options.replica);
 }

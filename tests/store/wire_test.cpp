@@ -1,0 +1,162 @@
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <crdt/encoding.hpp>
+#include <store/detail/value.hpp>
+#include <store/store.hpp>
+#include <store/wire.hpp>
+
+#include "cluster.hpp"
+
+namespace converge::store {
+namespace {
+
+using ::testing::HasSubstr;
+using wire::MessageType;
+using wire::RejectReason;
+
+RejectReason reason_of(std::string_view bytes, std::size_t max = 1 << 20) {
+    auto opened = wire::open(bytes, max);
+    const auto* rejection = std::get_if<wire::Rejection>(&opened);
+    if (rejection == nullptr) throw std::logic_error("frame was accepted");
+    return rejection->reason;
+}
+
+TEST(Wire, Crc32cMatchesTheStandardCheckValue) {
+    EXPECT_EQ(wire::crc32c("123456789"), 0xE3069283u);
+}
+
+TEST(Wire, SealedFramesOpenToTheSameFields) {
+    const std::string frame = wire::seal(ReplicaId{300}, MessageType::ack, "payload");
+    EXPECT_EQ(frame.size(), 7 + wire::overhead_min + 1);  // sender 300 takes two varint bytes
+    auto opened = wire::open(frame, 1024);
+    ASSERT_TRUE(std::holds_alternative<wire::Frame>(opened));
+    const auto& f = std::get<wire::Frame>(opened);
+    EXPECT_EQ(f.sender, ReplicaId{300});
+    EXPECT_EQ(f.type, MessageType::ack);
+    EXPECT_EQ(f.payload, "payload");
+}
+
+TEST(Wire, EveryDamageIsRejectedWithItsReason) {
+    const std::string good = wire::seal(ReplicaId{1}, MessageType::deltas, "abc");
+    std::string bad_magic = good;
+    bad_magic[0] = 'X';
+    EXPECT_EQ(reason_of(bad_magic), RejectReason::bad_magic);
+    std::string newer = good;
+    newer[1] = 2;
+    EXPECT_EQ(reason_of(newer), RejectReason::unknown_version);
+    EXPECT_EQ(reason_of(good.substr(0, 5)), RejectReason::truncated);
+    EXPECT_EQ(reason_of(good.substr(0, good.size() - 1)), RejectReason::bad_checksum);
+    EXPECT_EQ(reason_of(good, good.size() - 1), RejectReason::oversized);
+    std::string flipped = good;
+    flipped[6] ^= 0x10;
+    EXPECT_EQ(reason_of(flipped), RejectReason::bad_checksum);
+
+    // A frame whose checksum is right but whose type or length is not.
+    auto reseal = [](std::string body) {
+        const std::uint32_t crc = wire::crc32c(body);
+        for (int i = 0; i < 4; ++i)
+            body.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+        return body;
+    };
+    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x01\x09\x01\x03" "abc", 8))),
+              RejectReason::unknown_type);
+    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x01\x01\x01\x09" "abc", 8))),
+              RejectReason::truncated);
+}
+
+TEST(Wire, AStoreRejectsDamagedFramesCountsThemLogsOnceAndChangesNothing) {
+    std::vector<std::string> warnings;
+    testing::Cluster c(2, 1, {}, Options{.log = [&](std::string_view m) { warnings.emplace_back(m); }});
+    c[0].put("k", "v");
+    c.settle();
+    const std::uint64_t state = c[1].state_hash();
+
+    // A well-formed frame whose payload claims 2^40 keys.
+    const std::string bomb =
+        wire::seal(ReplicaId{1}, MessageType::deltas, std::string("\x00\x00\x01\x80\x80\x80\x80\x80\x20", 9));
+    EXPECT_FALSE(c[1].receive(bomb));
+    EXPECT_FALSE(c[1].receive(bomb));
+    EXPECT_FALSE(c[1].receive("short"));
+    EXPECT_FALSE(c[1].receive(std::string(64 << 20, 'x')));
+    EXPECT_EQ(c[1].state_hash(), state);
+
+    const Metrics m = c[1].metrics();
+    EXPECT_EQ(m.frames_rejected[static_cast<std::size_t>(RejectReason::malformed)], 2u);
+    EXPECT_EQ(m.frames_rejected[static_cast<std::size_t>(RejectReason::truncated)], 1u);
+    EXPECT_EQ(m.frames_rejected[static_cast<std::size_t>(RejectReason::oversized)], 1u);
+    ASSERT_EQ(warnings.size(), 3u);  // once per reason
+    EXPECT_THAT(warnings[0], HasSubstr("malformed"));
+    EXPECT_THAT(warnings[0], HasSubstr("replica 1"));
+}
+
+TEST(Wire, EveryBitFlipOfARealFrameIsRejectedAndChangesNothing) {
+    // Capture a real deltas frame by sending into a replica that is not attached.
+    struct Capture final : Transport {
+        void send(ReplicaId, std::string frame) override { frames.push_back(std::move(frame)); }
+        std::vector<std::string> frames;
+    };
+    auto capture = std::make_shared<Capture>();
+    Store a(Options{.replica = ReplicaId{1}, .rng = std::make_shared<SeededRng>(1),
+                    .transport = capture});
+    a.add_peer(ReplicaId{2});
+    a.put("key", "value");
+    a.set("s").add("m");
+    a.sync();
+    ASSERT_FALSE(capture->frames.empty());
+    const std::string frame = capture->frames.front();
+
+    Store b(Options{.replica = ReplicaId{2}, .rng = std::make_shared<SeededRng>(2)});
+    const std::uint64_t empty = b.state_hash();
+    for (std::size_t bit = 0; bit < frame.size() * 8; ++bit) {
+        std::string damaged = frame;
+        damaged[bit / 8] = static_cast<char>(damaged[bit / 8] ^ (1 << (bit % 8)));
+        EXPECT_FALSE(b.receive(damaged)) << "bit " << bit;
+    }
+    EXPECT_EQ(b.state_hash(), empty);
+    EXPECT_TRUE(b.receive(frame));
+    EXPECT_EQ(b.get("key"), "value");
+}
+
+detail::Value round_trip(const detail::Value& v) {
+    codec::Writer w;
+    detail::encode_value(w, v);
+    codec::Reader r(w.bytes());
+    detail::Value back = detail::decode_value(r);
+    r.expect_end("a value");
+    return back;
+}
+
+TEST(Wire, RegistersRoundTripInTheShortAndTheGeneralForm) {
+    const ReplicaId a{1}, b{2};
+    KvRegister sole;
+    sole.assign(a, KvValue{Timestamp{1000, 0, a}, "one", 0});
+    sole.assign(a, KvValue{Timestamp{1001, 3, a}, "two", 5000});
+    KvRegister concurrent = sole;
+    KvRegister other;
+    other.assign(b, KvValue{Timestamp{999, 0, b}, "b", 0});
+    concurrent.merge(other);
+    KvRegister deleted = sole;
+    deleted.clear();
+    for (const KvRegister& reg : {sole, concurrent, deleted})
+        EXPECT_EQ(std::get<KvRegister>(round_trip(reg)), reg);
+
+    codec::Writer w;
+    detail::encode_value(w, detail::Value(sole));
+    EXPECT_EQ(static_cast<std::uint8_t>(w.bytes()[0]), detail::sole_writer_tag);
+    codec::Writer general;
+    detail::encode_value(general, detail::Value(concurrent));
+    EXPECT_EQ(static_cast<std::uint8_t>(general.bytes()[0]), 0);
+}
+
+TEST(Wire, AShortFormWithACounterOfZeroIsRejected) {
+    const std::string bytes("\x03\x01\x00\x01\x00\x00", 6);
+    codec::Reader r(bytes);
+    EXPECT_THROW(detail::decode_value(r), DecodeError);
+}
+
+}  // namespace
+}  // namespace converge::store
