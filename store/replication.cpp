@@ -147,8 +147,10 @@ std::optional<ChangeKind> Store::Impl::merge_remote(KeyState&& incoming) {
             held.merge(std::get<std::decay_t<decltype(held)>>(incoming.value));
         },
         slot.value);
-    if (detail::change_mark(slot.value) == before) return std::nullopt;
+    // The digest is refreshed whatever the change mark says: a merge can move dots between a
+    // set's elements without changing any count the mark sees.
     shard.mark_dirty(slot);
+    if (detail::change_mark(slot.value) == before) return std::nullopt;
     return kind_of(slot.value);
 }
 

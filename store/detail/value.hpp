@@ -108,8 +108,8 @@ inline Value decode_value(codec::Reader& r) {
     }
 }
 
-// A number that differs before and after any merge that changes v (merges only add dots to a causal
-// context, drop entries, or raise counter entries), so a caller can tell whether a merge did anything.
+// A number that differs before and after a merge that changes what v shows: a new or lost value,
+// element or count. (A merge that only moves a set's dots between its elements may leave it equal.)
 inline std::uint64_t change_mark(const Value& v) {
     if (const auto* reg = std::get_if<KvRegister>(&v)) {
         std::uint64_t n = 0;

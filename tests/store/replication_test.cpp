@@ -73,6 +73,23 @@ TEST(Replication, ConcurrentPutsAgreeOnTheGreatestTimestamp) {
         EXPECT_EQ(c[i].get("k"), "c") << "replica " << i;
 }
 
+// Found by the convergence property: a merge that only takes one of an element's dots (its count
+// and the context unchanged) must still refresh the digest, or the replicas never agree.
+TEST(Replication, AMergeThatOnlyDropsADotKeepsTheDigestTrue) {
+    Cluster c(3);
+    c.net.set_link(ReplicaId{1}, ReplicaId{3}, false);
+    c[0].set("s").add("x");  // dot (1, 1): replica 3 does not get it yet
+    c[1].set("s").add("x");  // dot (2, 1)
+    c.round();
+    c.round();
+    EXPECT_FALSE(c.converged());  // also brings every digest up to date
+    EXPECT_TRUE(c[2].set("s").remove("x"));  // removes (2, 1) only
+    c.round();  // replicas 1 and 2 drop (2, 1) from x: same size, same context
+    c.net.set_link(ReplicaId{1}, ReplicaId{3}, true);
+    EXPECT_LE(c.settle(), 5u);
+    EXPECT_TRUE(c[2].set("s").contains("x"));
+}
+
 TEST(Replication, ConvergesAfterLossDuplicationAndReordering) {
     Cluster c(4, /*seed=*/7,
               {.drop = 0.3, .duplicate = 0.2, .reorder = 0.3, .max_delay_steps = 3});
