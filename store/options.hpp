@@ -43,7 +43,8 @@ struct Options {
     // falls further behind is repaired by digest exchange instead.
     std::size_t delta_buffer_entries = 1'000'000;
     std::size_t delta_buffer_bytes = 64 * 1024 * 1024;
-    // Sync rounds after which unacknowledged messages are sent again.
+    // Sync rounds after which unacknowledged messages are sent again; the wait doubles (up to 64
+    // times) while a peer acknowledges nothing, and returns to this when it does.
     std::uint64_t resend_after_syncs = 3;
     // Sync rounds of silence towards a peer after which a heartbeat goes out (it tells the peer
     // this replica's incarnation, so a peer that restarted empty is noticed and repaired).

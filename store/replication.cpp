@@ -164,6 +164,7 @@ void Store::Impl::on_ack(ReplicaId from, const detail::Ack& ack) {
         if (peer.incarnation != 0) peer.reset();
         peer.incarnation = ack.incarnation;
     }
+    if (!ack.ranges.empty()) peer.backoff = 1;
     for (const detail::AckRange& r : ack.ranges) {
         if (r.partition >= peer.parts.size()) continue;
         detail::PartitionProgress& p = peer.parts[r.partition];
@@ -221,6 +222,7 @@ void Store::Impl::send_deltas_locked(ReplicaId to, Peer& peer) {
         message = codec::Writer();
     };
     std::vector<const Slot*> batch;
+    bool resent = false;
     for (std::size_t p = 0; p < shards.size(); ++p) {
         detail::PartitionProgress& progress = peer.parts[p];
         const Shard& shard = *shards[p];
@@ -230,8 +232,10 @@ void Store::Impl::send_deltas_locked(ReplicaId to, Peer& peer) {
         if (acked >= head) continue;
         // Resend from the acknowledged prefix when nothing is in flight or it waited too long;
         // otherwise send only what came after the last send.
-        const bool resend = progress.sent_to <= acked ||
-                            round - progress.sent_round >= options.resend_after_syncs;
+        const bool in_flight = progress.sent_to > acked;
+        const bool resend =
+            !in_flight || round - progress.sent_round >= options.resend_after_syncs * peer.backoff;
+        resent = resent || (resend && in_flight);
         const std::uint64_t from = resend ? acked : progress.sent_to;
         if (from >= head) continue;
         batch.clear();
@@ -264,6 +268,7 @@ void Store::Impl::send_deltas_locked(ReplicaId to, Peer& peer) {
         if (resend) progress.sent_round = round;
     }
     flush();
+    if (resent) peer.backoff = std::min<std::uint64_t>(peer.backoff * 2, 64);
 }
 
 void Store::Impl::collect_log_locked() {

@@ -69,11 +69,15 @@ struct Peer {
     std::vector<PartitionProgress> parts;
     std::uint64_t incarnation = 0;      // 0: not yet heard from
     std::uint64_t last_sent_round = 0;  // the sync round of the last message sent to it
+    // Resends wait resend_after_syncs times this; it doubles (to 64) while resends go
+    // unacknowledged, so a dead peer is not sent the whole log every few rounds.
+    std::uint64_t backoff = 1;
     RepairState repair;
     void reset() {
         for (PartitionProgress& p : parts)
             p = PartitionProgress{};
         repair = RepairState{};
+        backoff = 1;
     }
 };
 

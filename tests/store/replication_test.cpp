@@ -113,6 +113,22 @@ TEST(Replication, ConvergesAfterLossDuplicationAndReordering) {
     EXPECT_GT(c.net.stats().duplicated, 0u);
 }
 
+TEST(Replication, ASilentPeerIsResentToLessAndLessOften) {
+    Cluster c(2);
+    c.net.detach(ReplicaId{2});
+    for (int i = 0; i < 100; ++i)
+        c[0].put("k" + std::to_string(i), "v");
+    c[0].sync();
+    const std::uint64_t one_send = c[0].metrics().bytes_out;
+    for (int i = 0; i < 200; ++i)
+        c[0].sync();
+    // Resends after 3, 6, 12, 24, 48, 96 rounds: 5 or 6 in 200, not 66.
+    EXPECT_LE(c[0].metrics().bytes_out, 8 * one_send);
+    c.net.attach(ReplicaId{2}, c[1]);
+    EXPECT_LE(c.settle(200), 200u);  // the peer comes back: it catches up
+    EXPECT_EQ(c[1].keys().size(), 100u);
+}
+
 TEST(Replication, APeerAddedLaterIsRepairedByDigest) {
     Cluster c(1);
     for (int i = 0; i < 500; ++i)
