@@ -193,8 +193,10 @@ void BM_RepairOneKeyIn1M(benchmark::State& state) {
         state.PauseTiming();
         auto net = std::make_unique<LoopbackNetwork>(1);
         const converge::ReplicaId a_id{1}, b_id{2};
-        auto a = std::make_unique<Store>(Options{.replica = a_id, .transport = net->transport(a_id)});
-        auto b = std::make_unique<Store>(Options{.replica = b_id, .transport = net->transport(b_id)});
+        auto a =
+            std::make_unique<Store>(Options{.replica = a_id, .transport = net->transport(a_id)});
+        auto b =
+            std::make_unique<Store>(Options{.replica = b_id, .transport = net->transport(b_id)});
         net->attach(a_id, *a);
         net->attach(b_id, *b);
         a->add_peer(b_id);

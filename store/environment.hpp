@@ -47,8 +47,8 @@ class SeededRng final : public Rng {
   public:
     explicit SeededRng(std::uint64_t seed) : state_(seed) {}
     std::uint64_t next() override {
-        std::uint64_t z = state_.fetch_add(0x9E3779B97F4A7C15, std::memory_order_relaxed) +
-                          0x9E3779B97F4A7C15;
+        std::uint64_t z =
+            state_.fetch_add(0x9E3779B97F4A7C15, std::memory_order_relaxed) + 0x9E3779B97F4A7C15;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
         return z ^ (z >> 31);

@@ -26,9 +26,9 @@ namespace converge::store {
 class Store;
 
 struct LinkFaults {
-    double drop = 0;       // probability that a frame is lost
-    double duplicate = 0;  // probability that a frame arrives twice
-    double reorder = 0;    // probability that a frame is held back behind later ones
+    double drop = 0;                    // probability that a frame is lost
+    double duplicate = 0;               // probability that a frame arrives twice
+    double reorder = 0;                 // probability that a frame is held back behind later ones
     std::uint32_t max_delay_steps = 0;  // each frame is delayed 0..max_delay_steps steps
 };
 

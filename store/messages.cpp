@@ -16,7 +16,6 @@ KeyState decode_key_state(codec::Reader& r) {
     return s;
 }
 
-
 }  // namespace
 
 void write_fixed64(codec::Writer& w, std::uint64_t v) {

@@ -20,10 +20,10 @@ void Store::Impl::warn_once(std::atomic<bool>& flag, const std::string& message)
 void Store::Impl::reject(wire::RejectReason reason, const std::string& detail) {
     const auto r = static_cast<std::size_t>(reason);
     frames_rejected[r].fetch_add(1, std::memory_order_relaxed);
-    warn_once(rejection_logged[r],
-              std::string("rejected a frame (") + wire::to_string(reason) + "): " + detail +
-                  "; further frames rejected for this reason are only counted "
-                  "(converge_frames_rejected_total)");
+    warn_once(rejection_logged[r], std::string("rejected a frame (") + wire::to_string(reason) +
+                                       "): " + detail +
+                                       "; further frames rejected for this reason are only counted "
+                                       "(converge_frames_rejected_total)");
 }
 
 bool Store::Impl::receive(std::string_view bytes) {
@@ -40,7 +40,8 @@ bool Store::Impl::receive(std::string_view bytes) {
     try {
         switch (frame.type) {
             case MessageType::deltas: {
-                std::vector<detail::DeltaChunk> chunks = detail::decode_deltas(frame.payload, limits);
+                std::vector<detail::DeltaChunk> chunks =
+                    detail::decode_deltas(frame.payload, limits);
                 detail::Ack ack{incarnation, {}};
                 for (detail::DeltaChunk& chunk : chunks) {
                     merge_all(std::move(chunk.keys), notices);
@@ -72,9 +73,9 @@ bool Store::Impl::receive(std::string_view bytes) {
         }
     } catch (const DecodeError& e) {
         // Every decoder reads the whole payload before anything is applied.
-        reject(wire::RejectReason::malformed,
-               std::string("message from replica ") + std::to_string(frame.sender.value) + ": " +
-                   e.what());
+        reject(wire::RejectReason::malformed, std::string("message from replica ") +
+                                                  std::to_string(frame.sender.value) + ": " +
+                                                  e.what());
         return false;
     }
     for (const Notice& n : notices)
@@ -131,8 +132,8 @@ std::optional<ChangeKind> Store::Impl::merge_remote(KeyState&& incoming) {
         // Replicas used the key as different types: every replica keeps the greater type tag.
         type_conflicts.fetch_add(1, std::memory_order_relaxed);
         warn_once(conflict_logged,
-                  "key \"" + it->first + "\" is " + detail::type_name(slot.value) +
-                      " here and " + detail::type_name(incoming.value) +
+                  "key \"" + it->first + "\" is " + detail::type_name(slot.value) + " here and " +
+                      detail::type_name(incoming.value) +
                       " on a peer; every replica keeps the set over the counter over the value "
                       "(docs/semantics.md); further conflicts are only counted");
         if (incoming.value.index() < slot.value.index()) return std::nullopt;
@@ -143,9 +144,7 @@ std::optional<ChangeKind> Store::Impl::merge_remote(KeyState&& incoming) {
     }
     const std::uint64_t before = detail::change_mark(slot.value);
     std::visit(
-        [&](auto& held) {
-            held.merge(std::get<std::decay_t<decltype(held)>>(incoming.value));
-        },
+        [&](auto& held) { held.merge(std::get<std::decay_t<decltype(held)>>(incoming.value)); },
         slot.value);
     // The digest is refreshed whatever the change mark says: a merge can move dots between a
     // set's elements without changing any count the mark sees.
@@ -250,8 +249,7 @@ void Store::Impl::send_deltas_locked(ReplicaId to, Peer& peer) {
             codec::Writer chunk;
             detail::encode_delta_chunk(chunk, static_cast<std::uint32_t>(p), chunk_from, chunk_to,
                                        count, keys.bytes());
-            if (!message.bytes().empty() &&
-                message.bytes().size() + chunk.bytes().size() > budget)
+            if (!message.bytes().empty() && message.bytes().size() + chunk.bytes().size() > budget)
                 flush();
             message.raw(chunk.bytes());
             chunk_from = chunk_to;

@@ -59,8 +59,8 @@ void Store::Impl::record_local(Shard& shard, Slot& slot, Touched& touched) {
         bytes += slot.log_bytes;
     }
     shard.log_touch(slot, static_cast<std::uint32_t>(std::min<std::size_t>(bytes, UINT32_MAX)));
-    while (shard.log_head != &slot && (shard.log_count > log_entries_per_shard ||
-                                       shard.log_bytes > log_bytes_per_shard)) {
+    while (shard.log_head != &slot &&
+           (shard.log_count > log_entries_per_shard || shard.log_bytes > log_bytes_per_shard)) {
         shard.log_remove(*shard.log_head);
         log_dropped.fetch_add(1, std::memory_order_relaxed);
     }
@@ -121,15 +121,16 @@ std::optional<std::string> Store::get(std::string_view key) {
 bool Store::del(std::string_view key) {
     Impl& s = *impl_;
     const std::uint64_t now = s.now_physical();
-    const int outcome = s.mutate<KvRegister>(key, false, -1, [&](KvRegister& reg, Impl::Touched& t) {
-        const KvValue* winner = winning_write(reg);
-        if (winner == nullptr) return -1;
-        const bool live = !winner->expired_at(now);
-        reg.clear();
-        t.changed = true;
-        t.bytes = 16;
-        return live ? 1 : 0;
-    });
+    const int outcome =
+        s.mutate<KvRegister>(key, false, -1, [&](KvRegister& reg, Impl::Touched& t) {
+            const KvValue* winner = winning_write(reg);
+            if (winner == nullptr) return -1;
+            const bool live = !winner->expired_at(now);
+            reg.clear();
+            t.changed = true;
+            t.bytes = 16;
+            return live ? 1 : 0;
+        });
     s.dels.fetch_add(1, std::memory_order_relaxed);
     if (outcome >= 0) s.notify(key, ChangeKind::del);
     return outcome == 1;
@@ -163,14 +164,15 @@ void Store::Set::add(std::string member) {
 
 bool Store::Set::remove(std::string_view member) {
     Impl& s = *store_.impl_;
-    const bool removed = s.mutate<StringSet>(key_, false, false, [&](StringSet& set, Impl::Touched& t) {
-        const std::string m(member);
-        if (!set.contains(m)) return false;
-        t.set_delta = set.remove(m);
-        t.bytes = 8;
-        t.changed = true;
-        return true;
-    });
+    const bool removed =
+        s.mutate<StringSet>(key_, false, false, [&](StringSet& set, Impl::Touched& t) {
+            const std::string m(member);
+            if (!set.contains(m)) return false;
+            t.set_delta = set.remove(m);
+            t.bytes = 8;
+            t.changed = true;
+            return true;
+        });
     s.set_ops.fetch_add(1, std::memory_order_relaxed);
     if (removed) s.notify(key_, ChangeKind::set);
     return removed;

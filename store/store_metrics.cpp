@@ -49,8 +49,7 @@ Metrics Store::metrics() const {
 
     std::lock_guard peers_lock(s.peers_mutex);
     for (const auto& [id, peer] : s.peers)
-        m.peers.push_back(
-            {id, 0, peer.repair.phase != detail::RepairState::Phase::idle});
+        m.peers.push_back({id, 0, peer.repair.phase != detail::RepairState::Phase::idle});
     for (std::size_t p = 0; p < s.shards.size(); ++p) {
         const Impl::Shard& shard = *s.shards[p];
         std::shared_lock lock(shard.mutex);
@@ -67,9 +66,15 @@ Metrics Store::metrics() const {
         for (const auto& [key, slot] : shard.map) {
             const std::uint64_t bytes = metadata_bytes(slot.value);
             switch (slot.value.index()) {
-                case 0: m.metadata_bytes.values += bytes; break;
-                case 1: m.metadata_bytes.counters += bytes; break;
-                default: m.metadata_bytes.sets += bytes; break;
+                case 0:
+                    m.metadata_bytes.values += bytes;
+                    break;
+                case 1:
+                    m.metadata_bytes.counters += bytes;
+                    break;
+                default:
+                    m.metadata_bytes.sets += bytes;
+                    break;
             }
         }
     }

@@ -8,13 +8,20 @@ namespace converge::store::wire {
 
 const char* to_string(RejectReason reason) noexcept {
     switch (reason) {
-        case RejectReason::bad_magic: return "bad_magic";
-        case RejectReason::unknown_version: return "unknown_version";
-        case RejectReason::unknown_type: return "unknown_type";
-        case RejectReason::truncated: return "truncated";
-        case RejectReason::oversized: return "oversized";
-        case RejectReason::bad_checksum: return "bad_checksum";
-        case RejectReason::malformed: return "malformed";
+        case RejectReason::bad_magic:
+            return "bad_magic";
+        case RejectReason::unknown_version:
+            return "unknown_version";
+        case RejectReason::unknown_type:
+            return "unknown_type";
+        case RejectReason::truncated:
+            return "truncated";
+        case RejectReason::oversized:
+            return "oversized";
+        case RejectReason::bad_checksum:
+            return "bad_checksum";
+        case RejectReason::malformed:
+            return "malformed";
     }
     return "unknown";
 }
@@ -41,19 +48,19 @@ std::string seal(ReplicaId sender, MessageType type, std::string_view payload) {
 
 std::variant<Frame, Rejection> open(std::string_view bytes, std::size_t max_frame_bytes) {
     if (bytes.size() > max_frame_bytes)
-        return Rejection{RejectReason::oversized,
-                         "frame of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
-                             std::to_string(max_frame_bytes)};
+        return Rejection{RejectReason::oversized, "frame of " + std::to_string(bytes.size()) +
+                                                      " bytes exceeds the limit of " +
+                                                      std::to_string(max_frame_bytes)};
     if (bytes.size() < overhead_min)
-        return Rejection{RejectReason::truncated,
-                         "frame of " + std::to_string(bytes.size()) + " bytes is shorter than " +
-                             std::to_string(overhead_min)};
+        return Rejection{RejectReason::truncated, "frame of " + std::to_string(bytes.size()) +
+                                                      " bytes is shorter than " +
+                                                      std::to_string(overhead_min)};
     if (static_cast<std::uint8_t>(bytes[0]) != magic)
         return Rejection{RejectReason::bad_magic, "first byte is not the converge magic 0xC7"};
     if (const auto v = static_cast<std::uint8_t>(bytes[1]); v != version)
-        return Rejection{RejectReason::unknown_version,
-                         "frame version " + std::to_string(v) + "; this replica speaks version " +
-                             std::to_string(version)};
+        return Rejection{RejectReason::unknown_version, "frame version " + std::to_string(v) +
+                                                            "; this replica speaks version " +
+                                                            std::to_string(version)};
     const std::string_view body = bytes.substr(0, bytes.size() - 4);
     std::uint32_t stated = 0;
     for (int i = 0; i < 4; ++i)
@@ -70,9 +77,9 @@ std::variant<Frame, Rejection> open(std::string_view bytes, std::size_t max_fram
         frame.sender = ReplicaId{r.varint("sender")};
         const std::uint64_t length = r.varint("payload length");
         if (length != r.remaining())
-            return Rejection{RejectReason::truncated,
-                             "payload length " + std::to_string(length) + " but " +
-                                 std::to_string(r.remaining()) + " bytes follow the header"};
+            return Rejection{RejectReason::truncated, "payload length " + std::to_string(length) +
+                                                          " but " + std::to_string(r.remaining()) +
+                                                          " bytes follow the header"};
         frame.payload = r.raw(r.remaining(), "payload");
     } catch (const DecodeError& e) {
         return Rejection{RejectReason::truncated, e.what()};

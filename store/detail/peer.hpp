@@ -57,9 +57,9 @@ struct RepairState {
     enum class Phase { idle, awaiting_leaves, awaiting_acks };
     Phase phase = Phase::idle;
     std::uint64_t id = 0;
-    std::uint32_t cursor = 0;       // first range of the current pass
-    std::uint32_t next_cursor = 0;  // where the pass after the current leaves resumes
-    std::vector<std::uint64_t> heads;  // log positions per partition when the repair began
+    std::uint32_t cursor = 0;             // first range of the current pass
+    std::uint32_t next_cursor = 0;        // where the pass after the current leaves resumes
+    std::vector<std::uint64_t> heads;     // log positions per partition when the repair began
     std::set<std::uint32_t> outstanding;  // key_states chunks not yet acknowledged
     std::uint64_t since_round = 0;        // the sync round of the last progress
 };

@@ -33,9 +33,9 @@ struct Slot {
     Slot* next = nullptr;
     std::uint32_t log_bytes = 0;  // estimated bytes this slot adds to the log
 
-    std::uint64_t key_hash;         // the public digest hash of the key
-    std::uint64_t state_hash = 0;   // as last added to the digest tree; 0: not added
-    bool digest_dirty = false;      // the state changed since state_hash was computed
+    std::uint64_t key_hash;        // the public digest hash of the key
+    std::uint64_t state_hash = 0;  // as last added to the digest tree; 0: not added
+    bool digest_dirty = false;     // the state changed since state_hash was computed
 };
 
 struct KeyHasher {

@@ -37,7 +37,7 @@ inline const char* type_name(const Value& v) {
 }
 
 template <class T>
-inline constexpr std::uint8_t type_tag = std::is_same_v<T, KvRegister> ? 0
+inline constexpr std::uint8_t type_tag = std::is_same_v<T, KvRegister>  ? 0
                                          : std::is_same_v<T, PNCounter> ? 1
                                                                         : 2;
 // The short form of the most common register: one replica's latest write is all it has seen.
@@ -100,11 +100,16 @@ inline void encode_value(codec::Writer& w, const Value& v) {
 
 inline Value decode_value(codec::Reader& r) {
     switch (r.byte("value type")) {
-        case 0: return KvRegister::decode(r);
-        case 1: return PNCounter::decode(r);
-        case 2: return StringSet::decode(r);
-        case sole_writer_tag: return decode_sole_writer(r);
-        default: r.fail("unknown value type tag");
+        case 0:
+            return KvRegister::decode(r);
+        case 1:
+            return PNCounter::decode(r);
+        case 2:
+            return StringSet::decode(r);
+        case sole_writer_tag:
+            return decode_sole_writer(r);
+        default:
+            r.fail("unknown value type tag");
     }
 }
 

@@ -4,11 +4,10 @@
 #include <thread>
 #include <vector>
 
+#include "cluster.hpp"
 #include <gtest/gtest.h>
 
 #include <store/store.hpp>
-
-#include "cluster.hpp"
 
 namespace converge::store {
 namespace {

@@ -8,11 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "cluster.hpp"
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
-
-#include "cluster.hpp"
 
 namespace converge::store {
 namespace {
@@ -84,9 +83,15 @@ void run(testing::Cluster& c, const std::vector<Step>& steps, Model& model) {
                         a.covered = true;
                 break;
             }
-            case 5: r.sync(); break;
-            case 6: c.net.step(); break;
-            default: c.round(); break;
+            case 5:
+                r.sync();
+                break;
+            case 6:
+                c.net.step();
+                break;
+            default:
+                c.round();
+                break;
         }
     }
 }
@@ -105,9 +110,9 @@ RC_GTEST_PROP(StoreConvergence, ReplicasConvergeAndMatchTheReferenceModel, ()) {
         rc::gen::arbitrary<std::uint32_t>(), rc::gen::arbitrary<std::uint32_t>(),
         rc::gen::arbitrary<std::uint32_t>(), rc::gen::arbitrary<std::uint32_t>()));
 
-    testing::Cluster c(n, seed, faults,
-                       Options{.log = [](std::string_view) {}, .shards = 2,
-                               .delta_buffer_entries = log_entries});
+    testing::Cluster c(
+        n, seed, faults,
+        Options{.log = [](std::string_view) {}, .shards = 2, .delta_buffer_entries = log_entries});
     Model model;
     run(c, steps, model);
     RC_ASSERT(c.settle(60) <= 60u);

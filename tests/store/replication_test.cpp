@@ -1,20 +1,19 @@
 #include <string>
 #include <vector>
 
+#include "cluster.hpp"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <store/store.hpp>
 #include <store/wire.hpp>
 
-#include "cluster.hpp"
-
 namespace converge::store {
 namespace {
 
+using testing::Cluster;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::Cluster;
 
 TEST(Replication, APutReachesEveryPeer) {
     Cluster c(3);
@@ -82,7 +81,7 @@ TEST(Replication, AMergeThatOnlyDropsADotKeepsTheDigestTrue) {
     c[1].set("s").add("x");  // dot (2, 1)
     c.round();
     c.round();
-    EXPECT_FALSE(c.converged());  // also brings every digest up to date
+    EXPECT_FALSE(c.converged());             // also brings every digest up to date
     EXPECT_TRUE(c[2].set("s").remove("x"));  // removes (2, 1) only
     c.round();  // replicas 1 and 2 drop (2, 1) from x: same size, same context
     c.net.set_link(ReplicaId{1}, ReplicaId{3}, true);
@@ -91,16 +90,23 @@ TEST(Replication, AMergeThatOnlyDropsADotKeepsTheDigestTrue) {
 }
 
 TEST(Replication, ConvergesAfterLossDuplicationAndReordering) {
-    Cluster c(4, /*seed=*/7,
-              {.drop = 0.3, .duplicate = 0.2, .reorder = 0.3, .max_delay_steps = 3});
+    Cluster c(4, /*seed=*/7, {.drop = 0.3, .duplicate = 0.2, .reorder = 0.3, .max_delay_steps = 3});
     for (int i = 0; i < 200; ++i) {
         Store& r = c[static_cast<std::size_t>(i) % 4];
         const std::string key = "k" + std::to_string(i % 17);
         switch (i % 4) {
-            case 0: r.put(key, "v" + std::to_string(i)); break;
-            case 1: r.counter("n" + std::to_string(i % 5)).increment(1); break;
-            case 2: r.set("s" + std::to_string(i % 3)).add(std::to_string(i)); break;
-            default: r.set("s" + std::to_string(i % 3)).remove(std::to_string(i - 4)); break;
+            case 0:
+                r.put(key, "v" + std::to_string(i));
+                break;
+            case 1:
+                r.counter("n" + std::to_string(i % 5)).increment(1);
+                break;
+            case 2:
+                r.set("s" + std::to_string(i % 3)).add(std::to_string(i));
+                break;
+            default:
+                r.set("s" + std::to_string(i % 3)).remove(std::to_string(i - 4));
+                break;
         }
         if (i % 10 == 0) c.round();
     }
@@ -134,8 +140,10 @@ TEST(Replication, APeerAddedLaterIsRepairedByDigest) {
     for (int i = 0; i < 500; ++i)
         c[0].put("k" + std::to_string(i), "v");
     LoopbackNetwork& net = c.net;
-    Store late(Options{.replica = ReplicaId{9}, .clock = c.clock,
-                       .rng = std::make_shared<SeededRng>(9), .transport = net.transport(ReplicaId{9})});
+    Store late(Options{.replica = ReplicaId{9},
+                       .clock = c.clock,
+                       .rng = std::make_shared<SeededRng>(9),
+                       .transport = net.transport(ReplicaId{9})});
     net.attach(ReplicaId{9}, late);
     c[0].add_peer(ReplicaId{9});
     late.add_peer(ReplicaId{1});
@@ -192,9 +200,10 @@ TEST(Replication, ARestartedEmptyPeerIsNoticedAndRepaired) {
     c.settle();
     // Replica 2 restarts with nothing: a new Store, a new incarnation.
     c.net.detach(ReplicaId{2});
-    c.replicas[1] = std::make_unique<Store>(
-        Options{.replica = ReplicaId{2}, .clock = c.clock, .rng = std::make_shared<SeededRng>(77),
-                .transport = c.net.transport(ReplicaId{2})});
+    c.replicas[1] = std::make_unique<Store>(Options{.replica = ReplicaId{2},
+                                                    .clock = c.clock,
+                                                    .rng = std::make_shared<SeededRng>(77),
+                                                    .transport = c.net.transport(ReplicaId{2})});
     c.net.attach(ReplicaId{2}, c[1]);
     c[1].add_peer(ReplicaId{1});
     EXPECT_LE(c.settle(), 5u);
@@ -216,9 +225,13 @@ TEST(Replication, AReplayedOldDeltaNeverBringsBackARemovedElement) {
     LoopbackNetwork net(1);
     auto clock = std::make_shared<ManualClock>(1000);
     auto recorder = std::make_shared<RecordingTransport>(net.transport(ReplicaId{1}));
-    Store a(Options{.replica = ReplicaId{1}, .clock = clock, .rng = std::make_shared<SeededRng>(1),
+    Store a(Options{.replica = ReplicaId{1},
+                    .clock = clock,
+                    .rng = std::make_shared<SeededRng>(1),
                     .transport = recorder});
-    Store b(Options{.replica = ReplicaId{2}, .clock = clock, .rng = std::make_shared<SeededRng>(2),
+    Store b(Options{.replica = ReplicaId{2},
+                    .clock = clock,
+                    .rng = std::make_shared<SeededRng>(2),
                     .transport = net.transport(ReplicaId{2})});
     net.attach(ReplicaId{1}, a);
     net.attach(ReplicaId{2}, b);
@@ -270,7 +283,8 @@ TEST(Replication, ATypeConflictResolvesTheSameWayEverywhere) {
 TEST(Replication, ATimestampFarAheadIsCountedAndDoesNotDragTheClock) {
     Cluster c(2, 1, {}, Options{.max_clock_drift_ms = 1000});
     auto fast = std::make_shared<ManualClock>(c.clock->now_ms() + 3'600'000);
-    Store skewed(Options{.replica = ReplicaId{5}, .clock = fast,
+    Store skewed(Options{.replica = ReplicaId{5},
+                         .clock = fast,
                          .rng = std::make_shared<SeededRng>(5),
                          .transport = c.net.transport(ReplicaId{5})});
     c.net.attach(ReplicaId{5}, skewed);
@@ -305,7 +319,8 @@ TEST(Replication, PrometheusTextNamesEveryFamily) {
     c[0].receive("garbage!!!");
     const std::string text = c[0].prometheus_text();
     EXPECT_THAT(text, HasSubstr("converge_operations_total{op=\"put\",replica=\"1\"} 1"));
-    EXPECT_THAT(text, HasSubstr("converge_frames_rejected_total{reason=\"bad_magic\",replica=\"1\"} 1"));
+    EXPECT_THAT(text,
+                HasSubstr("converge_frames_rejected_total{reason=\"bad_magic\",replica=\"1\"} 1"));
     EXPECT_THAT(text, HasSubstr("converge_deltas_pending{peer=\"2\",replica=\"1\"} 0"));
     EXPECT_THAT(text, HasSubstr("# TYPE converge_bytes_total counter"));
     EXPECT_GT(c[0].metrics().metadata_bytes.values, 0u);

@@ -1,6 +1,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster.hpp"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,8 +9,6 @@
 #include <store/detail/value.hpp>
 #include <store/store.hpp>
 #include <store/wire.hpp>
-
-#include "cluster.hpp"
 
 namespace converge::store {
 namespace {
@@ -62,22 +61,27 @@ TEST(Wire, EveryDamageIsRejectedWithItsReason) {
             body.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
         return body;
     };
-    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x01\x09\x01\x03" "abc", 8))),
+    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x01\x09\x01\x03"
+                                           "abc",
+                                           8))),
               RejectReason::unknown_type);
-    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x01\x01\x01\x09" "abc", 8))),
+    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x01\x01\x01\x09"
+                                           "abc",
+                                           8))),
               RejectReason::truncated);
 }
 
 TEST(Wire, AStoreRejectsDamagedFramesCountsThemLogsOnceAndChangesNothing) {
     std::vector<std::string> warnings;
-    testing::Cluster c(2, 1, {}, Options{.log = [&](std::string_view m) { warnings.emplace_back(m); }});
+    testing::Cluster c(2, 1, {},
+                       Options{.log = [&](std::string_view m) { warnings.emplace_back(m); }});
     c[0].put("k", "v");
     c.settle();
     const std::uint64_t state = c[1].state_hash();
 
     // A well-formed frame whose payload claims 2^40 keys.
-    const std::string bomb =
-        wire::seal(ReplicaId{1}, MessageType::deltas, std::string("\x00\x00\x01\x80\x80\x80\x80\x80\x20", 9));
+    const std::string bomb = wire::seal(ReplicaId{1}, MessageType::deltas,
+                                        std::string("\x00\x00\x01\x80\x80\x80\x80\x80\x20", 9));
     EXPECT_FALSE(c[1].receive(bomb));
     EXPECT_FALSE(c[1].receive(bomb));
     EXPECT_FALSE(c[1].receive("short"));
@@ -100,8 +104,8 @@ TEST(Wire, EveryBitFlipOfARealFrameIsRejectedAndChangesNothing) {
         std::vector<std::string> frames;
     };
     auto capture = std::make_shared<Capture>();
-    Store a(Options{.replica = ReplicaId{1}, .rng = std::make_shared<SeededRng>(1),
-                    .transport = capture});
+    Store a(Options{
+        .replica = ReplicaId{1}, .rng = std::make_shared<SeededRng>(1), .transport = capture});
     a.add_peer(ReplicaId{2});
     a.put("key", "value");
     a.set("s").add("m");
