@@ -31,11 +31,25 @@ std::uint64_t read_fixed64(codec::Reader& r, const char* what) {
     return v;
 }
 
-void encode_delta_chunk(codec::Writer& w, std::uint32_t partition, std::uint64_t from,
-                        std::uint64_t to, std::size_t count, std::string_view keys) {
-    w.varint(partition);
-    w.varint(from);
-    w.varint(to - from);
+void encode_range(codec::Writer& w, const LogRange& range) {
+    w.varint(range.partition);
+    w.varint(range.from);
+    w.varint(range.to - range.from);
+}
+
+LogRange decode_range(codec::Reader& r) {
+    LogRange range;
+    range.partition = read_u32(r, "log partition");
+    range.from = r.varint("range start");
+    const std::uint64_t span = r.varint("range length");
+    if (span == 0 || span > ~range.from) r.fail("empty or overflowing log range");
+    range.to = range.from + span;
+    return range;
+}
+
+void encode_delta_chunk(codec::Writer& w, const LogRange& range, std::size_t count,
+                        std::string_view keys) {
+    encode_range(w, range);
     w.varint(count);
     w.raw(keys);
 }
@@ -45,11 +59,7 @@ std::vector<DeltaChunk> decode_deltas(std::string_view payload, const DecodeLimi
     std::vector<DeltaChunk> chunks;
     while (!r.at_end()) {
         DeltaChunk c;
-        c.partition = read_u32(r, "log partition");
-        c.from = r.varint("range start");
-        const std::uint64_t span = r.varint("range length");
-        if (span == 0 || span > ~c.from) r.fail("empty or overflowing delta range");
-        c.to = c.from + span;
+        c.range = decode_range(r);
         const std::size_t n = r.count("keys in a delta chunk", 3);
         c.keys.reserve(n);
         for (std::size_t i = 0; i < n; ++i)
@@ -62,11 +72,8 @@ std::vector<DeltaChunk> decode_deltas(std::string_view payload, const DecodeLimi
 std::string encode(const Ack& ack) {
     codec::Writer w;
     write_fixed64(w, ack.incarnation);
-    for (const AckRange& a : ack.ranges) {
-        w.varint(a.partition);
-        w.varint(a.from);
-        w.varint(a.to - a.from);
-    }
+    for (const LogRange& range : ack.ranges)
+        encode_range(w, range);
     return w.take();
 }
 
@@ -74,15 +81,8 @@ Ack decode_ack(std::string_view payload, const DecodeLimits& limits) {
     codec::Reader r(payload, limits);
     Ack ack;
     ack.incarnation = read_fixed64(r, "incarnation");
-    while (!r.at_end()) {
-        AckRange a;
-        a.partition = read_u32(r, "log partition");
-        a.from = r.varint("range start");
-        const std::uint64_t span = r.varint("range length");
-        if (span == 0 || span > ~a.from) r.fail("empty or overflowing ack range");
-        a.to = a.from + span;
-        ack.ranges.push_back(a);
-    }
+    while (!r.at_end())
+        ack.ranges.push_back(decode_range(r));
     return ack;
 }
 

@@ -45,7 +45,7 @@ bool Store::Impl::receive(std::string_view bytes) {
                 detail::Ack ack{incarnation, {}};
                 for (detail::DeltaChunk& chunk : chunks) {
                     merge_all(std::move(chunk.keys), notices);
-                    ack.ranges.push_back({chunk.partition, chunk.from, chunk.to});
+                    ack.ranges.push_back(chunk.range);
                 }
                 if (options.transport) send(frame.sender, MessageType::ack, detail::encode(ack));
                 break;
@@ -164,7 +164,7 @@ void Store::Impl::on_ack(ReplicaId from, const detail::Ack& ack) {
         peer.incarnation = ack.incarnation;
     }
     if (!ack.ranges.empty()) peer.backoff = 1;
-    for (const detail::AckRange& r : ack.ranges) {
+    for (const detail::LogRange& r : ack.ranges) {
         if (r.partition >= peer.parts.size()) continue;
         detail::PartitionProgress& p = peer.parts[r.partition];
         const std::uint64_t to = std::min(r.to, p.sent_to);  // never beyond what was sent
@@ -247,8 +247,9 @@ void Store::Impl::send_deltas_locked(ReplicaId to, Peer& peer) {
         std::uint64_t chunk_from = from;
         auto emit = [&](std::uint64_t chunk_to) {
             codec::Writer chunk;
-            detail::encode_delta_chunk(chunk, static_cast<std::uint32_t>(p), chunk_from, chunk_to,
-                                       count, keys.bytes());
+            detail::encode_delta_chunk(
+                chunk, detail::LogRange{static_cast<std::uint32_t>(p), chunk_from, chunk_to}, count,
+                keys.bytes());
             if (!message.bytes().empty() && message.bytes().size() + chunk.bytes().size() > budget)
                 flush();
             message.raw(chunk.bytes());

@@ -24,23 +24,23 @@ struct KeyState {
     Value value;
 };
 
-// Deltas: a sequence of chunks, each covering the sender's log positions (from, to] of one
-// partition of its log: the keys changed there, each with its joined delta or state.
-struct DeltaChunk {
+// Positions (from, to] of one partition of the sender's delta log.
+struct LogRange {
     std::uint32_t partition = 0;
     std::uint64_t from = 0;
     std::uint64_t to = 0;
+};
+
+// Deltas: a sequence of chunks, each covering one LogRange: the keys changed there, each with its
+// joined delta or state.
+struct DeltaChunk {
+    LogRange range;
     std::vector<KeyState> keys;
 };
 
-struct AckRange {
-    std::uint32_t partition = 0;
-    std::uint64_t from = 0;
-    std::uint64_t to = 0;
-};
 struct Ack {
     std::uint64_t incarnation = 0;  // changes when the acknowledging replica restarts
-    std::vector<AckRange> ranges;
+    std::vector<LogRange> ranges;
 };
 
 // Repair step 1: the hashes of the repairing replica's ranges from cursor on.
@@ -74,6 +74,8 @@ struct RepairAck {
 };
 
 void write_fixed64(codec::Writer& w, std::uint64_t v);
+void encode_range(codec::Writer& w, const LogRange& range);
+LogRange decode_range(codec::Reader& r);
 std::uint64_t read_fixed64(codec::Reader& r, const char* what);
 
 // One key and its value (any alternative of Value), as in deltas and key states.
@@ -83,8 +85,8 @@ void encode_key_state(codec::Writer& w, std::string_view key, const T& value) {
     encode_value(w, value);
 }
 // Appends one delta chunk whose keys (count of them) were encoded with encode_key_state.
-void encode_delta_chunk(codec::Writer& w, std::uint32_t partition, std::uint64_t from,
-                        std::uint64_t to, std::size_t count, std::string_view keys);
+void encode_delta_chunk(codec::Writer& w, const LogRange& range, std::size_t count,
+                        std::string_view keys);
 
 std::vector<DeltaChunk> decode_deltas(std::string_view payload, const DecodeLimits& limits);
 std::string encode(const Ack& ack);

@@ -14,18 +14,11 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-class FixedRng final : public Rng {
-  public:
-    std::uint64_t next() override { return state_ += 0x9E3779B97F4A7C15ull; }
-
-  private:
-    std::uint64_t state_ = 1;
-};
 
 struct StoreTest : ::testing::Test {
     std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(1'000'000);
     Store store{
-        Options{.replica = ReplicaId{1}, .clock = clock, .rng = std::make_shared<FixedRng>()}};
+        Options{.replica = ReplicaId{1}, .clock = clock, .rng = std::make_shared<SeededRng>(1)}};
 };
 
 TEST_F(StoreTest, PutThenGetReturnsTheLastValue) {
