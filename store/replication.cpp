@@ -115,9 +115,10 @@ ChangeKind kind_of(const detail::Value& v) {
 
 std::optional<ChangeKind> Store::Impl::merge_remote(KeyState&& incoming) {
     merges.fetch_add(1, std::memory_order_relaxed);
-    Shard& shard = shard_of(incoming.key);
+    const detail::HashedKey k = hashed(incoming.key);
+    Shard& shard = shard_of(k);
     std::unique_lock lock(shard.mutex);
-    auto it = shard.map.find(incoming.key);
+    auto it = shard.map.find(k);
     if (it == shard.map.end()) {
         const std::uint64_t key_hash = detail::digest_key_hash(incoming.key);
         it = shard.map.try_emplace(std::move(incoming.key), std::move(incoming.value), key_hash)

@@ -108,13 +108,21 @@ void Store::put(std::string_view key, std::string value,
 }
 
 std::optional<std::string> Store::get(std::string_view key) {
+    std::optional<std::string> out(std::in_place);
+    if (!get(key, *out)) out.reset();
+    return out;
+}
+
+bool Store::get(std::string_view key, std::string& out) {
     Impl& s = *impl_;
     s.gets.fetch_add(1, std::memory_order_relaxed);
-    const std::uint64_t now = s.now_physical();
-    return s.read<KvRegister>(key, [now](const KvRegister* reg) -> std::optional<std::string> {
+    return s.read<KvRegister>(key, [&](const KvRegister* reg) {
         const KvValue* winner = reg ? winning_write(*reg) : nullptr;
-        if (winner == nullptr || winner->expired_at(now)) return std::nullopt;
-        return winner->bytes;
+        // The clock is read only for a value that can expire.
+        if (winner == nullptr || (winner->expires_ms != 0 && winner->expired_at(s.now_physical())))
+            return false;
+        out.assign(winner->bytes);
+        return true;
     });
 }
 

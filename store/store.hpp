@@ -49,6 +49,9 @@ class Store {
     // The value at key; empty if none, deleted or expired. Throws TypeMismatch if key holds a
     // counter or a set.
     std::optional<std::string> get(std::string_view key);
+    // As get, into out (its capacity reused: no allocation for a value that fits); returns
+    // whether there was a value. out is unchanged when there is none.
+    bool get(std::string_view key, std::string& out);
 
     // Deletes the values this replica has seen at key (a concurrent put elsewhere survives).
     // Returns whether a live value was removed. Throws TypeMismatch if key holds another type.

@@ -38,10 +38,24 @@ struct Slot {
     bool digest_dirty = false;     // the state changed since state_hash was computed
 };
 
+// A key with its keyed hash, computed once: the hash picks the stripe and the bucket.
+struct HashedKey {
+    std::string_view key;
+    std::size_t hash;
+};
+
 struct KeyHasher {
     using is_transparent = void;
     const KeyedHash* hash;
     std::size_t operator()(std::string_view key) const noexcept { return (*hash)(key); }
+    std::size_t operator()(const HashedKey& key) const noexcept { return key.hash; }
+};
+
+struct KeyEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+    bool operator()(const HashedKey& a, std::string_view b) const noexcept { return a.key == b; }
+    bool operator()(std::string_view a, const HashedKey& b) const noexcept { return a == b.key; }
 };
 
 struct Shard {
@@ -76,7 +90,7 @@ struct Shard {
     }
 
     mutable std::shared_mutex mutex;
-    std::unordered_map<std::string, Slot, KeyHasher, std::equal_to<>> map;
+    std::unordered_map<std::string, Slot, KeyHasher, KeyEqual> map;
 
     Slot* log_head = nullptr;
     Slot* log_tail = nullptr;

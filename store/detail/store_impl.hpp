@@ -47,11 +47,11 @@ struct Store::Impl {
 
     explicit Impl(Options opts);
 
-    std::size_t shard_index(std::string_view key) const {
+    detail::HashedKey hashed(std::string_view key) const { return {key, hash(key)}; }
+    Shard& shard_of(const detail::HashedKey& key) {
         // The map buckets use the low bits of the same hash; stripes use the high ones.
-        return (hash(key) >> 40) & (shards.size() - 1);
+        return *shards[(key.hash >> 40) & (shards.size() - 1)];
     }
-    Shard& shard_of(std::string_view key) { return *shards[shard_index(key)]; }
 
     Timestamp tick_clock();
     // Physical time on the hybrid clock now, without taking its lock.
@@ -67,10 +67,11 @@ struct Store::Impl {
     // all-or-nothing).
     template <class T, class Fn, class R = std::invoke_result_t<Fn, T&, Touched&>>
     R mutate(std::string_view key, bool create, R fallback, Fn&& fn) {
-        Shard& shard = shard_of(key);
+        const detail::HashedKey k = hashed(key);
+        Shard& shard = shard_of(k);
         Touched touched;
         std::unique_lock lock(shard.mutex);
-        auto it = shard.map.find(key);
+        auto it = shard.map.find(k);
         if (it == shard.map.end()) {
             if (!create) return fallback;
             T fresh;
@@ -94,9 +95,10 @@ struct Store::Impl {
     // Runs fn(const T*) under the stripe's shared lock; the pointer is null when key is absent.
     template <class T, class Fn>
     auto read(std::string_view key, Fn&& fn) {
-        Shard& shard = shard_of(key);
+        const detail::HashedKey k = hashed(key);
+        Shard& shard = shard_of(k);
         std::shared_lock lock(shard.mutex);
-        auto it = shard.map.find(key);
+        auto it = shard.map.find(k);
         if (it == shard.map.end()) return fn(static_cast<const T*>(nullptr));
         const T* value = std::get_if<T>(&it->second.value);
         if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());

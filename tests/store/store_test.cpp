@@ -28,6 +28,18 @@ TEST_F(StoreTest, PutThenGetReturnsTheLastValue) {
     EXPECT_EQ(store.get("k"), "v2");
 }
 
+TEST_F(StoreTest, GetIntoReusesTheCallersBufferAndLeavesItAloneWhenAbsent) {
+    std::string out = "untouched";
+    EXPECT_FALSE(store.get("k", out));
+    EXPECT_EQ(out, "untouched");
+    store.put("k", "a value longer than the inline buffer");
+    EXPECT_TRUE(store.get("k", out));
+    EXPECT_EQ(out, "a value longer than the inline buffer");
+    store.put("t", "short-lived", std::chrono::milliseconds(5));
+    clock->advance(5);
+    EXPECT_FALSE(store.get("t", out));
+}
+
 TEST_F(StoreTest, DelReportsWhetherALiveValueWasRemoved) {
     EXPECT_FALSE(store.del("absent"));
     store.put("k", "v");
