@@ -39,6 +39,15 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
         return delta;
     }
 
+    // The state change of assign without building its delta, for a caller that ships whole
+    // states: value is moved in, never copied.
+    void overwrite(ReplicaId replica, T value) {
+        const Dot dot = context_.next_dot(replica);
+        entries_.clear();
+        entries_.emplace_back(detail::DotSet{dot}, std::move(value));
+        context_.insert(dot);
+    }
+
     // Removes every value seen (the register becomes empty) and returns the delta.
     MVRegister clear() {
         MVRegister delta;

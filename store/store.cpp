@@ -100,7 +100,7 @@ void Store::put(std::string_view key, std::string value,
             ttl ? written.physical + static_cast<std::uint64_t>(ttl->count()) : 0;
         t.changed = true;
         t.bytes = 32 + value.size();
-        reg.assign(s.options.replica, KvValue{written, std::move(value), expires});
+        reg.overwrite(s.options.replica, KvValue{written, std::move(value), expires});
         return 0;
     });
     s.puts.fetch_add(1, std::memory_order_relaxed);

@@ -14,7 +14,6 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-
 struct StoreTest : ::testing::Test {
     std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(1'000'000);
     Store store{
