@@ -7,7 +7,7 @@ packages=(
     g++ cmake ninja-build pkg-config
     libboost-serialization-dev libcereal-dev
     libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-    libspdlog-dev prometheus-cpp-dev
+    libspdlog-dev prometheus-cpp-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
 )
 
 sudo_cmd=()

@@ -27,6 +27,7 @@ void Store::Impl::repair_step_locked(ReplicaId to, Peer& peer) {
     RepairState& r = peer.repair;
     if (r.phase == RepairState::Phase::idle) {
         repairs_started.fetch_add(1, std::memory_order_relaxed);
+        peer.last_repair_round = round;
         r.cursor = 0;
         r.heads.clear();
         for (const auto& shard : shards) {
@@ -34,8 +35,11 @@ void Store::Impl::repair_step_locked(ReplicaId to, Peer& peer) {
             r.heads.push_back(shard->position);
         }
         send_digest_top_locked(to, peer);
-    } else if (round - r.since_round >= options.resend_after_syncs) {
-        send_digest_top_locked(to, peer);  // a step was lost: redo this pass under a new id
+    } else if (round - r.since_round >= options.resend_after_syncs * peer.backoff) {
+        // A step was lost (or the peer is silent): redo this pass under a new id, waiting
+        // longer each time the peer stays silent.
+        send_digest_top_locked(to, peer);
+        peer.backoff = std::min<std::uint64_t>(peer.backoff * 2, 64);
     }
 }
 
@@ -86,6 +90,7 @@ void Store::Impl::on_digest_leaves(ReplicaId from, const detail::DigestLeaves& l
     Peer& peer = it->second;
     RepairState& r = peer.repair;
     if (r.phase != RepairState::Phase::awaiting_leaves || r.id != leaves.repair_id) return;
+    peer.backoff = 1;
 
     std::vector<bool> wanted(detail::digest_leaves, false);
     std::size_t wanted_count = 0;

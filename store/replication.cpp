@@ -180,7 +180,10 @@ void Store::Impl::sync() {
     ++round;
     for (auto& [id, peer] : peers) {
         const std::uint64_t sent_before = messages_out.load(std::memory_order_relaxed);
-        if (peer.repair.phase != detail::RepairState::Phase::idle || needs_repair_locked(peer))
+        const bool periodic = options.anti_entropy_syncs > 0 &&
+                              round - peer.last_repair_round >= options.anti_entropy_syncs;
+        if (peer.repair.phase != detail::RepairState::Phase::idle || periodic ||
+            needs_repair_locked(peer))
             repair_step_locked(id, peer);
         else
             send_deltas_locked(id, peer);

@@ -67,8 +67,9 @@ struct RepairState {
 struct Peer {
     explicit Peer(std::size_t partitions) : parts(partitions) {}
     std::vector<PartitionProgress> parts;
-    std::uint64_t incarnation = 0;      // 0: not yet heard from
-    std::uint64_t last_sent_round = 0;  // the sync round of the last message sent to it
+    std::uint64_t incarnation = 0;        // 0: not yet heard from
+    std::uint64_t last_sent_round = 0;    // the sync round of the last message sent to it
+    std::uint64_t last_repair_round = 0;  // the sync round the last digest repair began
     // Resends wait resend_after_syncs times this; it doubles (to 64) while resends go
     // unacknowledged, so a dead peer is not sent the whole log every few rounds.
     std::uint64_t backoff = 1;

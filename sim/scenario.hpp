@@ -1,0 +1,101 @@
+// File: sim/scenario.hpp
+// A scenario: the world (regions, replicas, latencies, link faults), what happens in it (faults
+// and operations at given times, a random workload) and what must hold at the end. Read from TOML
+// by load_scenario (docs/scenarios.md) or built in code.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sim/duration.hpp>
+
+namespace converge::sim {
+
+struct Region {
+    std::string name;
+    std::size_t replicas = 1;  // named "<region>-1", "<region>-2", ...
+};
+
+struct LatencyLink {
+    std::string from, to;  // region names; one way
+    Micros base = 0;
+};
+
+struct Latency {
+    Micros default_base = 80'000;
+    Micros jitter = 10'000;
+    Micros within_region = 1'000;
+    std::vector<LatencyLink> links;
+};
+
+struct LinkFaults {
+    double loss = 0;
+    double duplicate = 0;
+    double reorder = 0;
+};
+
+enum class FaultKind { partition, oneway, isolate, heal, crash, restart, skew, pause, resume };
+
+struct Fault {
+    Micros at = 0;
+    FaultKind kind = FaultKind::heal;
+    std::vector<std::vector<std::string>> groups{};  // partition: region or replica names
+    std::string from{}, to{};                        // oneway
+    std::string replica{};                           // isolate, crash, restart, skew, pause, resume
+    bool keep_storage = true;                        // crash
+    Micros offset = 0;                               // skew: added to the replica's clock
+};
+
+enum class OpType { counter, set, kv };
+
+struct Op {
+    Micros at = 0;
+    std::string replica;
+    OpType type = OpType::kv;
+    std::string key;
+    std::string action;  // counter: increment | decrement; set: add | remove; kv: put | del
+    std::string value;   // counter: n; set: the member; kv: the value
+    std::optional<Micros> ttl;
+};
+
+struct Workload {
+    double rate = 0;  // operations per simulated second, over all live replicas
+    std::size_t keys = 100;
+    bool zipf = false;
+    double counter = 1.0 / 3, set = 1.0 / 3, kv = 1.0 / 3;  // the mix; normalised
+};
+
+struct Expectation {
+    std::string key;
+    OpType type = OpType::kv;
+    // counter: a number; set: members, sorted; kv: the value (absent: the key holds nothing).
+    std::optional<std::int64_t> number;
+    std::vector<std::string> members;
+    std::optional<std::string> text;
+};
+
+struct Scenario {
+    std::uint64_t seed = 1;
+    Micros duration = 60'000'000;
+    Micros sync_interval = 200'000;
+    // After the run and a final heal, how long the replicas get to agree before it counts as a
+    // failure to converge.
+    Micros settle_limit = 60'000'000;
+    std::vector<Region> regions;
+    Latency latency;
+    LinkFaults network;
+    std::vector<Fault> faults;
+    std::vector<Op> ops;
+    Workload workload;
+    std::vector<Expectation> expectations;
+};
+
+// Reads a scenario file. Throws ScenarioError with the file, line and reason.
+Scenario load_scenario(const std::string& path);
+// Reads a scenario from TOML text; source names it in errors.
+Scenario parse_scenario(std::string_view toml, std::string_view source = "scenario");
+
+}  // namespace converge::sim

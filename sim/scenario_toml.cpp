@@ -1,0 +1,267 @@
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include <sim/error.hpp>
+#include <sim/scenario.hpp>
+
+namespace converge::sim {
+namespace {
+
+// Reads the tables of one file, turning every problem into a ScenarioError with its line.
+class Reader {
+  public:
+    explicit Reader(std::string_view source) : source_(source) {}
+
+    [[noreturn]] void fail(const toml::node* at, const std::string& why) const {
+        std::string where(source_);
+        if (at != nullptr) where += ":" + std::to_string(at->source().begin.line);
+        throw ScenarioError(where + ": " + why);
+    }
+
+    const toml::node* get(const toml::table& t, std::string_view key) const { return t.get(key); }
+
+    std::string text(const toml::table& t, std::string_view key, const std::string& fallback = {},
+                     bool required = false) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) {
+            if (required) fail(&t, "missing key \"" + std::string(key) + "\"");
+            return fallback;
+        }
+        if (!n->is_string()) fail(n, "\"" + std::string(key) + "\" must be a string");
+        return std::string(*n->value<std::string_view>());
+    }
+
+    Micros duration(const toml::table& t, std::string_view key, Micros fallback,
+                    bool required = false) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) {
+            if (required) fail(&t, "missing key \"" + std::string(key) + "\"");
+            return fallback;
+        }
+        if (!n->is_string())
+            fail(n, "\"" + std::string(key) + "\" must be a duration string like \"250ms\"");
+        try {
+            return parse_duration(*n->value<std::string_view>());
+        } catch (const ScenarioError& e) {
+            fail(n, e.what());
+        }
+    }
+
+    double number(const toml::table& t, std::string_view key, double fallback, double min,
+                  double max) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) return fallback;
+        const auto v = n->value<double>();
+        if (!v || *v < min || *v > max)
+            fail(n, "\"" + std::string(key) + "\" must be a number from " + std::to_string(min) +
+                        " to " + std::to_string(max));
+        return *v;
+    }
+
+    std::int64_t integer(const toml::table& t, std::string_view key, std::int64_t fallback,
+                         std::int64_t min, std::int64_t max) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) return fallback;
+        const auto v = n->value<std::int64_t>();
+        if (!n->is_integer() || !v || *v < min || *v > max)
+            fail(n, "\"" + std::string(key) + "\" must be an integer from " + std::to_string(min) +
+                        " to " + std::to_string(max));
+        return *v;
+    }
+
+    // The tables of an array of tables ([[name]]); none if absent.
+    std::vector<const toml::table*> tables(const toml::table& t, std::string_view key) const {
+        std::vector<const toml::table*> out;
+        const toml::node* n = t.get(key);
+        if (n == nullptr) return out;
+        const toml::array* a = n->as_array();
+        if (a == nullptr)
+            fail(n, "\"" + std::string(key) + "\" must be written [[" + std::string(key) + "]]");
+        for (const toml::node& e : *a) {
+            if (!e.is_table()) fail(&e, "each [[" + std::string(key) + "]] must be a table");
+            out.push_back(e.as_table());
+        }
+        return out;
+    }
+
+    std::vector<std::string> strings(const toml::node& n, const std::string& what) const {
+        std::vector<std::string> out;
+        const toml::array* a = n.as_array();
+        if (a == nullptr) fail(&n, what + " must be an array of strings");
+        for (const toml::node& e : *a) {
+            if (!e.is_string()) fail(&e, what + " must be an array of strings");
+            out.emplace_back(*e.value<std::string_view>());
+        }
+        return out;
+    }
+
+    OpType op_type(const toml::table& t) const {
+        const std::string type = text(t, "type", {}, true);
+        if (type == "counter") return OpType::counter;
+        if (type == "set") return OpType::set;
+        if (type == "kv") return OpType::kv;
+        fail(t.get("type"), "type \"" + type + "\" is not counter, set or kv");
+    }
+
+  private:
+    std::string_view source_;
+};
+
+FaultKind fault_kind(const Reader& in, const toml::table& t) {
+    static const std::pair<const char*, FaultKind> kinds[] = {
+        {"partition", FaultKind::partition}, {"oneway", FaultKind::oneway},
+        {"isolate", FaultKind::isolate},     {"heal", FaultKind::heal},
+        {"crash", FaultKind::crash},         {"restart", FaultKind::restart},
+        {"skew", FaultKind::skew},           {"pause", FaultKind::pause},
+        {"resume", FaultKind::resume}};
+    const std::string kind = in.text(t, "kind", {}, true);
+    for (const auto& [name, k] : kinds)
+        if (kind == name) return k;
+    in.fail(t.get("kind"), "fault kind \"" + kind +
+                               "\" is not partition, oneway, isolate, heal, crash, restart, skew, "
+                               "pause or resume");
+}
+
+}  // namespace
+
+Scenario parse_scenario(std::string_view text_in, std::string_view source) {
+    toml::table root;
+    try {
+        root = toml::parse(text_in, source);
+    } catch (const toml::parse_error& e) {
+        throw ScenarioError(std::string(source) + ":" + std::to_string(e.source().begin.line) +
+                            ": " + std::string(e.description()));
+    }
+    const Reader in(source);
+    Scenario s;
+    if (const toml::table* sim = root["sim"].as_table()) {
+        s.seed = static_cast<std::uint64_t>(in.integer(*sim, "seed", 1, 0, INT64_MAX));
+        s.duration = in.duration(*sim, "duration", s.duration);
+        s.sync_interval = in.duration(*sim, "sync_interval", s.sync_interval);
+        s.settle_limit = in.duration(*sim, "settle_limit", s.settle_limit);
+        if (s.sync_interval <= 0)
+            in.fail(sim->get("sync_interval"), "sync_interval must be positive");
+    }
+    for (const toml::table* t : in.tables(root, "region")) {
+        Region r;
+        r.name = in.text(*t, "name", {}, true);
+        r.replicas = static_cast<std::size_t>(in.integer(*t, "replicas", 1, 1, 1000));
+        s.regions.push_back(std::move(r));
+    }
+    if (s.regions.empty()) in.fail(nullptr, "no [[region]]: a scenario needs at least one");
+    if (const toml::table* lat = root["latency"].as_table()) {
+        s.latency.default_base = in.duration(*lat, "default", s.latency.default_base);
+        s.latency.jitter = in.duration(*lat, "jitter", s.latency.jitter);
+        s.latency.within_region = in.duration(*lat, "within_region", s.latency.within_region);
+        for (const toml::table* l : in.tables(*lat, "link"))
+            s.latency.links.push_back(LatencyLink{in.text(*l, "from", {}, true),
+                                                  in.text(*l, "to", {}, true),
+                                                  in.duration(*l, "base", 0, true)});
+    }
+    if (const toml::table* net = root["network"].as_table()) {
+        s.network.loss = in.number(*net, "loss", 0, 0, 1);
+        s.network.duplicate = in.number(*net, "duplicate", 0, 0, 1);
+        s.network.reorder = in.number(*net, "reorder", 0, 0, 1);
+    }
+    for (const toml::table* t : in.tables(root, "fault")) {
+        Fault f;
+        f.at = in.duration(*t, "at", 0, true);
+        f.kind = fault_kind(in, *t);
+        if (f.kind == FaultKind::partition) {
+            const toml::node* groups = t->get("groups");
+            if (groups == nullptr || !groups->is_array())
+                in.fail(t, "a partition needs groups = [[\"region\", ...], [...]]");
+            for (const toml::node& g : *groups->as_array())
+                f.groups.push_back(in.strings(g, "each group"));
+        }
+        if (f.kind == FaultKind::oneway) {
+            f.from = in.text(*t, "from", {}, true);
+            f.to = in.text(*t, "to", {}, true);
+        }
+        if (f.kind != FaultKind::partition && f.kind != FaultKind::oneway &&
+            f.kind != FaultKind::heal)
+            f.replica = in.text(*t, "replica", {}, true);
+        if (const toml::node* keep = t->get("keep_storage")) {
+            if (!keep->is_boolean()) in.fail(keep, "keep_storage must be true or false");
+            f.keep_storage = *keep->value<bool>();
+        }
+        if (f.kind == FaultKind::skew) {
+            const std::string offset = in.text(*t, "offset", {}, true);
+            const bool negative = !offset.empty() && offset[0] == '-';
+            try {
+                f.offset = parse_duration(negative ? offset.substr(1) : offset);
+            } catch (const ScenarioError& e) {
+                in.fail(t->get("offset"), e.what());
+            }
+            if (negative) f.offset = -f.offset;
+        }
+        s.faults.push_back(std::move(f));
+    }
+    for (const toml::table* t : in.tables(root, "op")) {
+        Op op;
+        op.at = in.duration(*t, "at", 0, true);
+        op.replica = in.text(*t, "replica", {}, true);
+        op.type = in.op_type(*t);
+        op.key = in.text(*t, "key", {}, true);
+        op.action = in.text(*t, "action", {}, true);
+        const bool ok = (op.type == OpType::counter &&
+                         (op.action == "increment" || op.action == "decrement")) ||
+                        (op.type == OpType::set && (op.action == "add" || op.action == "remove")) ||
+                        (op.type == OpType::kv && (op.action == "put" || op.action == "del"));
+        if (!ok)
+            in.fail(t->get("action"), "action \"" + op.action +
+                                          "\" does not fit the type (counter: increment|decrement, "
+                                          "set: add|remove, kv: put|del)");
+        if (op.type == OpType::counter)
+            op.value = std::to_string(in.integer(*t, "value", 1, 0, INT64_MAX));
+        else if (!(op.type == OpType::kv && op.action == "del"))
+            op.value = in.text(*t, "value", {}, true);
+        if (t->get("ttl")) op.ttl = in.duration(*t, "ttl", 0);
+        s.ops.push_back(std::move(op));
+    }
+    if (const toml::table* w = root["workload"].as_table()) {
+        s.workload.rate = in.number(*w, "rate", 0, 0, 1e9);
+        s.workload.keys = static_cast<std::size_t>(in.integer(*w, "keys", 100, 1, 10'000'000));
+        const std::string dist = in.text(*w, "distribution", "uniform");
+        if (dist != "uniform" && dist != "zipf")
+            in.fail(w->get("distribution"), "distribution must be \"uniform\" or \"zipf\"");
+        s.workload.zipf = dist == "zipf";
+        if (const toml::table* mix = (*w)["mix"].as_table()) {
+            s.workload.counter = in.number(*mix, "counter", 0, 0, 1e9);
+            s.workload.set = in.number(*mix, "set", 0, 0, 1e9);
+            s.workload.kv = in.number(*mix, "kv", 0, 0, 1e9);
+            if (s.workload.counter + s.workload.set + s.workload.kv <= 0)
+                in.fail(w->get("mix"), "the mix must give some weight to counter, set or kv");
+        }
+    }
+    for (const toml::table* t : in.tables(root, "expect")) {
+        Expectation e;
+        e.key = in.text(*t, "key", {}, true);
+        e.type = in.op_type(*t);
+        const toml::node* eq = t->get("equals");
+        if (e.type == OpType::counter) {
+            e.number = in.integer(*t, "equals", 0, INT64_MIN, INT64_MAX);
+        } else if (e.type == OpType::set) {
+            if (eq == nullptr) in.fail(t, "a set expectation needs equals = [\"member\", ...]");
+            e.members = in.strings(*eq, "equals");
+            std::sort(e.members.begin(), e.members.end());
+        } else if (eq != nullptr) {
+            e.text = in.text(*t, "equals");
+        }
+        s.expectations.push_back(std::move(e));
+    }
+    return s;
+}
+
+Scenario load_scenario(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw ScenarioError(path + ": cannot open the file");
+    std::ostringstream text;
+    text << file.rdbuf();
+    return parse_scenario(text.str(), path);
+}
+
+}  // namespace converge::sim

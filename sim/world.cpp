@@ -1,0 +1,512 @@
+#include <algorithm>
+#include <queue>
+#include <set>
+
+#include <sim/error.hpp>
+#include <sim/random.hpp>
+#include <sim/world.hpp>
+#include <store/store.hpp>
+
+namespace converge::sim {
+namespace {
+
+struct Event {
+    Micros at;
+    std::uint64_t seq;  // ties at one time keep the order they were scheduled in
+    std::function<void()> run;
+    bool operator>(const Event& o) const { return std::tie(at, seq) > std::tie(o.at, o.seq); }
+};
+
+std::uint64_t fnv(std::string_view text) {
+    std::uint64_t h = 0xCBF29CE484222325;
+    for (char c : text)
+        h = (h ^ static_cast<unsigned char>(c)) * 0x100000001B3;
+    return h;
+}
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+    h ^= v + 0x9E3779B97F4A7C15 + (h << 6) + (h >> 2);
+    return h * 0x100000001B3;
+}
+
+}  // namespace
+
+bool Report::ok() const {
+    return converged && violations.empty() &&
+           std::all_of(expectations.begin(), expectations.end(),
+                       [](const ExpectationResult& e) { return e.met; });
+}
+
+struct World::Impl {
+    struct Replica;
+
+    // The clock a replica sees: virtual time plus its skew, in milliseconds.
+    struct SimClock final : store::Clock {
+        SimClock(const Impl& w, const Micros& o) : world(w), offset(o) {}
+        std::uint64_t now_ms() override {
+            const Micros t = world.now + offset;
+            return t <= 0 ? 0 : static_cast<std::uint64_t>(t / 1000);
+        }
+        const Impl& world;
+        const Micros& offset;
+    };
+
+    struct SimTransport final : store::Transport {
+        SimTransport(Impl& w, std::size_t f) : world(w), from(f) {}
+        void send(ReplicaId to, std::string frame) override {
+            world.send(from, to, std::move(frame));
+        }
+        Impl& world;
+        std::size_t from;
+    };
+
+    struct Replica {
+        std::string name;
+        std::size_t region = 0;
+        ReplicaId id;
+        Micros offset = 0;
+        bool up = true;
+        bool paused = false;
+        std::uint32_t generation = 0;
+        std::unique_ptr<store::Store> store;
+    };
+
+    explicit Impl(Scenario s) : scenario(std::move(s)), random(scenario.seed) {
+        if (scenario.regions.empty()) throw ScenarioError("the scenario has no [[region]]");
+        for (std::size_t r = 0; r < scenario.regions.size(); ++r) {
+            const Region& region = scenario.regions[r];
+            if (region.replicas == 0)
+                throw ScenarioError("region \"" + region.name + "\" has no replicas");
+            for (std::size_t i = 1; i <= region.replicas; ++i) {
+                auto rep = std::make_unique<Replica>();
+                rep->name = region.name + "-" + std::to_string(i);
+                rep->region = r;
+                replicas.push_back(std::move(rep));
+            }
+        }
+        if (scenario.sync_interval <= 0) throw ScenarioError("sync_interval must be positive");
+        for (std::size_t i = 0; i < replicas.size(); ++i)
+            start_replica(i, /*fresh_id=*/true);
+        latency_base.assign(
+            scenario.regions.size(),
+            std::vector<Micros>(scenario.regions.size(), scenario.latency.default_base));
+        for (std::size_t r = 0; r < scenario.regions.size(); ++r)
+            latency_base[r][r] = scenario.latency.within_region;
+        for (const LatencyLink& link : scenario.latency.links)
+            latency_base[region_index(link.from)][region_index(link.to)] = link.base;
+    }
+
+    std::size_t region_index(const std::string& name) const {
+        for (std::size_t r = 0; r < scenario.regions.size(); ++r)
+            if (scenario.regions[r].name == name) return r;
+        throw ScenarioError("no region named \"" + name + "\"");
+    }
+    std::size_t replica_index(const std::string& name) const {
+        for (std::size_t i = 0; i < replicas.size(); ++i)
+            if (replicas[i]->name == name) return i;
+        throw ScenarioError("no replica named \"" + name + "\" (replicas are named like \"" +
+                            replicas.front()->name + "\")");
+    }
+    // The replicas a region or replica name stands for.
+    std::vector<std::size_t> members(const std::string& name) const {
+        std::vector<std::size_t> out;
+        for (std::size_t i = 0; i < replicas.size(); ++i)
+            if (replicas[i]->name == name || scenario.regions[replicas[i]->region].name == name)
+                out.push_back(i);
+        if (out.empty()) throw ScenarioError("no region or replica named \"" + name + "\"");
+        return out;
+    }
+
+    // A replica restarted without its storage takes a new id: it must never reuse old dots.
+    void start_replica(std::size_t i, bool fresh_id) {
+        Replica& rep = *replicas[i];
+        if (fresh_id) {
+            if (rep.generation > 0) {
+                by_id.erase(rep.id);
+                for (auto& other : replicas)
+                    if (other->store) other->store->remove_peer(rep.id);
+            }
+            rep.id = ReplicaId{(std::uint64_t{rep.generation} << 32) | (i + 1)};
+            ++rep.generation;
+        }
+        store::Options o;
+        o.replica = rep.id;
+        o.clock = std::make_shared<SimClock>(*this, rep.offset);
+        o.rng = std::make_shared<store::SeededRng>(random.next());
+        o.transport = std::make_shared<SimTransport>(*this, i);
+        o.log = [](std::string_view) {};
+        o.shards = 8;
+        rep.store = std::make_unique<store::Store>(o);
+        by_id[rep.id] = i;
+        rep.up = true;
+        for (std::size_t j = 0; j < replicas.size(); ++j) {
+            if (j == i || !replicas[j]->store) continue;
+            rep.store->add_peer(replicas[j]->id);
+            replicas[j]->store->add_peer(rep.id);
+        }
+    }
+
+    void at(Micros t, std::function<void()> fn) { queue.push(Event{t, next_seq++, std::move(fn)}); }
+
+    void send(std::size_t from, ReplicaId to_id, std::string frame) {
+        ++stats.messages_sent;
+        stats.bytes_sent += frame.size();
+        const auto it = by_id.find(to_id);
+        if (it == by_id.end()) {
+            ++stats.messages_dropped;
+            return;
+        }
+        const std::size_t to = it->second;
+        const Replica& a = *replicas[from];
+        const Replica& b = *replicas[to];
+        stats.bytes_by_route[scenario.regions[a.region].name + " -> " +
+                             scenario.regions[b.region].name] += frame.size();
+        if (cut.contains({from, to}) || random.chance(scenario.network.loss)) {
+            ++stats.messages_dropped;
+            return;
+        }
+        const int copies = random.chance(scenario.network.duplicate) ? 2 : 1;
+        stats.messages_duplicated += static_cast<std::uint64_t>(copies - 1);
+        for (int c = 0; c < copies; ++c) {
+            Micros delay = latency_base[a.region][b.region];
+            if (scenario.latency.jitter > 0)
+                delay += static_cast<Micros>(
+                    random.below(static_cast<std::uint64_t>(scenario.latency.jitter) + 1));
+            if (random.chance(scenario.network.reorder)) delay += delay / 2 + 1;
+            const ReplicaId id = to_id;
+            std::string copy = c + 1 == copies ? std::move(frame) : frame;
+            at(now + delay, [this, to, id, bytes = std::move(copy)] {
+                Replica& target = *replicas[to];
+                if (!target.up || target.id != id) {
+                    ++stats.messages_dropped;
+                    return;
+                }
+                ++stats.messages_delivered;
+                trace = mix(trace, mix(static_cast<std::uint64_t>(now), bytes.size() * 1000 + to));
+                target.store->receive(bytes);
+            });
+        }
+    }
+
+    void schedule_sync(std::size_t i, Micros t) {
+        at(t, [this, i] {
+            Replica& rep = *replicas[i];
+            if (rep.up && !rep.paused) rep.store->sync();
+            if (now < hard_end) schedule_sync(i, now + scenario.sync_interval);
+        });
+    }
+
+    void cut_between(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b) {
+        for (std::size_t x : a)
+            for (std::size_t y : b)
+                if (x != y) cut.insert({x, y});
+    }
+
+    void apply_fault(const Fault& f) {
+        trace = mix(trace, static_cast<std::uint64_t>(f.kind) + 100);
+        switch (f.kind) {
+            case FaultKind::partition: {
+                std::vector<std::vector<std::size_t>> groups;
+                for (const auto& g : f.groups) {
+                    std::vector<std::size_t> m;
+                    for (const std::string& name : g)
+                        for (std::size_t i : members(name))
+                            m.push_back(i);
+                    groups.push_back(std::move(m));
+                }
+                for (std::size_t x = 0; x < groups.size(); ++x)
+                    for (std::size_t y = 0; y < groups.size(); ++y)
+                        if (x != y) cut_between(groups[x], groups[y]);
+                break;
+            }
+            case FaultKind::oneway:
+                cut_between(members(f.from), members(f.to));
+                break;
+            case FaultKind::isolate: {
+                std::vector<std::size_t> all(replicas.size());
+                for (std::size_t i = 0; i < all.size(); ++i)
+                    all[i] = i;
+                const auto one = members(f.replica);
+                cut_between(one, all);
+                cut_between(all, one);
+                break;
+            }
+            case FaultKind::heal:
+                cut.clear();
+                last_heal = now;
+                break;
+            case FaultKind::crash: {
+                Replica& rep = *replicas[replica_index(f.replica)];
+                rep.up = false;
+                if (!f.keep_storage) {
+                    rep.store.reset();  // everything it held is gone
+                    lost_storage = true;
+                }
+                break;
+            }
+            case FaultKind::restart: {
+                const std::size_t i = replica_index(f.replica);
+                Replica& rep = *replicas[i];
+                if (rep.up) break;
+                if (rep.store)
+                    rep.up = true;  // its storage survived: it carries on where it stopped
+                else
+                    start_replica(i, /*fresh_id=*/true);
+                break;
+            }
+            case FaultKind::skew:
+                replicas[replica_index(f.replica)]->offset += f.offset;
+                break;
+            case FaultKind::pause:
+                replicas[replica_index(f.replica)]->paused = true;
+                break;
+            case FaultKind::resume:
+                replicas[replica_index(f.replica)]->paused = false;
+                break;
+        }
+    }
+
+    // Applies op to its replica and to the model; ops on a down or paused replica do not happen.
+    void apply_op(const Op& op, std::size_t i) {
+        Replica& rep = *replicas[i];
+        if (!rep.up || rep.paused) return;
+        ++stats.operations;
+        trace = mix(trace, fnv(op.key) ^ (i << 8) ^ static_cast<std::uint64_t>(op.type));
+        store::Store& s = *rep.store;
+        switch (op.type) {
+            case OpType::counter: {
+                const auto n =
+                    static_cast<std::uint64_t>(std::stoll(op.value.empty() ? "1" : op.value));
+                if (op.action == "decrement") {
+                    s.counter(op.key).decrement(n);
+                    counter_model[op.key] -= static_cast<std::int64_t>(n);
+                } else {
+                    s.counter(op.key).increment(n);
+                    counter_model[op.key] += static_cast<std::int64_t>(n);
+                }
+                break;
+            }
+            case OpType::set:
+                if (op.action == "remove")
+                    s.set(op.key).remove(op.value);
+                else
+                    s.set(op.key).add(op.value);
+                break;
+            case OpType::kv:
+                if (op.action == "del")
+                    s.del(op.key);
+                else if (op.ttl)
+                    s.put(op.key, op.value, std::chrono::milliseconds(*op.ttl / 1000));
+                else
+                    s.put(op.key, op.value);
+                break;
+        }
+    }
+
+    void schedule_workload() {
+        const Workload& w = scenario.workload;
+        if (w.rate <= 0 || w.keys == 0) return;
+        const double total = w.counter + w.set + w.kv;
+        if (total <= 0) throw ScenarioError("the workload's mix is all zero");
+        const auto gap = static_cast<Micros>(1e6 / w.rate);
+        workload_random = std::make_unique<Random>(random.split());
+        zipf = std::make_unique<Zipf>(w.keys);
+        std::function<void()> next = [this, gap, total, &w] {
+            Random& r = *workload_random;
+            const std::size_t key = w.zipf ? (*zipf)(r) : r.below(w.keys);
+            const double pick = r.unit() * total;
+            Op op;
+            op.replica = replicas[r.below(replicas.size())]->name;
+            const std::string k = std::to_string(key);
+            if (pick < w.counter) {
+                op.type = OpType::counter;
+                op.key = "counter:" + k;
+                op.action = r.chance(0.8) ? "increment" : "decrement";
+                op.value = std::to_string(1 + r.below(5));
+            } else if (pick < w.counter + w.set) {
+                op.type = OpType::set;
+                op.key = "set:" + k;
+                op.action = r.chance(0.7) ? "add" : "remove";
+                op.value = "m" + std::to_string(r.below(8));
+            } else {
+                op.type = OpType::kv;
+                op.key = "kv:" + k;
+                op.action = r.chance(0.9) ? "put" : "del";
+                op.value = "v" + std::to_string(r.next() % 1000);
+            }
+            apply_op(op, replica_index(op.replica));
+            if (now + gap < scenario.duration) at(now + gap, workload_step);
+        };
+        workload_step = std::move(next);
+        at(gap, workload_step);
+    }
+
+    bool agreed() const {
+        std::optional<std::uint64_t> first;
+        for (const auto& rep : replicas) {
+            if (!rep->up) continue;
+            const std::uint64_t h = rep->store->state_hash();
+            if (!first) first = h;
+            if (h != *first) return false;
+        }
+        return true;
+    }
+
+    FinalValue final_value(store::Store& s, const std::string& key, OpType type) const {
+        switch (type) {
+            case OpType::counter:
+                return s.counter(key).value();
+            case OpType::set:
+                return s.set(key).elements();
+            case OpType::kv: {
+                auto v = s.get(key);
+                return v ? FinalValue(*v) : FinalValue(std::monostate{});
+            }
+        }
+        return std::monostate{};
+    }
+
+    static OpType type_of_key(const std::string& key, const std::map<std::string, OpType>& known) {
+        if (auto it = known.find(key); it != known.end()) return it->second;
+        if (key.starts_with("counter:")) return OpType::counter;
+        if (key.starts_with("set:")) return OpType::set;
+        return OpType::kv;
+    }
+
+    Report run(const std::function<void(Micros, Micros)>& progress) {
+        hard_end = scenario.duration + scenario.settle_limit;
+        for (std::size_t i = 0; i < replicas.size(); ++i)
+            schedule_sync(i, static_cast<Micros>(
+                                 random.below(static_cast<std::uint64_t>(scenario.sync_interval))));
+        for (const Fault& f : scenario.faults)
+            at(f.at, [this, f] { apply_fault(f); });
+        for (const Op& op : scenario.ops)
+            at(op.at, [this, op] { apply_op(op, replica_index(op.replica)); });
+        schedule_workload();
+        // The end of the run: every partition heals, paused replicas resume, crashed ones stay
+        // down; then the replicas are checked for agreement every sync interval.
+        at(scenario.duration, [this] {
+            cut.clear();
+            for (auto& rep : replicas)
+                rep->paused = false;
+            settle_from = now;
+            check_agreement();
+        });
+
+        Micros next_progress = 0;
+        while (!queue.empty() && !done) {
+            Event e = queue.top();
+            queue.pop();
+            now = e.at;
+            if (now > hard_end) break;
+            ++stats.events;
+            e.run();
+            if (progress && now >= next_progress) {
+                progress(now, scenario.duration);
+                next_progress = now + scenario.duration / 100 + 1;
+            }
+        }
+        return report();
+    }
+
+    void check_agreement() {
+        if (agreed()) {
+            converged_at = now;
+            done = true;
+            return;
+        }
+        if (now < hard_end) at(now + scenario.sync_interval, [this] { check_agreement(); });
+    }
+
+    Report report() {
+        Report r;
+        r.converged = converged_at.has_value();
+        if (converged_at) r.convergence_time = *converged_at - settle_from;
+        r.simulated = now;
+        std::map<std::string, OpType> types;
+        for (const Op& op : scenario.ops)
+            types[op.key] = op.type;
+        for (const Expectation& e : scenario.expectations)
+            types[e.key] = e.type;
+        for (const auto& rep : replicas) {
+            if (!rep->up) continue;
+            auto& keys = r.replicas[rep->name];
+            for (const std::string& key : rep->store->keys())
+                keys[key] = final_value(*rep->store, key, type_of_key(key, types));
+            const store::Metrics m = rep->store->metrics();
+            stats.peak_metadata_bytes[rep->name] =
+                m.metadata_bytes.values + m.metadata_bytes.counters + m.metadata_bytes.sets;
+        }
+        r.stats = stats;
+        r.trace_hash = trace;
+        const std::string where =
+            "seed " + std::to_string(scenario.seed) + ", at " + format_duration(now) + ": ";
+        if (!r.converged)
+            r.violations.push_back(where + "live replicas still differ " +
+                                   format_duration(now - settle_from) +
+                                   " after the end of the run");
+        // The model: a counter is the sum of every increment and decrement, unless a replica lost
+        // its storage (its unsent increments are lost with it, by design).
+        if (r.converged && !lost_storage)
+            for (const auto& [key, sum] : counter_model)
+                for (auto& rep : replicas)
+                    if (rep->up && rep->store->counter(key).value() != sum)
+                        r.violations.push_back(
+                            where + "counter \"" + key + "\" on " + rep->name + " is " +
+                            std::to_string(rep->store->counter(key).value()) +
+                            ", the sum of its operations is " + std::to_string(sum));
+        for (const Expectation& e : scenario.expectations) {
+            ExpectationResult result{e, true, {}};
+            for (auto& rep : replicas) {
+                if (!rep->up) continue;
+                const FinalValue v = final_value(*rep->store, e.key, e.type);
+                bool met = false;
+                if (e.type == OpType::counter)
+                    met = e.number && std::get<std::int64_t>(v) == *e.number;
+                else if (e.type == OpType::set)
+                    met = std::get<std::vector<std::string>>(v) == e.members;
+                else
+                    met = e.text ? (std::holds_alternative<std::string>(v) &&
+                                    std::get<std::string>(v) == *e.text)
+                                 : std::holds_alternative<std::monostate>(v);
+                if (!met && result.met) {
+                    result.met = false;
+                    result.detail = rep->name + " does not hold it";
+                }
+            }
+            r.expectations.push_back(std::move(result));
+        }
+        return r;
+    }
+
+    Scenario scenario;
+    Random random;
+    std::vector<std::unique_ptr<Replica>> replicas;
+    std::map<ReplicaId, std::size_t> by_id;
+    std::vector<std::vector<Micros>> latency_base;
+    std::set<std::pair<std::size_t, std::size_t>> cut;
+    std::priority_queue<Event, std::vector<Event>, std::greater<>> queue;
+    std::uint64_t next_seq = 0;
+    Micros now = 0;
+    Micros hard_end = 0;
+    Micros last_heal = 0;
+    Micros settle_from = 0;
+    std::optional<Micros> converged_at;
+    bool done = false;
+    bool lost_storage = false;
+    std::map<std::string, std::int64_t> counter_model;
+    std::unique_ptr<Random> workload_random;
+    std::unique_ptr<Zipf> zipf;
+    std::function<void()> workload_step;
+    Stats stats;
+    std::uint64_t trace = 0xCBF29CE484222325;
+};
+
+World::World(Scenario scenario) : impl_(std::make_unique<Impl>(std::move(scenario))) {}
+World::~World() = default;
+
+Report World::run(const std::function<void(Micros, Micros)>& progress) {
+    return impl_->run(progress);
+}
+
+}  // namespace converge::sim

@@ -1,0 +1,203 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sim/error.hpp>
+#include <sim/random.hpp>
+#include <sim/world.hpp>
+
+namespace converge::sim {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kThreeRegions = R"(
+[sim]
+seed = 42
+duration = "10s"
+sync_interval = "200ms"
+
+[[region]]
+name = "us-east"
+replicas = 2
+[[region]]
+name = "eu-west"
+replicas = 2
+[[region]]
+name = "ap-south"
+replicas = 1
+
+[latency]
+default = "80ms"
+jitter = "10ms"
+within_region = "1ms"
+[[latency.link]]
+from = "us-east"
+to = "eu-west"
+base = "40ms"
+
+[network]
+loss = 0.01
+duplicate = 0.01
+reorder = 0.05
+
+[[fault]]
+at = "2s"
+kind = "partition"
+groups = [["us-east"], ["eu-west", "ap-south"]]
+[[fault]]
+at = "6s"
+kind = "heal"
+
+[[op]]
+at = "3s"
+replica = "us-east-1"
+type = "set"
+key = "cart"
+action = "add"
+value = "apple"
+[[op]]
+at = "3s"
+replica = "eu-west-2"
+type = "set"
+key = "cart"
+action = "add"
+value = "pear"
+
+[workload]
+rate = 1000
+keys = 100
+distribution = "zipf"
+mix = { counter = 0.3, set = 0.4, kv = 0.3 }
+
+[[expect]]
+key = "cart"
+type = "set"
+equals = ["pear", "apple"]
+)";
+
+TEST(World, APartitionedThreeRegionRunConvergesAndMeetsItsExpectations) {
+    World world(parse_scenario(kThreeRegions));
+    const Report r = world.run();
+    EXPECT_TRUE(r.converged);
+    ASSERT_TRUE(r.convergence_time.has_value());
+    EXPECT_LT(*r.convergence_time, 5'000'000);
+    EXPECT_TRUE(r.violations.empty()) << r.violations.front();
+    ASSERT_EQ(r.expectations.size(), 1u);
+    EXPECT_TRUE(r.expectations[0].met) << r.expectations[0].detail;
+    EXPECT_EQ(r.replicas.size(), 5u);
+    EXPECT_GE(r.stats.operations, 9'000u);
+    EXPECT_GT(r.stats.messages_dropped, 0u);
+    EXPECT_TRUE(r.ok());
+}
+
+TEST(World, TheSameSeedGivesTheSameTraceAndAnotherSeedAnother) {
+    Scenario s = parse_scenario(kThreeRegions);
+    const Report a = World(s).run();
+    const Report b = World(s).run();
+    EXPECT_EQ(a.trace_hash, b.trace_hash);
+    EXPECT_EQ(a.stats.messages_sent, b.stats.messages_sent);
+    EXPECT_EQ(a.replicas, b.replicas);
+    s.seed = 43;
+    const Report c = World(s).run();
+    EXPECT_NE(a.trace_hash, c.trace_hash);
+}
+
+// A replica that fails after reaching only some peers leaves changes that no log will resend:
+// the periodic digest comparison spreads them (without it this run never agrees).
+TEST(World, ACrashWithoutStorageRestartsUnderANewIdAndCatchesUp) {
+    Scenario s = parse_scenario(kThreeRegions);
+    s.faults.push_back(Fault{
+        .at = 4'000'000, .kind = FaultKind::crash, .replica = "eu-west-1", .keep_storage = false});
+    s.faults.push_back(Fault{.at = 5'000'000, .kind = FaultKind::restart, .replica = "eu-west-1"});
+    const Report r = World(s).run();
+    EXPECT_TRUE(r.converged) << (r.violations.empty() ? "" : r.violations.front());
+    EXPECT_EQ(r.replicas.size(), 5u);
+    EXPECT_TRUE(r.expectations[0].met) << r.expectations[0].detail;
+}
+
+TEST(World, AReplicaLeftDownIsLeftOutOfTheAgreement) {
+    Scenario s = parse_scenario(kThreeRegions);
+    s.faults.push_back(Fault{.at = 1'000'000, .kind = FaultKind::crash, .replica = "ap-south-1"});
+    const Report r = World(s).run();
+    EXPECT_TRUE(r.converged);
+    EXPECT_EQ(r.replicas.size(), 4u);
+    EXPECT_FALSE(r.replicas.contains("ap-south-1"));
+}
+
+TEST(World, AnUnmetExpectationIsReported) {
+    Scenario s = parse_scenario(kThreeRegions);
+    s.expectations[0].members = {"apple"};
+    const Report r = World(s).run();
+    EXPECT_TRUE(r.converged);
+    EXPECT_FALSE(r.expectations[0].met);
+    EXPECT_FALSE(r.ok());
+}
+
+TEST(World, ClockSkewStillConverges) {
+    Scenario s = parse_scenario(kThreeRegions);
+    s.faults.push_back(
+        Fault{.at = 0, .kind = FaultKind::skew, .replica = "ap-south-1", .offset = -3'000'000});
+    s.faults.push_back(
+        Fault{.at = 0, .kind = FaultKind::skew, .replica = "us-east-2", .offset = 2'000'000});
+    EXPECT_TRUE(World(s).run().ok());
+}
+
+void expect_error(const std::string& toml, const std::string& fragment) {
+    try {
+        parse_scenario(toml, "bad.toml");
+        ADD_FAILURE() << "accepted: " << toml;
+    } catch (const ScenarioError& e) {
+        EXPECT_THAT(e.what(), HasSubstr(fragment));
+    }
+}
+
+TEST(Scenario, BadFilesAreRejectedWithTheLineAndTheReason) {
+    expect_error("[sim]\nseed = 1\n", "no [[region]]");
+    expect_error("[[region]]\nname = \"a\"\n[sim]\nduration = \"5 parsecs\"\n", "bad.toml:4");
+    expect_error("[[region]]\nname = \"a\"\n[sim]\nduration = \"5 parsecs\"\n", "unknown unit");
+    expect_error("[[region]]\nname = \"a\"\n[[fault]]\nat = \"1s\"\nkind = \"meteor\"\n",
+                 "fault kind \"meteor\"");
+    expect_error(
+        "[[region]]\nname = \"a\"\n[[op]]\nat = \"1s\"\nreplica = \"a-1\"\ntype = "
+        "\"set\"\nkey = \"k\"\naction = \"put\"\nvalue = \"v\"\n",
+        "does not fit the type");
+    expect_error("[[region]]\nname = \"a\"\n[network]\nloss = 2\n", "bad.toml:4");
+    expect_error("[[region]\nname = \"a\"\n", "bad.toml:1");
+}
+
+TEST(Scenario, UnknownNamesAreRejectedWhenTheRunStarts) {
+    Scenario s = parse_scenario(kThreeRegions);
+    s.faults.push_back(Fault{.at = 1, .kind = FaultKind::crash, .replica = "mars-1"});
+    EXPECT_THROW(World(s).run(), ScenarioError);
+}
+
+TEST(Duration, ParsesEveryUnitAndRejectsTheRest) {
+    EXPECT_EQ(parse_duration("250ms"), 250'000);
+    EXPECT_EQ(parse_duration("1.5s"), 1'500'000);
+    EXPECT_EQ(parse_duration("2m"), 120'000'000);
+    EXPECT_EQ(parse_duration("100us"), 100);
+    EXPECT_THROW(parse_duration("5"), ScenarioError);
+    EXPECT_THROW(parse_duration("ms"), ScenarioError);
+    EXPECT_EQ(format_duration(1'250'000), "1.250 s");
+}
+
+TEST(Random, IsDeterministicAndUniformEnough) {
+    Random a(7), b(7);
+    for (int i = 0; i < 100; ++i)
+        EXPECT_EQ(a.next(), b.next());
+    std::vector<int> counts(10);
+    Random r(1);
+    for (int i = 0; i < 100'000; ++i)
+        ++counts[r.below(10)];
+    for (int c : counts)
+        EXPECT_NEAR(c, 10'000, 500);
+    Zipf z(100);
+    std::vector<int> ranks(100);
+    for (int i = 0; i < 100'000; ++i)
+        ++ranks[z(r)];
+    EXPECT_GT(ranks[0], ranks[1]);
+    EXPECT_GT(ranks[1], ranks[50]);
+}
+
+}  // namespace
+}  // namespace converge::sim
