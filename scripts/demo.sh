@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds the release preset and runs the main job. Until the simulator
-# lands, the main job is the quickstart example: two offline replicas converging.
+# The main job: installs the dependencies, builds the release preset and runs a partition
+# simulation of five replicas in three regions (examples/scenarios/three-regions.toml), printing
+# whether and how fast they converged. Extra arguments go to converge-sim run (e.g. --seed 7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target converge_quickstart
-echo
-./build/release/examples/converge_quickstart
+cmake --build --preset release --target converge-sim
+./build/release/tools/converge-sim run examples/scenarios/three-regions.toml "$@"

@@ -1,0 +1,218 @@
+// converge-sim: runs partition simulations of converge replicas from TOML scenarios.
+//
+//   converge-sim run examples/scenarios/three-regions.toml [--seed N] [--json report.json]
+//   converge-sim sweep examples/scenarios/three-regions.toml --seeds 1..1000 [--jobs 2]
+//
+// Exit status: 0 when every run converged and met its expectations, 1 on a violation or an
+// unmet expectation, 2 on a bad scenario file or command line.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <sim/error.hpp>
+#include <sim/world.hpp>
+
+namespace {
+
+using converge::sim::Micros;
+using converge::sim::Report;
+using converge::sim::Scenario;
+using nlohmann::json;
+
+json to_json(const converge::sim::FinalValue& v) {
+    if (std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);
+    if (std::holds_alternative<std::vector<std::string>>(v))
+        return std::get<std::vector<std::string>>(v);
+    if (std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
+    return nullptr;
+}
+
+json to_json(const Report& r, const Scenario& s) {
+    json out;
+    out["seed"] = s.seed;
+    out["converged"] = r.converged;
+    out["convergence_ms"] = r.convergence_time
+                                ? json(static_cast<double>(*r.convergence_time) / 1000.0)
+                                : json(nullptr);
+    out["simulated_ms"] = static_cast<double>(r.simulated) / 1000.0;
+    for (const auto& [name, keys] : r.replicas)
+        for (const auto& [key, value] : keys)
+            out["replicas"][name][key] = to_json(value);
+    out["expectations"] = json::array();
+    for (const auto& e : r.expectations)
+        out["expectations"].push_back(
+            {{"key", e.expectation.key}, {"met", e.met}, {"detail", e.detail}});
+    out["violations"] = r.violations;
+    const auto& st = r.stats;
+    out["stats"] = {{"events", st.events},
+                    {"operations", st.operations},
+                    {"messages_sent", st.messages_sent},
+                    {"messages_delivered", st.messages_delivered},
+                    {"messages_dropped", st.messages_dropped},
+                    {"messages_duplicated", st.messages_duplicated},
+                    {"bytes_sent", st.bytes_sent},
+                    {"bytes_by_route", st.bytes_by_route},
+                    {"peak_metadata_bytes", st.peak_metadata_bytes}};
+    out["trace_hash"] = r.trace_hash;
+    return out;
+}
+
+void print_summary(const Report& r, const Scenario& s, double wall_s) {
+    const auto& st = r.stats;
+    std::printf("\nseed %llu: %zu replicas, %s simulated in %.2f s wall (%.0fx)\n",
+                static_cast<unsigned long long>(s.seed), r.replicas.size(),
+                converge::sim::format_duration(r.simulated).c_str(), wall_s,
+                static_cast<double>(r.simulated) / 1e6 / std::max(wall_s, 1e-9));
+    std::printf("  converged            %s\n",
+                r.converged
+                    ? ("yes, " + converge::sim::format_duration(*r.convergence_time) +
+                       " after the end of the run (last write, then every partition healed)")
+                          .c_str()
+                    : "NO");
+    std::printf("  operations           %llu\n", static_cast<unsigned long long>(st.operations));
+    std::printf("  messages             %llu sent, %llu delivered, %llu dropped, %llu duplicated\n",
+                static_cast<unsigned long long>(st.messages_sent),
+                static_cast<unsigned long long>(st.messages_delivered),
+                static_cast<unsigned long long>(st.messages_dropped),
+                static_cast<unsigned long long>(st.messages_duplicated));
+    std::printf("  bytes by route\n");
+    for (const auto& [route, bytes] : st.bytes_by_route)
+        std::printf("    %-28s %10llu\n", route.c_str(), static_cast<unsigned long long>(bytes));
+    std::printf("  metadata bytes       ");
+    for (const auto& [name, bytes] : st.peak_metadata_bytes)
+        std::printf("%s %llu  ", name.c_str(), static_cast<unsigned long long>(bytes));
+    std::printf("\n");
+    for (const auto& e : r.expectations)
+        std::printf("  expect %-13s %s%s\n", e.expectation.key.c_str(),
+                    e.met ? "met" : "NOT MET: ", e.detail.c_str());
+    for (const std::string& v : r.violations)
+        std::printf("  VIOLATION            %s\n", v.c_str());
+    std::printf("result: %s\n", r.ok() ? "OK" : "FAILED");
+}
+
+int run_command(const std::string& file, std::optional<std::uint64_t> seed,
+                const std::string& json_out) {
+    Scenario s = converge::sim::load_scenario(file);
+    if (seed) s.seed = *seed;
+    const bool tty = isatty(fileno(stderr));
+    const auto start = std::chrono::steady_clock::now();
+    converge::sim::World world(s);
+    const Report r = world.run([&](Micros now, Micros end) {
+        if (!tty) return;
+        const int pct =
+            static_cast<int>(std::min<Micros>(100, now * 100 / std::max<Micros>(end, 1)));
+        std::fprintf(stderr, "\r[%-50s] %3d%%  %s",
+                     std::string(static_cast<std::size_t>(pct / 2), '#').c_str(), pct,
+                     converge::sim::format_duration(now).c_str());
+    });
+    if (tty) std::fprintf(stderr, "\r%80s\r", "");
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    print_summary(r, s, wall);
+    if (!json_out.empty()) {
+        std::ofstream(json_out) << to_json(r, s).dump(2) << "\n";
+        std::printf("report: %s\n", json_out.c_str());
+    }
+    return r.ok() ? 0 : 1;
+}
+
+int sweep_command(const std::string& file, const std::string& seeds, unsigned jobs) {
+    const Scenario base = converge::sim::load_scenario(file);
+    const auto dots = seeds.find("..");
+    if (dots == std::string::npos)
+        throw converge::sim::ScenarioError("--seeds takes FIRST..LAST, as in 1..1000");
+    const std::uint64_t first = std::stoull(seeds.substr(0, dots));
+    const std::uint64_t last = std::stoull(seeds.substr(dots + 2));
+    if (last < first) throw converge::sim::ScenarioError("--seeds: LAST is before FIRST");
+    std::atomic<std::uint64_t> next{first};
+    std::mutex mutex;
+    std::vector<std::uint64_t> failing;
+    std::vector<double> times;
+    std::size_t done = 0;
+    const auto total = static_cast<std::size_t>(last - first + 1);
+    const auto start = std::chrono::steady_clock::now();
+    auto worker = [&] {
+        for (std::uint64_t seed = next++; seed <= last; seed = next++) {
+            Scenario s = base;
+            s.seed = seed;
+            const Report r = converge::sim::World(s).run();
+            std::lock_guard lock(mutex);
+            if (!r.ok()) failing.push_back(seed);
+            if (r.convergence_time)
+                times.push_back(static_cast<double>(*r.convergence_time) / 1000.0);
+            ++done;
+            std::fprintf(stderr, "\r%zu/%zu seeds, %zu failing", done, total, failing.size());
+        }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned j = 0; j < std::max(1u, jobs); ++j)
+        threads.emplace_back(worker);
+    for (auto& t : threads)
+        t.join();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "\n");
+    std::sort(times.begin(), times.end());
+    auto pct = [&](double p) {
+        return times.empty()
+                   ? 0.0
+                   : times[std::min(times.size() - 1, static_cast<std::size_t>(
+                                                          p * static_cast<double>(times.size())))];
+    };
+    std::printf("%zu seeds in %.1f s wall, %u jobs\n", total, wall, std::max(1u, jobs));
+    std::printf(
+        "convergence after the end of the run: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f "
+        "ms\n",
+        pct(0.5), pct(0.9), pct(0.99), times.empty() ? 0.0 : times.back());
+    std::sort(failing.begin(), failing.end());
+    for (std::uint64_t seed : failing)
+        std::printf("FAILED seed %llu: reproduce with  converge-sim run %s --seed %llu\n",
+                    static_cast<unsigned long long>(seed), file.c_str(),
+                    static_cast<unsigned long long>(seed));
+    std::printf("result: %s\n", failing.empty() ? "OK" : "FAILED");
+    return failing.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"converge-sim: deterministic partition simulations of converge replicas"};
+    app.require_subcommand(1);
+    std::string file, json_out, seeds = "1..100";
+    std::optional<std::uint64_t> seed;
+    unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+    auto* run = app.add_subcommand("run", "run one scenario and print a summary");
+    run->add_option("file", file, "scenario file (TOML; see docs/scenarios.md)")->required();
+    run->add_option("--seed", seed, "override the scenario's seed");
+    run->add_option("--json", json_out, "write the report as JSON to this file");
+    auto* sweep = app.add_subcommand("sweep", "run a scenario under many seeds");
+    sweep->add_option("file", file, "scenario file (TOML)")->required();
+    sweep->add_option("--seeds", seeds, "FIRST..LAST, as in 1..1000");
+    sweep->add_option("--jobs", jobs, "parallel runs (default: one per core)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
+    try {
+        if (*run) return run_command(file, seed, json_out);
+        return sweep_command(file, seeds, jobs);
+    } catch (const converge::sim::ScenarioError& e) {
+        std::fprintf(stderr, "converge-sim: %s\n", e.what());
+        return 2;
+    } catch (const std::invalid_argument&) {
+        std::fprintf(stderr, "converge-sim: --seeds takes numbers, as in 1..1000\n");
+        return 2;
+    }
+}
