@@ -341,6 +341,17 @@ struct World::Impl {
         at(gap, workload_step);
     }
 
+    // Samples every live replica's metadata bytes once a simulated second, keeping the peak.
+    void sample_metadata() {
+        for (const auto& rep : replicas) {
+            if (!rep->up) continue;
+            const store::MetadataBytes m = rep->store->metrics().metadata_bytes;
+            std::uint64_t& peak = stats.peak_metadata_bytes[rep->name];
+            peak = std::max(peak, m.values + m.counters + m.sets);
+        }
+        if (now < scenario.duration) at(now + 1'000'000, [this] { sample_metadata(); });
+    }
+
     bool agreed() const {
         std::optional<std::uint64_t> first;
         for (const auto& rep : replicas) {
@@ -383,6 +394,7 @@ struct World::Impl {
         for (const Op& op : scenario.ops)
             at(op.at, [this, op] { apply_op(op, replica_index(op.replica)); });
         schedule_workload();
+        at(0, [this] { sample_metadata(); });
         // The end of the run: every partition heals, paused replicas resume, crashed ones stay
         // down; then the replicas are checked for agreement every sync interval.
         at(scenario.duration, [this] {
@@ -390,6 +402,7 @@ struct World::Impl {
             for (auto& rep : replicas)
                 rep->paused = false;
             settle_from = now;
+            sample_metadata();
             check_agreement();
         });
 
@@ -433,9 +446,7 @@ struct World::Impl {
             auto& keys = r.replicas[rep->name];
             for (const std::string& key : rep->store->keys())
                 keys[key] = final_value(*rep->store, key, type_of_key(key, types));
-            const store::Metrics m = rep->store->metrics();
-            stats.peak_metadata_bytes[rep->name] =
-                m.metadata_bytes.values + m.metadata_bytes.counters + m.metadata_bytes.sets;
+
         }
         r.stats = stats;
         r.trace_hash = trace;
