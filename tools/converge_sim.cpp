@@ -80,6 +80,9 @@ void print_summary(const Report& r, const Scenario& s, double wall_s) {
                           .c_str()
                     : "NO");
     std::printf("  operations           %llu\n", static_cast<unsigned long long>(st.operations));
+    std::printf("  events               %llu (%.2f M/s)\n",
+                static_cast<unsigned long long>(st.events),
+                static_cast<double>(st.events) / std::max(wall_s, 1e-9) / 1e6);
     std::printf("  messages             %llu sent, %llu delivered, %llu dropped, %llu duplicated\n",
                 static_cast<unsigned long long>(st.messages_sent),
                 static_cast<unsigned long long>(st.messages_delivered),
