@@ -58,7 +58,7 @@ struct Op {
     std::string key;
     std::string action;  // counter: increment | decrement; set: add | remove; kv: put | del
     std::string value;   // counter: n; set: the member; kv: the value
-    std::optional<Micros> ttl;
+    std::optional<Micros> ttl{};
 };
 
 struct Workload {

@@ -446,7 +446,6 @@ struct World::Impl {
             auto& keys = r.replicas[rep->name];
             for (const std::string& key : rep->store->keys())
                 keys[key] = final_value(*rep->store, key, type_of_key(key, types));
-
         }
         r.stats = stats;
         r.trace_hash = trace;
@@ -456,9 +455,12 @@ struct World::Impl {
             r.violations.push_back(where + "live replicas still differ " +
                                    format_duration(now - settle_from) +
                                    " after the end of the run");
-        // The model: a counter is the sum of every increment and decrement, unless a replica lost
-        // its storage (its unsent increments are lost with it, by design).
-        if (r.converged && !lost_storage)
+        // The model: a counter is the sum of every increment and decrement, when every replica is
+        // up at the end with its storage (one that lost it, or is still down, may hold increments
+        // nobody else received).
+        const bool all_up =
+            std::all_of(replicas.begin(), replicas.end(), [](const auto& rep) { return rep->up; });
+        if (r.converged && !lost_storage && all_up)
             for (const auto& [key, sum] : counter_model)
                 for (auto& rep : replicas)
                     if (rep->up && rep->store->counter(key).value() != sum)
