@@ -182,11 +182,12 @@ void Store::Impl::sync() {
         const std::uint64_t sent_before = messages_out.load(std::memory_order_relaxed);
         const bool periodic = options.anti_entropy_syncs > 0 &&
                               round - peer.last_repair_round >= options.anti_entropy_syncs;
-        if (peer.repair.phase != detail::RepairState::Phase::idle || periodic ||
-            needs_repair_locked(peer))
+        // A peer behind the log's floor gets only the repair; one in order keeps getting its
+        // deltas while a periodic comparison runs.
+        const bool behind = needs_repair_locked(peer);
+        if (peer.repair.phase != detail::RepairState::Phase::idle || periodic || behind)
             repair_step_locked(id, peer);
-        else
-            send_deltas_locked(id, peer);
+        if (!behind) send_deltas_locked(id, peer);
         if (messages_out.load(std::memory_order_relaxed) != sent_before) {
             peer.last_sent_round = round;
         } else if (peer.last_sent_round == 0 ||
