@@ -8,15 +8,9 @@ namespace {
 
 using namespace converge::sim;
 
-void report(benchmark::State& state, const Report& r, double events, double simulated_s) {
-    if (!r.ok()) state.SkipWithError("the run did not converge or meet its expectations");
-    state.counters["events_per_s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
-    state.counters["sim_over_wall"] = benchmark::Counter(simulated_s, benchmark::Counter::kIsRate);
-}
-
-// The main job's scenario. Goals: >= 2 M events/s; simulated time / wall time >= 1,000x.
-void BM_SimThreeRegions(benchmark::State& state) {
-    const Scenario s = load_scenario(CONVERGE_SCENARIOS "/three-regions.toml");
+// Runs s once per iteration and reports events and simulated seconds per wall second; returns the
+// last run's report.
+Report run(benchmark::State& state, const Scenario& s) {
     double events = 0, simulated = 0;
     Report r;
     for (auto _ : state) {
@@ -24,7 +18,15 @@ void BM_SimThreeRegions(benchmark::State& state) {
         events += static_cast<double>(r.stats.events);
         simulated += static_cast<double>(r.simulated) / 1e6;
     }
-    report(state, r, events, simulated);
+    if (!r.ok()) state.SkipWithError("the run did not converge or meet its expectations");
+    state.counters["events_per_s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
+    state.counters["sim_over_wall"] = benchmark::Counter(simulated, benchmark::Counter::kIsRate);
+    return r;
+}
+
+// The main job's scenario. Goals: >= 2 M events/s; simulated time / wall time >= 1,000x.
+void BM_SimThreeRegions(benchmark::State& state) {
+    run(state, load_scenario(CONVERGE_SCENARIOS "/three-regions.toml"));
 }
 BENCHMARK(BM_SimThreeRegions)->Unit(benchmark::kMillisecond);
 
@@ -42,14 +44,7 @@ void BM_SimTenReplicas100kOps(benchmark::State& state) {
                              .groups = {{"r1", "r2"}, {"r3", "r4", "r5"}}});
     s.faults.push_back(Fault{.at = 30'000'000, .kind = FaultKind::heal});
     s.workload = Workload{.rate = 2000, .keys = 1000, .zipf = true};
-    double events = 0, simulated = 0;
-    Report r;
-    for (auto _ : state) {
-        r = World(s).run();
-        events += static_cast<double>(r.stats.events);
-        simulated += static_cast<double>(r.simulated) / 1e6;
-    }
-    report(state, r, events, simulated);
+    const Report r = run(state, s);
     state.counters["operations"] = static_cast<double>(r.stats.operations);
 }
 BENCHMARK(BM_SimTenReplicas100kOps)->Unit(benchmark::kMillisecond)->Iterations(1);

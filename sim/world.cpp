@@ -316,7 +316,7 @@ struct World::Impl {
             const std::size_t key = w.zipf ? (*zipf)(r) : r.below(w.keys);
             const double pick = r.unit() * total;
             Op op;
-            op.replica = replicas[r.below(replicas.size())]->name;
+            const std::size_t replica = r.below(replicas.size());
             const std::string k = std::to_string(key);
             if (pick < w.counter) {
                 op.type = OpType::counter;
@@ -334,7 +334,7 @@ struct World::Impl {
                 op.action = r.chance(0.9) ? "put" : "del";
                 op.value = "v" + std::to_string(r.next() % 1000);
             }
-            apply_op(op, replica_index(op.replica));
+            apply_op(op, replica);
             if (now + gap < scenario.duration) at(now + gap, workload_step);
         };
         workload_step = std::move(next);
@@ -392,7 +392,7 @@ struct World::Impl {
         for (const Fault& f : scenario.faults)
             at(f.at, [this, f] { apply_fault(f); });
         for (const Op& op : scenario.ops)
-            at(op.at, [this, op] { apply_op(op, replica_index(op.replica)); });
+            at(op.at, [this, op, i = replica_index(op.replica)] { apply_op(op, i); });
         schedule_workload();
         at(0, [this] { sample_metadata(); });
         // The end of the run: every partition heals, paused replicas resume, crashed ones stay

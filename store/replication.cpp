@@ -100,7 +100,7 @@ void Store::Impl::observe_remote(const std::vector<KeyState>& keys) {
             });
     if (latest == nullptr) return;
     std::lock_guard lock(clock_mutex);
-    const auto seen = hlc.observe(latest->written, clock->now_ms());
+    const auto seen = hlc.observe(latest->written, options.clock->now_ms());
     hlc_physical.store(seen.now.physical, std::memory_order_relaxed);
     if (seen.drift_exceeded) clock_drift_exceeded.fetch_add(1, std::memory_order_relaxed);
 }
@@ -197,7 +197,7 @@ void Store::Impl::sync() {
         }
     }
     collect_log_locked();
-    last_sync_ms.store(clock->now_ms(), std::memory_order_relaxed);
+    last_sync_ms.store(options.clock->now_ms(), std::memory_order_relaxed);
 }
 
 bool Store::Impl::needs_repair_locked(const Peer& peer) const {
@@ -320,7 +320,7 @@ bool Store::tick(std::size_t sweep_budget) {
     Impl& s = *impl_;
     if (sweep_budget > 0) sweep_expired(sweep_budget);
     if (!s.options.transport) return false;
-    const std::uint64_t now = s.clock->now_ms();
+    const std::uint64_t now = s.options.clock->now_ms();
     const std::uint64_t last = s.last_sync_ms.load(std::memory_order_relaxed);
     if (now >= last && now - last < s.options.sync_interval_ms) return false;
     s.sync();

@@ -6,31 +6,35 @@ namespace converge::store {
 
 using detail::StringSet;
 
+namespace {
+// opts with every null default filled in: the machine's clock and random source, spdlog.
+Options with_defaults(Options opts) {
+    if (!opts.clock) opts.clock = system_clock();
+    if (!opts.rng) opts.rng = system_rng();
+    if (!opts.log)
+        opts.log = [](std::string_view message) { spdlog::warn("converge: {}", message); };
+    return opts;
+}
+}  // namespace
+
 Store::Impl::Impl(Options opts)
-    : options(std::move(opts)),
-      clock(options.clock ? options.clock : system_clock()),
+    : options(with_defaults(std::move(opts))),
       hash([&] {
-          const std::shared_ptr<Rng> rng = options.rng ? options.rng : system_rng();
-          const std::uint64_t key0 = rng->next();
-          return KeyedHash(key0, rng->next());
+          const std::uint64_t key0 = options.rng->next();
+          return KeyedHash(key0, options.rng->next());
       }()),
-      incarnation([&] {
-          const std::shared_ptr<Rng> rng = options.rng ? options.rng : system_rng();
-          return rng->next() | 1;  // never 0, which means "not heard from"
-      }()),
+      incarnation(options.rng->next() | 1),  // never 0, which means "not heard from"
       hlc(options.replica, options.max_clock_drift_ms) {
     const std::size_t count = std::bit_ceil(std::clamp<std::size_t>(options.shards, 1, 1 << 16));
     for (std::size_t i = 0; i < count; ++i)
         shards.push_back(std::make_unique<Shard>(&hash));
     log_entries_per_shard = std::max<std::size_t>(1, options.delta_buffer_entries / count);
     log_bytes_per_shard = std::max<std::size_t>(1, options.delta_buffer_bytes / count);
-    if (!options.log)
-        options.log = [](std::string_view message) { spdlog::warn("converge: {}", message); };
 }
 
 Timestamp Store::Impl::tick_clock() {
     std::lock_guard lock(clock_mutex);
-    const Timestamp t = hlc.now(clock->now_ms());
+    const Timestamp t = hlc.now(options.clock->now_ms());
     hlc_physical.store(t.physical, std::memory_order_relaxed);
     return t;
 }

@@ -56,7 +56,7 @@ struct Store::Impl {
     Timestamp tick_clock();
     // Physical time on the hybrid clock now, without taking its lock.
     std::uint64_t now_physical() {
-        return std::max(clock->now_ms(), hlc_physical.load(std::memory_order_relaxed));
+        return std::max(options.clock->now_ms(), hlc_physical.load(std::memory_order_relaxed));
     }
 
     [[noreturn]] void mismatch(std::string_view key, const Value& held, const char* wanted);
@@ -146,7 +146,6 @@ struct Store::Impl {
     void on_repair_ack(ReplicaId from, const detail::RepairAck& ack);
 
     Options options;
-    std::shared_ptr<Clock> clock;
     KeyedHash hash;
     std::uint64_t incarnation;
     std::vector<std::unique_ptr<Shard>> shards;
