@@ -84,6 +84,9 @@ struct Scenario {
     // After the run and a final heal, how long the replicas get to agree before it counts as a
     // failure to converge.
     Micros settle_limit = 60'000'000;
+    // How often the oracle checks every live replica against its model while the run goes; 0:
+    // only at the end.
+    Micros check_interval = 1'000'000;
     std::vector<Region> regions;
     Latency latency;
     LinkFaults network;

@@ -142,6 +142,7 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
         s.duration = in.duration(*sim, "duration", s.duration);
         s.sync_interval = in.duration(*sim, "sync_interval", s.sync_interval);
         s.settle_limit = in.duration(*sim, "settle_limit", s.settle_limit);
+        s.check_interval = in.duration(*sim, "check_interval", s.check_interval);
         if (s.sync_interval <= 0)
             in.fail(sim->get("sync_interval"), "sync_interval must be positive");
     }

@@ -3,6 +3,7 @@
 #include <set>
 
 #include <sim/error.hpp>
+#include <sim/oracle.hpp>
 #include <sim/random.hpp>
 #include <sim/world.hpp>
 #include <store/store.hpp>
@@ -71,7 +72,8 @@ struct World::Impl {
         std::unique_ptr<store::Store> store;
     };
 
-    explicit Impl(Scenario s) : scenario(std::move(s)), random(scenario.seed) {
+    explicit Impl(Scenario s)
+        : scenario(std::move(s)), random(scenario.seed), oracle(scenario.seed) {
         if (scenario.regions.empty()) throw ScenarioError("the scenario has no [[region]]");
         for (std::size_t r = 0; r < scenario.regions.size(); ++r) {
             const Region& region = scenario.regions[r];
@@ -122,6 +124,7 @@ struct World::Impl {
         Replica& rep = *replicas[i];
         if (fresh_id) {
             if (rep.generation > 0) {
+                oracle.forget(i);
                 by_id.erase(rep.id);
                 for (auto& other : replicas)
                     if (other->store) other->store->remove_peer(rep.id);
@@ -238,10 +241,7 @@ struct World::Impl {
             case FaultKind::crash: {
                 Replica& rep = *replicas[replica_index(f.replica)];
                 rep.up = false;
-                if (!f.keep_storage) {
-                    rep.store.reset();  // everything it held is gone
-                    lost_storage = true;
-                }
+                if (!f.keep_storage) rep.store.reset();  // everything it held is gone
                 break;
             }
             case FaultKind::restart: {
@@ -266,24 +266,33 @@ struct World::Impl {
         }
     }
 
-    // Applies op to its replica and to the model; ops on a down or paused replica do not happen.
+    // Applies op to its replica and to the model; ops on a down or paused replica do not happen,
+    // and one on a key the replica holds as another type is refused (its state unchanged).
     void apply_op(const Op& op, std::size_t i) {
         Replica& rep = *replicas[i];
         if (!rep.up || rep.paused) return;
-        ++stats.operations;
         trace = mix(trace, fnv(op.key) ^ (i << 8) ^ static_cast<std::uint64_t>(op.type));
         store::Store& s = *rep.store;
+        std::optional<store::KeyInspection> before = s.inspect(op.key);
+        try {
+            mutate(s, op);
+        } catch (const TypeMismatch&) {
+            ++stats.operations_refused;
+            return;
+        }
+        ++stats.operations;
+        oracle.operation(now, rep.name, rep.id, op, before, *s.inspect(op.key));
+    }
+
+    static void mutate(store::Store& s, const Op& op) {
         switch (op.type) {
             case OpType::counter: {
                 const auto n =
                     static_cast<std::uint64_t>(std::stoll(op.value.empty() ? "1" : op.value));
-                if (op.action == "decrement") {
+                if (op.action == "decrement")
                     s.counter(op.key).decrement(n);
-                    counter_model[op.key] -= static_cast<std::int64_t>(n);
-                } else {
+                else
                     s.counter(op.key).increment(n);
-                    counter_model[op.key] += static_cast<std::int64_t>(n);
-                }
                 break;
             }
             case OpType::set:
@@ -363,25 +372,72 @@ struct World::Impl {
         return true;
     }
 
-    FinalValue final_value(store::Store& s, const std::string& key, OpType type) const {
-        switch (type) {
-            case OpType::counter:
-                return s.counter(key).value();
-            case OpType::set:
-                return s.set(key).elements();
-            case OpType::kv: {
-                auto v = s.get(key);
-                return v ? FinalValue(*v) : FinalValue(std::monostate{});
+    // What key shows on s read as type; null if s holds it as another type.
+    static FinalValue final_value(store::Store& s, const std::string& key, OpType type) {
+        try {
+            switch (type) {
+                case OpType::counter:
+                    return s.counter(key).value();
+                case OpType::set:
+                    return s.set(key).elements();
+                case OpType::kv: {
+                    auto v = s.get(key);
+                    return v ? FinalValue(*v) : FinalValue(std::monostate{});
+                }
             }
+        } catch (const TypeMismatch&) {
         }
         return std::monostate{};
     }
 
-    static OpType type_of_key(const std::string& key, const std::map<std::string, OpType>& known) {
-        if (auto it = known.find(key); it != known.end()) return it->second;
-        if (key.starts_with("counter:")) return OpType::counter;
-        if (key.starts_with("set:")) return OpType::set;
-        return OpType::kv;
+    // The oracle's checks of every live replica against its model, every check_interval.
+    void check_replicas() {
+        std::vector<std::size_t> slots;
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i < replicas.size(); ++i) {
+            Replica& rep = *replicas[i];
+            if (!rep.up) continue;
+            Oracle::Keys keys;
+            rep.store->inspect_each([&](std::string_view key, const store::KeyInspection& state) {
+                keys.emplace(std::string(key), state);
+            });
+            oracle.check(now, i, rep.name, std::move(keys));
+            slots.push_back(i);
+            names.push_back(rep.name);
+        }
+        if (slots.size() < 2) return;
+        for (const std::string& key : oracle.keys())
+            oracle.check_same_state_same_value(
+                now, key, slots, names, [&](std::size_t i, store::KeyInspection::Type type) {
+                    return final_value(*replicas[i]->store, key, op_type(type));
+                });
+    }
+
+    void schedule_checks(Micros t) {
+        at(t, [this] {
+            check_replicas();
+            schedule_checks(now + scenario.check_interval);
+        });
+    }
+
+    // Whether every operation of replica id must be present at the end: it is up, with its storage.
+    bool durable(ReplicaId id) const {
+        const auto it = by_id.find(id);
+        return it != by_id.end() && replicas[it->second]->up && replicas[it->second]->id == id;
+    }
+
+    // After convergence: every live replica's every key against the model.
+    void check_final() {
+        check_replicas();
+        for (const auto& rep : replicas) {
+            if (!rep->up) continue;
+            for (const std::string& key : oracle.keys()) {
+                const auto state = rep->store->inspect(key);
+                const OpType type = state ? op_type(state->type) : oracle.type_of(key);
+                oracle.check_final(now, rep->name, key, state, final_value(*rep->store, key, type),
+                                   [this](ReplicaId id) { return durable(id); });
+            }
+        }
     }
 
     Report run(const std::function<void(Micros, Micros)>& progress) {
@@ -395,6 +451,7 @@ struct World::Impl {
             at(op.at, [this, op, i = replica_index(op.replica)] { apply_op(op, i); });
         schedule_workload();
         at(0, [this] { sample_metadata(); });
+        if (scenario.check_interval > 0) schedule_checks(scenario.check_interval);
         // The end of the run: every partition heals, paused replicas resume, crashed ones stay
         // down; then the replicas are checked for agreement every sync interval.
         at(scenario.duration, [this] {
@@ -431,21 +488,28 @@ struct World::Impl {
         if (now < hard_end) at(now + scenario.sync_interval, [this] { check_agreement(); });
     }
 
+    static FinalValue expected(const Expectation& e) {
+        switch (e.type) {
+            case OpType::counter:
+                return e.number ? FinalValue(*e.number) : FinalValue();
+            case OpType::set:
+                return e.members;
+            case OpType::kv:
+                break;
+        }
+        return e.text ? FinalValue(*e.text) : FinalValue();
+    }
+
     Report report() {
         Report r;
         r.converged = converged_at.has_value();
         if (converged_at) r.convergence_time = *converged_at - settle_from;
         r.simulated = now;
-        std::map<std::string, OpType> types;
-        for (const Op& op : scenario.ops)
-            types[op.key] = op.type;
-        for (const Expectation& e : scenario.expectations)
-            types[e.key] = e.type;
         for (const auto& rep : replicas) {
             if (!rep->up) continue;
             auto& keys = r.replicas[rep->name];
             for (const std::string& key : rep->store->keys())
-                keys[key] = final_value(*rep->store, key, type_of_key(key, types));
+                keys[key] = final_value(*rep->store, key, op_type(rep->store->inspect(key)->type));
         }
         r.stats = stats;
         r.trace_hash = trace;
@@ -455,33 +519,14 @@ struct World::Impl {
             r.violations.push_back(where + "live replicas still differ " +
                                    format_duration(now - settle_from) +
                                    " after the end of the run");
-        // The model: a counter is the sum of every increment and decrement, when every replica is
-        // up at the end with its storage (one that lost it, or is still down, may hold increments
-        // nobody else received).
-        const bool all_up =
-            std::all_of(replicas.begin(), replicas.end(), [](const auto& rep) { return rep->up; });
-        if (r.converged && !lost_storage && all_up)
-            for (const auto& [key, sum] : counter_model)
-                for (auto& rep : replicas)
-                    if (rep->up && rep->store->counter(key).value() != sum)
-                        r.violations.push_back(
-                            where + "counter \"" + key + "\" on " + rep->name + " is " +
-                            std::to_string(rep->store->counter(key).value()) +
-                            ", the sum of its operations is " + std::to_string(sum));
+        if (r.converged) check_final();
+        for (std::string& v : oracle.violations())
+            r.violations.push_back(std::move(v));
         for (const Expectation& e : scenario.expectations) {
             ExpectationResult result{e, true, {}};
             for (auto& rep : replicas) {
                 if (!rep->up) continue;
-                const FinalValue v = final_value(*rep->store, e.key, e.type);
-                bool met = false;
-                if (e.type == OpType::counter)
-                    met = e.number && std::get<std::int64_t>(v) == *e.number;
-                else if (e.type == OpType::set)
-                    met = std::get<std::vector<std::string>>(v) == e.members;
-                else
-                    met = e.text ? (std::holds_alternative<std::string>(v) &&
-                                    std::get<std::string>(v) == *e.text)
-                                 : std::holds_alternative<std::monostate>(v);
+                const bool met = final_value(*rep->store, e.key, e.type) == expected(e);
                 if (!met && result.met) {
                     result.met = false;
                     result.detail = rep->name + " does not hold it";
@@ -494,6 +539,7 @@ struct World::Impl {
 
     Scenario scenario;
     Random random;
+    Oracle oracle;
     std::vector<std::unique_ptr<Replica>> replicas;
     std::map<ReplicaId, std::size_t> by_id;
     std::vector<std::vector<Micros>> latency_base;
@@ -506,8 +552,6 @@ struct World::Impl {
     Micros settle_from = 0;
     std::optional<Micros> converged_at;
     bool done = false;
-    bool lost_storage = false;
-    std::map<std::string, std::int64_t> counter_model;
     std::unique_ptr<Random> workload_random;
     std::unique_ptr<Zipf> zipf;
     std::function<void()> workload_step;

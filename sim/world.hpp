@@ -18,16 +18,14 @@
 #include <vector>
 
 #include <sim/scenario.hpp>
+#include <sim/value.hpp>
 
 namespace converge::sim {
-
-// A key's final value on one replica: null (kv absent), a counter, a set's members, a kv value.
-using FinalValue =
-    std::variant<std::monostate, std::int64_t, std::vector<std::string>, std::string>;
 
 struct Stats {
     std::uint64_t events = 0;
     std::uint64_t operations = 0;
+    std::uint64_t operations_refused = 0;  // a key used as another type on that replica
     std::uint64_t messages_sent = 0;
     std::uint64_t messages_delivered = 0;
     std::uint64_t messages_dropped = 0;  // lost, cut by a partition, or to a down replica

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include <crdt/error.hpp>
+#include <store/key_inspection.hpp>
 #include <store/loopback_network.hpp>
 #include <store/metrics.hpp>
 #include <store/options.hpp>
@@ -131,6 +133,13 @@ class Store {
     // A hash of the full state of every key, causal metadata included: replicas holding equal
     // states have equal hashes (and unequal ones, almost surely, unequal hashes).
     std::uint64_t state_hash() const;
+
+    // What key holds, causal metadata included; nullopt when the key was never written here.
+    // For tests, simulators and debugging tools (an expired or deleted value still has a state).
+    std::optional<KeyInspection> inspect(std::string_view key) const;
+    // Calls fn(key, state) for every key this replica holds, in no particular order, holding each
+    // stripe's shared lock in turn: fn must not call the store.
+    void inspect_each(const std::function<void(std::string_view, const KeyInspection&)>& fn) const;
 
     // Counters and gauges of this replica. Walks every key to size the causal metadata: O(keys).
     Metrics metrics() const;

@@ -52,6 +52,9 @@ struct Store::Impl {
         // The map buckets use the low bits of the same hash; stripes use the high ones.
         return *shards[(key.hash >> 40) & (shards.size() - 1)];
     }
+    const Shard& shard_of(const detail::HashedKey& key) const {
+        return const_cast<Impl&>(*this).shard_of(key);
+    }
 
     Timestamp tick_clock();
     // Physical time on the hybrid clock now, without taking its lock.

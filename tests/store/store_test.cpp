@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -190,6 +191,44 @@ TEST_F(StoreTest, MetricsCountOperationsAndKeys) {
 }
 
 // The register behind put/get/del, across two replicas (what replication will exchange).
+TEST_F(StoreTest, InspectShowsEachKeysDotsStampsAndCounts) {
+    EXPECT_EQ(store.inspect("absent"), std::nullopt);
+    store.put("k", "v1");
+    store.put("k", "v2", 10s);
+    const KeyInspection value = *store.inspect("k");
+    EXPECT_EQ(value.type, KeyInspection::Type::value);
+    ASSERT_EQ(value.live.size(), 1u);
+    EXPECT_EQ(value.live[0].dot, (Dot{ReplicaId{1}, 2}));
+    EXPECT_EQ(value.live[0].bytes, "v2");
+    EXPECT_EQ(value.live[0].written.replica, ReplicaId{1});
+    EXPECT_EQ(value.live[0].expires_ms, value.live[0].written.physical + 10'000);
+    EXPECT_TRUE(value.context.contains(Dot{ReplicaId{1}, 1}));
+
+    store.set("s").add("a");
+    store.set("s").add("b");
+    store.set("s").remove("a");
+    const KeyInspection set = *store.inspect("s");
+    EXPECT_EQ(set.type, KeyInspection::Type::set);
+    ASSERT_EQ(set.live.size(), 1u);
+    EXPECT_EQ(set.live[0].bytes, "b");
+    EXPECT_EQ(set.live[0].dot, (Dot{ReplicaId{1}, 2}));
+    EXPECT_TRUE(set.context.contains(Dot{ReplicaId{1}, 1}));
+
+    store.counter("c").increment(5);
+    store.counter("c").decrement(2);
+    const KeyInspection counter = *store.inspect("c");
+    EXPECT_EQ(counter.type, KeyInspection::Type::counter);
+    EXPECT_EQ(counter.increments.get(ReplicaId{1}), 5u);
+    EXPECT_EQ(counter.decrements.get(ReplicaId{1}), 2u);
+
+    store.del("k");
+    EXPECT_TRUE(store.inspect("k")->live.empty());  // a deleted value keeps its context
+    std::vector<std::string> keys;
+    store.inspect_each([&](std::string_view key, const KeyInspection&) { keys.emplace_back(key); });
+    std::sort(keys.begin(), keys.end());
+    EXPECT_EQ(keys, (std::vector<std::string>{"c", "k", "s"}));
+}
+
 TEST(KvRegister, DeleteRemovesOnlyObservedWritesAndConcurrentPutSurvives) {
     KvRegister a, b;
     a.assign(ReplicaId{1}, KvValue{Timestamp{10, 0, ReplicaId{1}}, "v1", 0});

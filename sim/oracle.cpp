@@ -1,0 +1,326 @@
+#include <algorithm>
+
+#include <sim/oracle.hpp>
+
+namespace converge::sim {
+namespace {
+
+using store::KeyInspection;
+
+std::string show(const Dot& d) {
+    return "(" + std::to_string(d.replica.value) + ", " + std::to_string(d.counter) + ")";
+}
+
+std::string quoted(std::string_view key) {
+    return "\"" + std::string(key) + "\"";
+}
+
+// The store resolves a key used as two types the same way everywhere: set over counter over value.
+int type_rank(OpType t) {
+    return t == OpType::set ? 2 : t == OpType::counter ? 1 : 0;
+}
+
+// Whether a has seen every dot b has.
+bool includes(const CausalContext& a, const CausalContext& b) {
+    for (const auto& e : b.compact())
+        for (std::uint64_t c = a.compact().get(e.replica) + 1; c <= e.count; ++c)
+            if (!a.contains(Dot{e.replica, c})) return false;
+    return std::all_of(b.cloud_begin(), b.cloud_end(), [&](const Dot& d) { return a.contains(d); });
+}
+
+bool is_live(const KeyInspection& s, const Dot& dot) {
+    return std::binary_search(
+        s.live.begin(), s.live.end(), KeyInspection::Live{dot, {}},
+        [](const KeyInspection::Live& a, const KeyInspection::Live& b) { return a.dot < b.dot; });
+}
+
+std::string show(const FinalValue& v) {
+    if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
+    if (const auto* s = std::get_if<std::string>(&v)) return quoted(*s);
+    if (const auto* m = std::get_if<std::vector<std::string>>(&v)) {
+        std::string out = "[";
+        for (const std::string& member : *m)
+            out += (out.size() > 1 ? ", " : "") + quoted(member);
+        return out + "]";
+    }
+    return "nothing";
+}
+
+}  // namespace
+
+OpType op_type(store::KeyInspection::Type t) {
+    switch (t) {
+        case store::KeyInspection::Type::value:
+            return OpType::kv;
+        case store::KeyInspection::Type::counter:
+            return OpType::counter;
+        case store::KeyInspection::Type::set:
+            break;
+    }
+    return OpType::set;
+}
+
+void Oracle::violation(Micros now, const std::string& what) {
+    if (violations_.size() >= 20) {
+        ++more_violations_;
+        return;
+    }
+    violations_.push_back("seed " + std::to_string(seed_) + ", at " + format_duration(now) + ": " +
+                          what);
+}
+
+std::vector<std::string> Oracle::violations() const {
+    std::vector<std::string> out = violations_;
+    if (more_violations_ > 0)
+        out.push_back("... and " + std::to_string(more_violations_) + " more violations");
+    return out;
+}
+
+std::vector<std::string> Oracle::keys() const {
+    std::vector<std::string> out;
+    for (const auto& [key, model] : keys_)
+        out.push_back(key);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+OpType Oracle::type_of(const std::string& key) const {
+    const auto it = keys_.find(key);
+    return it == keys_.end() || it->second.types.empty() ? OpType::kv : *it->second.types.begin();
+}
+
+void Oracle::operation(Micros now, const std::string& replica, ReplicaId id, const Op& op,
+                       const std::optional<KeyInspection>& before, const KeyInspection& after) {
+    KeyModel& m = keys_[op.key];
+    m.types.insert(op.type);
+    const std::vector<KeyInspection::Live> none;
+    const auto& was_live = before ? before->live : none;
+    const std::string where = " on " + replica + ", key " + quoted(op.key);
+
+    if (op.type == OpType::counter) {
+        const bool down = op.action == "decrement";
+        const auto n = static_cast<std::uint64_t>(std::stoll(op.value.empty() ? "1" : op.value));
+        auto& sums = down ? m.counts[id].decrements : m.counts[id].increments;
+        const std::uint64_t slot = (down ? after.decrements : after.increments).get(id);
+        if (slot != sums.back() + n)
+            violation(now, "a counter " + op.action + " of " + std::to_string(n) + where +
+                               " left its slot at " + std::to_string(slot) + ", expected " +
+                               std::to_string(sums.back() + n));
+        sums.push_back(sums.back() + n);
+        return;
+    }
+    // What the operation observed: a remove or an add the member's dots, a put or del every write.
+    const bool set = op.type == OpType::set;
+    for (const auto& l : was_live)
+        if (!set || l.bytes == op.value) m.observed[l.dot].push_back(id);
+    if ((set && op.action == "remove") || (!set && op.action == "del")) return;
+
+    const auto made = std::find_if(after.live.begin(), after.live.end(), [&](const auto& l) {
+        return l.dot.replica == id && l.bytes == op.value &&
+               !(before && before->context.contains(l.dot));
+    });
+    if (made == after.live.end()) {
+        violation(now, "an " + op.action + " of " + quoted(op.value) + where + " made no new dot");
+        return;
+    }
+    const auto [it, fresh] =
+        m.writes.try_emplace(made->dot, Write{op.value, made->written, replica, now});
+    if (!fresh)
+        violation(now, "dot " + show(made->dot) + " reused" + where + ": first made by " +
+                           it->second.replica + " at " + format_duration(it->second.at) + " for " +
+                           quoted(it->second.bytes));
+}
+
+void Oracle::check_dots(Micros now, const std::string& replica, const std::string& key,
+                        const KeyModel& model, const KeyInspection& state) {
+    for (const auto& l : state.live) {
+        const std::string where = replica + " shows dot " + show(l.dot) + " on key " + quoted(key);
+        const auto w = model.writes.find(l.dot);
+        if (w == model.writes.end())
+            violation(now, where + ", which no operation made");
+        else if (w->second.bytes != l.bytes)
+            violation(now, where + " for " + quoted(l.bytes) + ", but its operation (" +
+                               w->second.replica + " at " + format_duration(w->second.at) +
+                               ") wrote " + quoted(w->second.bytes));
+        else if (state.type == KeyInspection::Type::value && w->second.written != l.written)
+            violation(now, where + " with another timestamp than its write had");
+        if (!state.context.contains(l.dot)) violation(now, where + " outside its causal context");
+    }
+}
+
+void Oracle::check_counts(Micros now, const std::string& replica, const std::string& key,
+                          const KeyModel& model, const KeyInspection& state,
+                          const KeyInspection* previous) {
+    auto check = [&](const VersionVector& slots, bool down) {
+        for (const auto& e : slots) {
+            const auto p = model.counts.find(e.replica);
+            const auto& sums = p == model.counts.end() ? std::vector<std::uint64_t>{0}
+                               : down                  ? p->second.decrements
+                                                       : p->second.increments;
+            if (!std::binary_search(sums.begin(), sums.end(), e.count))
+                violation(now, "counter " + quoted(key) + " on " + replica + " holds " +
+                                   std::to_string(e.count) +
+                                   (down ? " decrements" : " increments") + " from replica " +
+                                   std::to_string(e.replica.value) +
+                                   ", which is no prefix of that replica's operations");
+        }
+        if (previous == nullptr) return;
+        for (const auto& e : down ? previous->decrements : previous->increments)
+            if (slots.get(e.replica) < e.count)
+                violation(now, "counter " + quoted(key) + " on " + replica +
+                                   " went down: " + std::to_string(e.count) + " -> " +
+                                   std::to_string(slots.get(e.replica)) +
+                                   (down ? " decrements" : " increments") + " of replica " +
+                                   std::to_string(e.replica.value));
+    };
+    check(state.increments, false);
+    check(state.decrements, true);
+}
+
+void Oracle::check(Micros now, std::size_t slot, const std::string& replica, Keys keys) {
+    Keys& last = last_seen_[slot];
+    for (const auto& [key, state] : keys) {
+        const auto m = keys_.find(key);
+        if (m == keys_.end()) {
+            violation(now, replica + " holds key " + quoted(key) + ", which no operation wrote");
+            continue;
+        }
+        const KeyModel& model = m->second;
+        if (!model.types.contains(op_type(state.type))) {
+            violation(
+                now, replica + " holds key " + quoted(key) + " as a type no operation wrote to it");
+            continue;
+        }
+        if (model.types.size() > 1) continue;  // a type conflict: checked at the end
+        const auto p = last.find(key);
+        const KeyInspection* previous =
+            p != last.end() && p->second.type == state.type ? &p->second : nullptr;
+        if (state.type == KeyInspection::Type::counter) {
+            check_counts(now, replica, key, model, state, previous);
+            continue;
+        }
+        check_dots(now, replica, key, model, state);
+        if (previous == nullptr) continue;
+        if (!includes(state.context, previous->context))
+            violation(now, replica + " forgot dots of key " + quoted(key) + " it had seen");
+        for (const auto& l : state.live)
+            if (previous->context.contains(l.dot) && !is_live(*previous, l.dot))
+                violation(now, replica + " brought back dot " + show(l.dot) + " (" +
+                                   quoted(l.bytes) + ") on key " + quoted(key) +
+                                   " after dropping it");
+    }
+    last = std::move(keys);
+}
+
+void Oracle::forget(std::size_t slot) {
+    last_seen_.erase(slot);
+}
+
+void Oracle::check_same_state_same_value(Micros now, const std::string& key,
+                                         const std::vector<std::size_t>& slots,
+                                         const std::vector<std::string>& names,
+                                         const Visible& visible) {
+    std::vector<const KeyInspection*> states;
+    for (std::size_t slot : slots) {
+        const auto& seen = last_seen_[slot];
+        const auto it = seen.find(key);
+        const bool usable =
+            it != seen.end() && std::none_of(it->second.live.begin(), it->second.live.end(),
+                                             [](const auto& l) { return l.expires_ms != 0; });
+        states.push_back(usable ? &it->second : nullptr);
+    }
+    std::map<std::size_t, FinalValue> shown;
+    auto show_of = [&](std::size_t i) -> const FinalValue& {
+        auto it = shown.find(i);
+        if (it == shown.end()) it = shown.emplace(i, visible(slots[i], states[i]->type)).first;
+        return it->second;
+    };
+    for (std::size_t i = 0; i < slots.size(); ++i)
+        for (std::size_t j = i + 1; j < slots.size(); ++j)
+            if (states[i] && states[j] && *states[i] == *states[j] && show_of(i) != show_of(j))
+                violation(now, names[i] + " and " + names[j] +
+                                   " hold the same causal state of key " + quoted(key) +
+                                   " but show " + show(show_of(i)) + " and " + show(show_of(j)));
+}
+
+void Oracle::check_final(Micros now, const std::string& replica, const std::string& key,
+                         const std::optional<KeyInspection>& state, const FinalValue& visible,
+                         const std::function<bool(ReplicaId)>& durable) {
+    const auto m = keys_.find(key);
+    if (m == keys_.end()) return;
+    const KeyModel& model = m->second;
+    const std::string where = replica + ", key " + quoted(key);
+    if (model.types.size() > 1) {
+        const OpType winner =
+            *std::max_element(model.types.begin(), model.types.end(),
+                              [](OpType a, OpType b) { return type_rank(a) < type_rank(b); });
+        if (state && op_type(state->type) != winner)
+            violation(now, where +
+                               ": used as several types, it should hold the set, else the "
+                               "counter, else the value");
+        return;
+    }
+    const OpType type = *model.types.begin();
+    KeyInspection empty;
+    empty.type = type == OpType::set       ? KeyInspection::Type::set
+                 : type == OpType::counter ? KeyInspection::Type::counter
+                                           : KeyInspection::Type::value;
+    const KeyInspection& s = state ? *state : empty;
+
+    if (type == OpType::counter) {
+        check_counts(now, replica, key, model, s, nullptr);
+        std::int64_t expected = 0;
+        for (const auto& [id, sums] : model.counts) {
+            const bool all = durable(id);
+            const std::uint64_t up = all ? sums.increments.back() : s.increments.get(id);
+            const std::uint64_t down = all ? sums.decrements.back() : s.decrements.get(id);
+            expected += static_cast<std::int64_t>(up) - static_cast<std::int64_t>(down);
+        }
+        if (visible != FinalValue(expected))
+            violation(now, "counter on " + where + " is " + show(visible) +
+                               ", the sum of its operations is " + std::to_string(expected));
+        return;
+    }
+
+    check_dots(now, replica, key, model, s);
+    // An observation by a replica that lost its storage or is down may never have left it.
+    auto observed_durably = [&](const Dot& dot) {
+        const auto it = model.observed.find(dot);
+        return it != model.observed.end() &&
+               std::any_of(it->second.begin(), it->second.end(), durable);
+    };
+    for (const auto& l : s.live)
+        if (observed_durably(l.dot))
+            violation(now, where + " still shows " + quoted(l.bytes) + " (dot " + show(l.dot) +
+                               "), which a later operation observed and replaced or removed");
+    for (const auto& [dot, w] : model.writes)
+        if (!model.observed.contains(dot) && durable(dot.replica) && !is_live(s, dot))
+            violation(now, where + " lost " + quoted(w.bytes) + ", written by " + w.replica +
+                               " at " + format_duration(w.at) + " (dot " + show(dot) + ")");
+
+    if (type == OpType::set) {
+        std::vector<std::string> members;
+        for (const auto& l : s.live)
+            members.push_back(l.bytes);
+        std::sort(members.begin(), members.end());
+        members.erase(std::unique(members.begin(), members.end()), members.end());
+        if (visible != FinalValue(members))
+            violation(now, "set on " + where + " shows " + show(visible) + ", its adds no remove " +
+                               "observed are " + show(FinalValue(members)));
+        return;
+    }
+    const KeyInspection::Live* winner = nullptr;
+    for (const auto& l : s.live) {
+        const auto w = model.writes.find(l.dot);
+        if (w == model.writes.end()) continue;
+        if (winner == nullptr || model.writes.at(winner->dot).written < w->second.written)
+            winner = &l;
+    }
+    const FinalValue expected = winner ? FinalValue(winner->bytes) : FinalValue();
+    const bool may_expire = winner != nullptr && winner->expires_ms != 0;
+    if (visible != expected && !(may_expire && std::holds_alternative<std::monostate>(visible)))
+        violation(now, "value on " + where + " is " + show(visible) + ", the live write with " +
+                           "the greatest (timestamp, replica) is " + show(expected));
+}
+
+}  // namespace converge::sim
