@@ -17,11 +17,15 @@ namespace converge::sim {
 struct Region {
     std::string name;
     std::size_t replicas = 1;  // named "<region>-1", "<region>-2", ...
+
+    friend bool operator==(const Region&, const Region&) = default;
 };
 
 struct LatencyLink {
     std::string from, to;  // region names; one way
     Micros base = 0;
+
+    friend bool operator==(const LatencyLink&, const LatencyLink&) = default;
 };
 
 struct Latency {
@@ -29,12 +33,16 @@ struct Latency {
     Micros jitter = 10'000;
     Micros within_region = 1'000;
     std::vector<LatencyLink> links;
+
+    friend bool operator==(const Latency&, const Latency&) = default;
 };
 
 struct LinkFaults {
     double loss = 0;
     double duplicate = 0;
     double reorder = 0;
+
+    friend bool operator==(const LinkFaults&, const LinkFaults&) = default;
 };
 
 enum class FaultKind { partition, oneway, isolate, heal, crash, restart, skew, pause, resume };
@@ -47,6 +55,8 @@ struct Fault {
     std::string replica{};                           // isolate, crash, restart, skew, pause, resume
     bool keep_storage = true;                        // crash
     Micros offset = 0;                               // skew: added to the replica's clock
+
+    friend bool operator==(const Fault&, const Fault&) = default;
 };
 
 enum class OpType { counter, set, kv };
@@ -56,9 +66,11 @@ struct Op {
     std::string replica;
     OpType type = OpType::kv;
     std::string key;
-    std::string action;  // counter: increment | decrement; set: add | remove; kv: put | del
-    std::string value;   // counter: n; set: the member; kv: the value
+    std::string action;   // counter: increment | decrement; set: add | remove; kv: put | del
+    std::string value{};  // counter: n; set: the member; kv: the value
     std::optional<Micros> ttl{};
+
+    friend bool operator==(const Op&, const Op&) = default;
 };
 
 struct Workload {
@@ -66,15 +78,19 @@ struct Workload {
     std::size_t keys = 100;
     bool zipf = false;
     double counter = 1.0 / 3, set = 1.0 / 3, kv = 1.0 / 3;  // the mix; normalised
+
+    friend bool operator==(const Workload&, const Workload&) = default;
 };
 
 struct Expectation {
     std::string key;
     OpType type = OpType::kv;
     // counter: a number; set: members, sorted; kv: the value (absent: the key holds nothing).
-    std::optional<std::int64_t> number;
-    std::vector<std::string> members;
-    std::optional<std::string> text;
+    std::optional<std::int64_t> number{};
+    std::vector<std::string> members{};
+    std::optional<std::string> text{};
+
+    friend bool operator==(const Expectation&, const Expectation&) = default;
 };
 
 struct Scenario {
@@ -94,11 +110,17 @@ struct Scenario {
     std::vector<Op> ops;
     Workload workload;
     std::vector<Expectation> expectations;
+
+    friend bool operator==(const Scenario&, const Scenario&) = default;
 };
 
-// Reads a scenario file. Throws ScenarioError with the file, line and reason.
+// Reads a scenario file. Throws ScenarioError with the file, line and reason (a mistyped or
+// unknown key included).
 Scenario load_scenario(const std::string& path);
 // Reads a scenario from TOML text; source names it in errors.
 Scenario parse_scenario(std::string_view toml, std::string_view source = "scenario");
+// The scenario as TOML that parse_scenario reads back to an equal scenario; comment, if given,
+// goes first as # lines.
+std::string to_toml(const Scenario& scenario, std::string_view comment = {});
 
 }  // namespace converge::sim

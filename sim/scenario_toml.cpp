@@ -21,7 +21,18 @@ class Reader {
         throw ScenarioError(where + ": " + why);
     }
 
-    const toml::node* get(const toml::table& t, std::string_view key) const { return t.get(key); }
+    // Fails on the first key of t not in known: a typo is an error, not a silent default.
+    void only(const toml::table& t, std::initializer_list<std::string_view> known,
+              std::string_view where) const {
+        for (const auto& [key, node] : t) {
+            if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
+            std::string list;
+            for (std::string_view k : known)
+                list += (list.empty() ? "" : ", ") + std::string(k);
+            fail(&node, "unknown key \"" + std::string(key.str()) + "\" in " + std::string(where) +
+                            " (known keys: " + list + ")");
+        }
+    }
 
     std::string text(const toml::table& t, std::string_view key, const std::string& fallback = {},
                      bool required = false) const {
@@ -136,8 +147,12 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
                             ": " + std::string(e.description()));
     }
     const Reader in(source);
+    in.only(root, {"sim", "region", "latency", "network", "fault", "op", "workload", "expect"},
+            "the file");
     Scenario s;
     if (const toml::table* sim = root["sim"].as_table()) {
+        in.only(*sim, {"seed", "duration", "sync_interval", "settle_limit", "check_interval"},
+                "[sim]");
         s.seed = static_cast<std::uint64_t>(in.integer(*sim, "seed", 1, 0, INT64_MAX));
         s.duration = in.duration(*sim, "duration", s.duration);
         s.sync_interval = in.duration(*sim, "sync_interval", s.sync_interval);
@@ -147,6 +162,7 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
             in.fail(sim->get("sync_interval"), "sync_interval must be positive");
     }
     for (const toml::table* t : in.tables(root, "region")) {
+        in.only(*t, {"name", "replicas"}, "[[region]]");
         Region r;
         r.name = in.text(*t, "name", {}, true);
         r.replicas = static_cast<std::size_t>(in.integer(*t, "replicas", 1, 1, 1000));
@@ -154,20 +170,26 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
     }
     if (s.regions.empty()) in.fail(nullptr, "no [[region]]: a scenario needs at least one");
     if (const toml::table* lat = root["latency"].as_table()) {
+        in.only(*lat, {"default", "jitter", "within_region", "link"}, "[latency]");
         s.latency.default_base = in.duration(*lat, "default", s.latency.default_base);
         s.latency.jitter = in.duration(*lat, "jitter", s.latency.jitter);
         s.latency.within_region = in.duration(*lat, "within_region", s.latency.within_region);
+        for (const toml::table* l : in.tables(*lat, "link"))
+            in.only(*l, {"from", "to", "base"}, "[[latency.link]]");
         for (const toml::table* l : in.tables(*lat, "link"))
             s.latency.links.push_back(LatencyLink{in.text(*l, "from", {}, true),
                                                   in.text(*l, "to", {}, true),
                                                   in.duration(*l, "base", 0, true)});
     }
     if (const toml::table* net = root["network"].as_table()) {
+        in.only(*net, {"loss", "duplicate", "reorder"}, "[network]");
         s.network.loss = in.number(*net, "loss", 0, 0, 1);
         s.network.duplicate = in.number(*net, "duplicate", 0, 0, 1);
         s.network.reorder = in.number(*net, "reorder", 0, 0, 1);
     }
     for (const toml::table* t : in.tables(root, "fault")) {
+        in.only(*t, {"at", "kind", "groups", "from", "to", "replica", "keep_storage", "offset"},
+                "[[fault]]");
         Fault f;
         f.at = in.duration(*t, "at", 0, true);
         f.kind = fault_kind(in, *t);
@@ -202,6 +224,7 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
         s.faults.push_back(std::move(f));
     }
     for (const toml::table* t : in.tables(root, "op")) {
+        in.only(*t, {"at", "replica", "type", "key", "action", "value", "ttl"}, "[[op]]");
         Op op;
         op.at = in.duration(*t, "at", 0, true);
         op.replica = in.text(*t, "replica", {}, true);
@@ -224,6 +247,7 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
         s.ops.push_back(std::move(op));
     }
     if (const toml::table* w = root["workload"].as_table()) {
+        in.only(*w, {"rate", "keys", "distribution", "mix"}, "[workload]");
         s.workload.rate = in.number(*w, "rate", 0, 0, 1e9);
         s.workload.keys = static_cast<std::size_t>(in.integer(*w, "keys", 100, 1, 10'000'000));
         const std::string dist = in.text(*w, "distribution", "uniform");
@@ -231,6 +255,7 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
             in.fail(w->get("distribution"), "distribution must be \"uniform\" or \"zipf\"");
         s.workload.zipf = dist == "zipf";
         if (const toml::table* mix = (*w)["mix"].as_table()) {
+            in.only(*mix, {"counter", "set", "kv"}, "the workload's mix");
             s.workload.counter = in.number(*mix, "counter", 0, 0, 1e9);
             s.workload.set = in.number(*mix, "set", 0, 0, 1e9);
             s.workload.kv = in.number(*mix, "kv", 0, 0, 1e9);
@@ -239,6 +264,7 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
         }
     }
     for (const toml::table* t : in.tables(root, "expect")) {
+        in.only(*t, {"key", "type", "equals"}, "[[expect]]");
         Expectation e;
         e.key = in.text(*t, "key", {}, true);
         e.type = in.op_type(*t);

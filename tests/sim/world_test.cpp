@@ -163,6 +163,42 @@ TEST(Scenario, BadFilesAreRejectedWithTheLineAndTheReason) {
         "does not fit the type");
     expect_error("[[region]]\nname = \"a\"\n[network]\nloss = 2\n", "bad.toml:4");
     expect_error("[[region]\nname = \"a\"\n", "bad.toml:1");
+    expect_error("[[region]]\nname = \"a\"\n[sim]\nduraton = \"5s\"\n",
+                 "bad.toml:4: unknown key \"duraton\" in [sim] (known keys: seed, duration");
+    expect_error("[[region]]\nname = \"a\"\nreplica = 2\n", "bad.toml:3: unknown key \"replica\"");
+    expect_error("[[region]]\nname = \"a\"\n[netwrk]\nloss = 0.1\n",
+                 "unknown key \"netwrk\" in the file");
+}
+
+TEST(Scenario, ToTomlReadsBackToTheSameScenario) {
+    Scenario s = parse_scenario(kThreeRegions);
+    s.faults.push_back(
+        Fault{.at = 1'500, .kind = FaultKind::skew, .replica = "eu-west-1", .offset = -3'000'000});
+    s.faults.push_back(
+        Fault{.at = 7, .kind = FaultKind::oneway, .from = "us-east", .to = "ap-south"});
+    s.faults.push_back(
+        Fault{.at = 8, .kind = FaultKind::crash, .replica = "us-east-2", .keep_storage = false});
+    s.ops.push_back(Op{.at = 9,
+                       .replica = "us-east-1",
+                       .type = OpType::kv,
+                       .key = "quote\"d",
+                       .action = "put",
+                       .value = "line\nbreak",
+                       .ttl = 250'000});
+    s.ops.push_back(Op{.at = 10,
+                       .replica = "us-east-1",
+                       .type = OpType::counter,
+                       .key = "c",
+                       .action = "decrement",
+                       .value = "4"});
+    s.ops.push_back(
+        Op{.at = 11, .replica = "us-east-1", .type = OpType::kv, .key = "k", .action = "del"});
+    s.expectations.push_back(Expectation{.key = "c", .type = OpType::counter, .number = -4});
+    s.expectations.push_back(Expectation{.key = "k", .type = OpType::kv});
+    s.network.loss = 0.1 + 0.2;  // not exactly 0.3
+    const std::string text = to_toml(s, "first line\nsecond line");
+    EXPECT_THAT(text, ::testing::StartsWith("# first line\n# second line\n"));
+    EXPECT_EQ(parse_scenario(text), s) << text;
 }
 
 TEST(Scenario, UnknownNamesAreRejectedWhenTheRunStarts) {

@@ -1,0 +1,139 @@
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include <sim/scenario.hpp>
+
+namespace converge::sim {
+namespace {
+
+// In the largest unit that keeps it exact, as parse_duration reads it.
+std::string duration(Micros us) {
+    const std::string sign = us < 0 ? "-" : "";
+    const Micros a = us < 0 ? -us : us;
+    if (a != 0 && a % 1'000'000 == 0) return sign + std::to_string(a / 1'000'000) + "s";
+    if (a != 0 && a % 1000 == 0) return sign + std::to_string(a / 1000) + "ms";
+    return sign + std::to_string(a) + "us";
+}
+
+const char* type_name(OpType t) {
+    return t == OpType::counter ? "counter" : t == OpType::set ? "set" : "kv";
+}
+
+const char* kind_name(FaultKind k) {
+    switch (k) {
+        case FaultKind::partition:
+            return "partition";
+        case FaultKind::oneway:
+            return "oneway";
+        case FaultKind::isolate:
+            return "isolate";
+        case FaultKind::heal:
+            return "heal";
+        case FaultKind::crash:
+            return "crash";
+        case FaultKind::restart:
+            return "restart";
+        case FaultKind::skew:
+            return "skew";
+        case FaultKind::pause:
+            return "pause";
+        case FaultKind::resume:
+            break;
+    }
+    return "resume";
+}
+
+toml::array strings(const std::vector<std::string>& v) {
+    toml::array out;
+    for (const std::string& s : v)
+        out.push_back(s);
+    return out;
+}
+
+}  // namespace
+
+std::string to_toml(const Scenario& s, std::string_view comment) {
+    toml::table root;
+    root.insert("sim", toml::table{{"seed", static_cast<std::int64_t>(s.seed)},
+                                   {"duration", duration(s.duration)},
+                                   {"sync_interval", duration(s.sync_interval)},
+                                   {"settle_limit", duration(s.settle_limit)},
+                                   {"check_interval", duration(s.check_interval)}});
+    toml::array regions;
+    for (const Region& r : s.regions)
+        regions.push_back(
+            toml::table{{"name", r.name}, {"replicas", static_cast<std::int64_t>(r.replicas)}});
+    root.insert("region", std::move(regions));
+    toml::table latency{{"default", duration(s.latency.default_base)},
+                        {"jitter", duration(s.latency.jitter)},
+                        {"within_region", duration(s.latency.within_region)}};
+    toml::array links;
+    for (const LatencyLink& l : s.latency.links)
+        links.push_back(toml::table{{"from", l.from}, {"to", l.to}, {"base", duration(l.base)}});
+    if (!links.empty()) latency.insert("link", std::move(links));
+    root.insert("latency", std::move(latency));
+    root.insert("network", toml::table{{"loss", s.network.loss},
+                                       {"duplicate", s.network.duplicate},
+                                       {"reorder", s.network.reorder}});
+    toml::array faults;
+    for (const Fault& f : s.faults) {
+        toml::table t{{"at", duration(f.at)}, {"kind", kind_name(f.kind)}};
+        if (f.kind == FaultKind::partition) {
+            toml::array groups;
+            for (const auto& g : f.groups)
+                groups.push_back(strings(g));
+            t.insert("groups", std::move(groups));
+        }
+        if (f.kind == FaultKind::oneway) {
+            t.insert("from", f.from);
+            t.insert("to", f.to);
+        }
+        if (!f.replica.empty()) t.insert("replica", f.replica);
+        if (f.kind == FaultKind::crash) t.insert("keep_storage", f.keep_storage);
+        if (f.kind == FaultKind::skew) t.insert("offset", duration(f.offset));
+        faults.push_back(std::move(t));
+    }
+    if (!faults.empty()) root.insert("fault", std::move(faults));
+    toml::array ops;
+    for (const Op& op : s.ops) {
+        toml::table t{{"at", duration(op.at)},
+                      {"replica", op.replica},
+                      {"type", type_name(op.type)},
+                      {"key", op.key},
+                      {"action", op.action}};
+        if (op.type == OpType::counter)
+            t.insert("value", static_cast<std::int64_t>(std::stoll(op.value)));
+        else if (!(op.type == OpType::kv && op.action == "del"))
+            t.insert("value", op.value);
+        if (op.ttl) t.insert("ttl", duration(*op.ttl));
+        ops.push_back(std::move(t));
+    }
+    if (!ops.empty()) root.insert("op", std::move(ops));
+    if (s.workload.rate > 0)
+        root.insert("workload", toml::table{{"rate", s.workload.rate},
+                                            {"keys", static_cast<std::int64_t>(s.workload.keys)},
+                                            {"distribution", s.workload.zipf ? "zipf" : "uniform"},
+                                            {"mix", toml::table{{"counter", s.workload.counter},
+                                                                {"set", s.workload.set},
+                                                                {"kv", s.workload.kv}}}});
+    toml::array expectations;
+    for (const Expectation& e : s.expectations) {
+        toml::table t{{"key", e.key}, {"type", type_name(e.type)}};
+        if (e.type == OpType::counter && e.number) t.insert("equals", *e.number);
+        if (e.type == OpType::set) t.insert("equals", strings(e.members));
+        if (e.type == OpType::kv && e.text) t.insert("equals", *e.text);
+        expectations.push_back(std::move(t));
+    }
+    if (!expectations.empty()) root.insert("expect", std::move(expectations));
+
+    std::ostringstream out;
+    std::istringstream lines{std::string(comment)};
+    for (std::string line; std::getline(lines, line);)
+        out << "# " << line << "\n";
+    if (!comment.empty()) out << "\n";
+    out << root << "\n";
+    return out.str();
+}
+
+}  // namespace converge::sim
