@@ -119,6 +119,10 @@ struct Scenario {
 Scenario load_scenario(const std::string& path);
 // Reads a scenario from TOML text; source names it in errors.
 Scenario parse_scenario(std::string_view toml, std::string_view source = "scenario");
+// The names scenario files use: "partition", "crash", ...; "counter", "set", "kv".
+std::string_view name(FaultKind kind);
+std::string_view name(OpType type);
+
 // The scenario as TOML that parse_scenario reads back to an equal scenario; comment, if given,
 // goes first as # lines.
 std::string to_toml(const Scenario& scenario, std::string_view comment = {});

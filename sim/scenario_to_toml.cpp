@@ -16,11 +16,20 @@ std::string duration(Micros us) {
     return sign + std::to_string(a) + "us";
 }
 
-const char* type_name(OpType t) {
+toml::array strings(const std::vector<std::string>& v) {
+    toml::array out;
+    for (const std::string& s : v)
+        out.push_back(s);
+    return out;
+}
+
+}  // namespace
+
+std::string_view name(OpType t) {
     return t == OpType::counter ? "counter" : t == OpType::set ? "set" : "kv";
 }
 
-const char* kind_name(FaultKind k) {
+std::string_view name(FaultKind k) {
     switch (k) {
         case FaultKind::partition:
             return "partition";
@@ -43,15 +52,6 @@ const char* kind_name(FaultKind k) {
     }
     return "resume";
 }
-
-toml::array strings(const std::vector<std::string>& v) {
-    toml::array out;
-    for (const std::string& s : v)
-        out.push_back(s);
-    return out;
-}
-
-}  // namespace
 
 std::string to_toml(const Scenario& s, std::string_view comment) {
     toml::table root;
@@ -78,7 +78,7 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
                                        {"reorder", s.network.reorder}});
     toml::array faults;
     for (const Fault& f : s.faults) {
-        toml::table t{{"at", duration(f.at)}, {"kind", kind_name(f.kind)}};
+        toml::table t{{"at", duration(f.at)}, {"kind", name(f.kind)}};
         if (f.kind == FaultKind::partition) {
             toml::array groups;
             for (const auto& g : f.groups)
@@ -99,7 +99,7 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
     for (const Op& op : s.ops) {
         toml::table t{{"at", duration(op.at)},
                       {"replica", op.replica},
-                      {"type", type_name(op.type)},
+                      {"type", name(op.type)},
                       {"key", op.key},
                       {"action", op.action}};
         if (op.type == OpType::counter)
@@ -119,7 +119,7 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
                                                                 {"kv", s.workload.kv}}}});
     toml::array expectations;
     for (const Expectation& e : s.expectations) {
-        toml::table t{{"key", e.key}, {"type", type_name(e.type)}};
+        toml::table t{{"key", e.key}, {"type", name(e.type)}};
         if (e.type == OpType::counter && e.number) t.insert("equals", *e.number);
         if (e.type == OpType::set) t.insert("equals", strings(e.members));
         if (e.type == OpType::kv && e.text) t.insert("equals", *e.text);
@@ -132,7 +132,14 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
     for (std::string line; std::getline(lines, line);)
         out << "# " << line << "\n";
     if (!comment.empty()) out << "\n";
-    out << root << "\n";
+    // One table at a time, in the order the docs list them (a table alone would sort its keys).
+    for (std::string_view section :
+         {"sim", "region", "latency", "network", "fault", "op", "workload", "expect"})
+        if (toml::node* n = root.get(section)) {
+            toml::table one;
+            one.insert(section, std::move(*n));
+            out << one << "\n\n";
+        }
     return out.str();
 }
 

@@ -122,15 +122,11 @@ class Reader {
 };
 
 FaultKind fault_kind(const Reader& in, const toml::table& t) {
-    static const std::pair<const char*, FaultKind> kinds[] = {
-        {"partition", FaultKind::partition}, {"oneway", FaultKind::oneway},
-        {"isolate", FaultKind::isolate},     {"heal", FaultKind::heal},
-        {"crash", FaultKind::crash},         {"restart", FaultKind::restart},
-        {"skew", FaultKind::skew},           {"pause", FaultKind::pause},
-        {"resume", FaultKind::resume}};
     const std::string kind = in.text(t, "kind", {}, true);
-    for (const auto& [name, k] : kinds)
-        if (kind == name) return k;
+    for (FaultKind k : {FaultKind::partition, FaultKind::oneway, FaultKind::isolate,
+                        FaultKind::heal, FaultKind::crash, FaultKind::restart, FaultKind::skew,
+                        FaultKind::pause, FaultKind::resume})
+        if (kind == name(k)) return k;
     in.fail(t.get("kind"), "fault kind \"" + kind +
                                "\" is not partition, oneway, isolate, heal, crash, restart, skew, "
                                "pause or resume");

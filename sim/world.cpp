@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdio>
 #include <queue>
 #include <set>
 
@@ -154,9 +155,13 @@ struct World::Impl {
     void send(std::size_t from, ReplicaId to_id, std::string frame) {
         ++stats.messages_sent;
         stats.bytes_sent += frame.size();
+        if (Timeline::Bucket* b = bucket()) {
+            ++b->messages;
+            b->bytes += frame.size();
+        }
         const auto it = by_id.find(to_id);
         if (it == by_id.end()) {
-            ++stats.messages_dropped;
+            dropped(from, std::nullopt, frame.size(), "to a replica gone");
             return;
         }
         const std::size_t to = it->second;
@@ -164,8 +169,12 @@ struct World::Impl {
         const Replica& b = *replicas[to];
         stats.bytes_by_route[scenario.regions[a.region].name + " -> " +
                              scenario.regions[b.region].name] += frame.size();
-        if (cut.contains({from, to}) || random.chance(scenario.network.loss)) {
-            ++stats.messages_dropped;
+        if (cut.contains({from, to})) {
+            dropped(from, to, frame.size(), "cut");
+            return;
+        }
+        if (random.chance(scenario.network.loss)) {
+            dropped(from, to, frame.size(), "lost");
             return;
         }
         const int copies = random.chance(scenario.network.duplicate) ? 2 : 1;
@@ -176,25 +185,68 @@ struct World::Impl {
                 delay += static_cast<Micros>(
                     random.below(static_cast<std::uint64_t>(scenario.latency.jitter) + 1));
             if (random.chance(scenario.network.reorder)) delay += delay / 2 + 1;
+            if (tracer)
+                log("send " + a.name + " -> " + b.name + " " + std::to_string(frame.size()) +
+                    " B, arrives in " + format_duration(delay) + (c > 0 ? " (duplicate)" : ""));
             const ReplicaId id = to_id;
             std::string copy = c + 1 == copies ? std::move(frame) : frame;
-            at(now + delay, [this, to, id, bytes = std::move(copy)] {
+            at(now + delay, [this, from, to, id, bytes = std::move(copy)] {
                 Replica& target = *replicas[to];
                 if (!target.up || target.id != id) {
-                    ++stats.messages_dropped;
+                    dropped(from, to, bytes.size(), "the receiver is down");
                     return;
                 }
                 ++stats.messages_delivered;
                 trace = mix(trace, mix(static_cast<std::uint64_t>(now), bytes.size() * 1000 + to));
-                target.store->receive(bytes);
+                const bool accepted = target.store->receive(bytes);
+                if (tracer)
+                    log("deliver " + replicas[from]->name + " -> " + target.name + " " +
+                        std::to_string(bytes.size()) + " B" + (accepted ? "" : " (rejected)"));
             });
         }
+    }
+
+    void dropped(std::size_t from, std::optional<std::size_t> to, std::size_t bytes,
+                 const char* why) {
+        ++stats.messages_dropped;
+        if (Timeline::Bucket* b = bucket()) ++b->dropped;
+        if (tracer)
+            log("drop " + replicas[from]->name + " -> " + (to ? replicas[*to]->name : "?") + " " +
+                std::to_string(bytes) + " B: " + why);
+    }
+
+    // The timeline's bucket for now; null when no timeline is recorded.
+    Timeline::Bucket* bucket() {
+        if (!timeline) return nullptr;
+        const auto i = static_cast<std::size_t>(now / timeline->bucket);
+        if (i >= timeline->buckets.size()) timeline->buckets.resize(i + 1);
+        return &timeline->buckets[i];
+    }
+
+    void log(const std::string& line) {
+        char t[32];
+        std::snprintf(t, sizeof t, "%lld.%06lld ", static_cast<long long>(now / 1'000'000),
+                      static_cast<long long>(now % 1'000'000));
+        tracer(t + line);
+    }
+
+    // Opens a timeline band; close_bands ends those whose label starts with prefix.
+    void open_band(std::string what) {
+        if (timeline) timeline->bands.push_back({now, -1, std::move(what)});
+    }
+    void close_bands(std::string_view prefix) {
+        if (!timeline) return;
+        for (auto& band : timeline->bands)
+            if (band.to < 0 && band.what.starts_with(prefix)) band.to = now;
     }
 
     void schedule_sync(std::size_t i, Micros t) {
         at(t, [this, i] {
             Replica& rep = *replicas[i];
-            if (rep.up && !rep.paused) rep.store->sync();
+            if (rep.up && !rep.paused) {
+                if (tracer) log("sync " + rep.name);
+                rep.store->sync();
+            }
             if (now < hard_end) schedule_sync(i, now + scenario.sync_interval);
         });
     }
@@ -207,6 +259,32 @@ struct World::Impl {
 
     void apply_fault(const Fault& f) {
         trace = mix(trace, static_cast<std::uint64_t>(f.kind) + 100);
+        const std::string what = describe(f);
+        if (tracer) log("fault " + what);
+        switch (f.kind) {
+            case FaultKind::partition:
+            case FaultKind::oneway:
+            case FaultKind::isolate:
+                open_band("cut: " + what);
+                break;
+            case FaultKind::heal:
+                close_bands("cut: ");
+                break;
+            case FaultKind::crash:
+                open_band(f.replica + " down" + (f.keep_storage ? "" : ", storage lost"));
+                break;
+            case FaultKind::restart:
+                close_bands(f.replica + " down");
+                break;
+            case FaultKind::pause:
+                open_band(f.replica + " paused");
+                break;
+            case FaultKind::resume:
+                close_bands(f.replica + " paused");
+                break;
+            case FaultKind::skew:
+                break;
+        }
         switch (f.kind) {
             case FaultKind::partition: {
                 std::vector<std::vector<std::size_t>> groups;
@@ -281,6 +359,16 @@ struct World::Impl {
             return;
         }
         ++stats.operations;
+        if (Timeline::Bucket* b = bucket()) ++b->operations;
+        if (timeline) unsettled[op.key] = now;
+        if (tracer)
+            log("op " + rep.name + " " + std::string(name(op.type)) + " " + op.action + " " +
+                op.key + (op.value.empty() ? "" : " " + op.value));
+        if (recording) {
+            recorded.push_back(op);
+            recorded.back().at = now;
+            recorded.back().replica = rep.name;
+        }
         oracle.operation(now, rep.name, rep.id, op, before, *s.inspect(op.key));
     }
 
@@ -413,6 +501,44 @@ struct World::Impl {
                 });
     }
 
+    // Timeline: keys whose state is now the same on every live replica, since their last op.
+    void check_keys() {
+        for (auto it = unsettled.begin(); it != unsettled.end();) {
+            std::optional<store::KeyInspection> first;
+            bool same = true;
+            for (const auto& rep : replicas) {
+                if (!rep->up) continue;
+                auto state = rep->store->inspect(it->first);
+                if (!state || (first && *state != *first)) {
+                    same = false;
+                    break;
+                }
+                if (!first) first = std::move(state);
+            }
+            if (same) {
+                timeline->key_convergence[it->first] = now - it->second;
+                it = unsettled.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (now < hard_end) at(now + scenario.sync_interval, [this] { check_keys(); });
+    }
+
+    std::string describe(const Fault& f) const {
+        std::string out(name(f.kind));
+        for (std::size_t g = 0; g < f.groups.size(); ++g) {
+            out += g == 0 ? " " : " | ";
+            for (std::size_t i = 0; i < f.groups[g].size(); ++i)
+                out += (i ? "," : "") + f.groups[g][i];
+        }
+        if (!f.from.empty()) out += " " + f.from + " -> " + f.to;
+        if (!f.replica.empty()) out += " " + f.replica;
+        if (f.kind == FaultKind::crash && !f.keep_storage) out += " (storage lost)";
+        if (f.kind == FaultKind::skew) out += " by " + format_duration(f.offset);
+        return out;
+    }
+
     void schedule_checks(Micros t) {
         at(t, [this] {
             check_replicas();
@@ -452,9 +578,15 @@ struct World::Impl {
         schedule_workload();
         at(0, [this] { sample_metadata(); });
         if (scenario.check_interval > 0) schedule_checks(scenario.check_interval);
+        if (timeline) {
+            timeline->bucket = std::max<Micros>(100'000, scenario.duration / 200);
+            at(0, [this] { check_keys(); });
+        }
         // The end of the run: every partition heals, paused replicas resume, crashed ones stay
         // down; then the replicas are checked for agreement every sync interval.
         at(scenario.duration, [this] {
+            if (tracer) log("end of the run: every partition heals, paused replicas resume");
+            close_bands("");  // paused replicas resume; bands of replicas still down end here
             cut.clear();
             for (auto& rep : replicas)
                 rep->paused = false;
@@ -513,6 +645,7 @@ struct World::Impl {
         }
         r.stats = stats;
         r.trace_hash = trace;
+        r.timeline = timeline;
         const std::string where =
             "seed " + std::to_string(scenario.seed) + ", at " + format_duration(now) + ": ";
         if (!r.converged)
@@ -540,6 +673,11 @@ struct World::Impl {
     Scenario scenario;
     Random random;
     Oracle oracle;
+    bool recording = false;
+    std::vector<Op> recorded;
+    std::optional<Timeline> timeline;
+    std::map<std::string, Micros> unsettled;  // timeline: key -> its last operation's time
+    std::function<void(std::string_view)> tracer;
     std::vector<std::unique_ptr<Replica>> replicas;
     std::map<ReplicaId, std::size_t> by_id;
     std::vector<std::vector<Micros>> latency_base;
@@ -564,6 +702,19 @@ World::~World() = default;
 
 Report World::run(const std::function<void(Micros, Micros)>& progress) {
     return impl_->run(progress);
+}
+
+void World::record_operations() {
+    impl_->recording = true;
+}
+void World::record_timeline() {
+    impl_->timeline.emplace();
+}
+void World::trace_to(std::function<void(std::string_view)> line) {
+    impl_->tracer = std::move(line);
+}
+const std::vector<Op>& World::operations() const {
+    return impl_->recorded;
 }
 
 }  // namespace converge::sim

@@ -35,6 +35,28 @@ struct Stats {
     std::map<std::string, std::uint64_t> peak_metadata_bytes;  // per replica
 };
 
+// What happened over time, for charts (World::record_timeline).
+struct Timeline {
+    struct Bucket {
+        std::uint64_t operations = 0;
+        std::uint64_t messages = 0;  // sent
+        std::uint64_t dropped = 0;
+        std::uint64_t bytes = 0;  // sent
+    };
+    // A stretch of time a fault lasted: a partition, one-way cut or isolation until the next
+    // heal; a replica down or paused.
+    struct Band {
+        Micros from = 0, to = 0;
+        std::string what;
+    };
+    Micros bucket = 0;  // each bucket's span of virtual time
+    std::vector<Bucket> buckets;
+    std::vector<Band> bands;
+    // For each key, the time from its last operation until every live replica held the same
+    // state of it, measured each sync interval; keys that never got there are left out.
+    std::map<std::string, Micros> key_convergence;
+};
+
 struct ExpectationResult {
     Expectation expectation;
     bool met = false;
@@ -52,6 +74,7 @@ struct Report {
     std::vector<ExpectationResult> expectations;
     std::vector<std::string> violations;  // each with the seed, time, replicas and keys
     std::uint64_t trace_hash = 0;         // of every event in order: equal runs, equal hashes
+    std::optional<Timeline> timeline;     // when recorded
 
     bool ok() const;  // converged, every expectation met, no violation
 };
@@ -66,6 +89,17 @@ class World {
     // Runs the scenario to its end and then until the replicas agree (or settle_limit passes).
     // progress, if given, is called now and then with the virtual time reached and the end.
     Report run(const std::function<void(Micros now, Micros end)>& progress = {});
+
+    // Keeps every operation run() applies (scripted and drawn by the workload), in order, for
+    // operations(). Call before run().
+    void record_operations();
+    const std::vector<Op>& operations() const;
+    // Fills Report::timeline. Call before run().
+    void record_timeline();
+    // Calls line with one line of text for each event run() handles: operations, faults,
+    // messages sent, dropped and delivered, sync rounds. The same scenario gives the same lines.
+    // Call before run().
+    void trace_to(std::function<void(std::string_view line)> line);
 
   private:
     struct Impl;

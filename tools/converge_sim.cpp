@@ -1,6 +1,7 @@
 // converge-sim: runs partition simulations of converge replicas from TOML scenarios.
 //
 //   converge-sim run examples/scenarios/three-regions.toml [--seed N] [--json report.json]
+//                    [--trace trace.txt] [--report DIR] [--no-shrink] [--shrink-to FILE]
 //   converge-sim sweep examples/scenarios/three-regions.toml --seeds 1..1000 [--jobs 2]
 //
 // Exit status: 0 when every run converged and met its expectations, 1 on a violation or an
@@ -9,7 +10,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,6 +23,8 @@
 #include <unistd.h>
 
 #include <sim/error.hpp>
+#include <sim/report_html.hpp>
+#include <sim/shrink.hpp>
 #include <sim/world.hpp>
 
 namespace {
@@ -103,29 +108,87 @@ void print_summary(const Report& r, const Scenario& s, double wall_s) {
     std::printf("result: %s\n", r.ok() ? "OK" : "FAILED");
 }
 
-int run_command(const std::string& file, std::optional<std::uint64_t> seed,
-                const std::string& json_out) {
-    Scenario s = converge::sim::load_scenario(file);
-    if (seed) s.seed = *seed;
-    const bool tty = isatty(fileno(stderr));
-    const auto start = std::chrono::steady_clock::now();
-    converge::sim::World world(s);
-    const Report r = world.run([&](Micros now, Micros end) {
-        if (!tty) return;
+struct RunOptions {
+    std::optional<std::uint64_t> seed;
+    std::string json_out, trace_out, report_dir, shrink_to;
+    bool shrink = true;
+};
+
+// A progress bar on stderr when it is a terminal.
+std::function<void(Micros, Micros)> progress_bar(bool tty) {
+    if (!tty) return {};
+    return [](Micros now, Micros end) {
         const int pct =
             static_cast<int>(std::min<Micros>(100, now * 100 / std::max<Micros>(end, 1)));
         std::fprintf(stderr, "\r[%-50s] %3d%%  %s",
                      std::string(static_cast<std::size_t>(pct / 2), '#').c_str(), pct,
                      converge::sim::format_duration(now).c_str());
-    });
+    };
+}
+
+// Shrinks a failing scenario and writes the smallest one found as TOML.
+void shrink_and_save(const Scenario& s, const Report& r, const std::string& file, std::string out,
+                     bool tty) {
+    if (out.empty())
+        out = std::filesystem::path(file).stem().string() + "-seed" + std::to_string(s.seed) +
+              "-min.toml";
+    std::printf("\nshrinking (%s) ...\n", converge::sim::failure_kind(r).c_str());
+    converge::sim::ShrinkOptions options;
+    options.progress = [&](std::size_t runs, const Scenario& best) {
+        if (tty)
+            std::fprintf(stderr, "\r  %zu runs: %zu faults, %zu ops, %.0f workload ops/s, %s    ",
+                         runs, best.faults.size(), best.ops.size(), best.workload.rate,
+                         converge::sim::format_duration(best.duration).c_str());
+    };
+    const converge::sim::Shrunk small = converge::sim::shrink(s, options);
+    if (tty) std::fprintf(stderr, "\r%90s\r", "");
+    std::string comment = "The smallest failing scenario converge-sim found, from " + file +
+                          " (seed " + std::to_string(s.seed) + ") after " +
+                          std::to_string(small.runs) + " runs.\nIt fails with:";
+    for (const std::string& v : small.report.violations)
+        comment += "\n  " + v;
+    for (const auto& e : small.report.expectations)
+        if (!e.met) comment += "\n  expectation " + e.expectation.key + ": " + e.detail;
+    std::ofstream(out) << converge::sim::to_toml(small.scenario, comment);
+    std::printf(
+        "smallest failing scenario (%zu runs): %zu faults, %zu operations, %s of "
+        "workload at %.0f ops/s, %zu regions\n  written to %s; replay with  converge-sim "
+        "run %s\n",
+        small.runs, small.scenario.faults.size(), small.scenario.ops.size(),
+        converge::sim::format_duration(small.scenario.duration).c_str(),
+        small.scenario.workload.rate, small.scenario.regions.size(), out.c_str(), out.c_str());
+}
+
+int run_command(const std::string& file, const RunOptions& opt) {
+    Scenario s = converge::sim::load_scenario(file);
+    if (opt.seed) s.seed = *opt.seed;
+    const bool tty = isatty(fileno(stderr));
+    const auto start = std::chrono::steady_clock::now();
+    converge::sim::World world(s);
+    std::ofstream trace;
+    if (!opt.trace_out.empty()) {
+        trace.open(opt.trace_out);
+        if (!trace) throw converge::sim::ScenarioError(opt.trace_out + ": cannot write the trace");
+        world.trace_to([&](std::string_view line) { trace << line << '\n'; });
+    }
+    if (!opt.report_dir.empty()) world.record_timeline();
+    const Report r = world.run(progress_bar(tty));
     if (tty) std::fprintf(stderr, "\r%80s\r", "");
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     print_summary(r, s, wall);
-    if (!json_out.empty()) {
-        std::ofstream(json_out) << to_json(r, s).dump(2) << "\n";
-        std::printf("report: %s\n", json_out.c_str());
+    if (!opt.json_out.empty()) {
+        std::ofstream(opt.json_out) << to_json(r, s).dump(2) << "\n";
+        std::printf("report: %s\n", opt.json_out.c_str());
     }
+    if (!opt.trace_out.empty()) std::printf("trace: %s\n", opt.trace_out.c_str());
+    if (!opt.report_dir.empty()) {
+        std::filesystem::create_directories(opt.report_dir);
+        const std::string page = opt.report_dir + "/index.html";
+        std::ofstream(page) << converge::sim::report_html(r, s);
+        std::printf("report: %s\n", page.c_str());
+    }
+    if (!r.ok() && opt.shrink) shrink_and_save(s, r, file, opt.shrink_to, tty);
     return r.ok() ? 0 : 1;
 }
 
@@ -191,13 +254,21 @@ int sweep_command(const std::string& file, const std::string& seeds, unsigned jo
 int main(int argc, char** argv) {
     CLI::App app{"converge-sim: deterministic partition simulations of converge replicas"};
     app.require_subcommand(1);
-    std::string file, json_out, seeds = "1..100";
-    std::optional<std::uint64_t> seed;
+    std::string file, seeds = "1..100";
+    RunOptions opt;
+    bool no_shrink = false;
     unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
     auto* run = app.add_subcommand("run", "run one scenario and print a summary");
     run->add_option("file", file, "scenario file (TOML; see docs/scenarios.md)")->required();
-    run->add_option("--seed", seed, "override the scenario's seed");
-    run->add_option("--json", json_out, "write the report as JSON to this file");
+    run->add_option("--seed", opt.seed, "override the scenario's seed");
+    run->add_option("--json", opt.json_out, "write the report as JSON to this file");
+    run->add_option("--trace", opt.trace_out, "write every event, one a line, to this file");
+    run->add_option("--report", opt.report_dir,
+                    "write an HTML report with charts to DIR/index.html");
+    run->add_flag("--no-shrink", no_shrink, "on a failure, do not look for a smaller scenario");
+    run->add_option("--shrink-to", opt.shrink_to,
+                    "where to write the smallest failing scenario (default: "
+                    "<scenario>-seed<N>-min.toml here)");
     auto* sweep = app.add_subcommand("sweep", "run a scenario under many seeds");
     sweep->add_option("file", file, "scenario file (TOML)")->required();
     sweep->add_option("--seeds", seeds, "FIRST..LAST, as in 1..1000");
@@ -209,7 +280,8 @@ int main(int argc, char** argv) {
         return code == 0 ? 0 : 2;
     }
     try {
-        if (*run) return run_command(file, seed, json_out);
+        opt.shrink = !no_shrink;
+        if (*run) return run_command(file, opt);
         return sweep_command(file, seeds, jobs);
     } catch (const converge::sim::ScenarioError& e) {
         std::fprintf(stderr, "converge-sim: %s\n", e.what());

@@ -104,6 +104,36 @@ TEST(World, TheSameSeedGivesTheSameTraceAndAnotherSeedAnother) {
 
 // A replica that fails after reaching only some peers leaves changes that no log will resend:
 // the periodic digest comparison spreads them (without it this run never agrees).
+TEST(World, TheTraceAndTimelineAreTheSameForTheSameSeed) {
+    auto traced = [](std::uint64_t seed) {
+        Scenario s = parse_scenario(kThreeRegions);
+        s.seed = seed;
+        World world(s);
+        std::string text;
+        world.trace_to([&](std::string_view line) { (text += line) += '\n'; });
+        world.record_timeline();
+        Report r = world.run();
+        return std::pair{text, std::move(r)};
+    };
+    const auto [a, ra] = traced(42);
+    const auto [b, rb] = traced(42);
+    EXPECT_EQ(a, b);
+    EXPECT_NE(a, traced(43).first);
+    EXPECT_THAT(a, HasSubstr("fault partition us-east | eu-west,ap-south\n"));
+    EXPECT_THAT(a, HasSubstr(" op us-east-1 set add cart apple\n"));
+    EXPECT_THAT(a, HasSubstr(" drop us-east-"));
+    ASSERT_TRUE(ra.timeline);
+    ASSERT_EQ(ra.timeline->bands.size(), 1u);
+    EXPECT_EQ(ra.timeline->bands[0].from, 2'000'000);
+    EXPECT_EQ(ra.timeline->bands[0].to, 6'000'000);
+    EXPECT_TRUE(ra.timeline->key_convergence.contains("cart"));
+    std::uint64_t sent = 0;
+    for (const auto& bucket : ra.timeline->buckets)
+        sent += bucket.messages;
+    EXPECT_EQ(sent, ra.stats.messages_sent);
+    EXPECT_EQ(ra.trace_hash, rb.trace_hash);
+}
+
 TEST(World, ACrashWithoutStorageRestartsUnderANewIdAndCatchesUp) {
     Scenario s = parse_scenario(kThreeRegions);
     s.faults.push_back(Fault{

@@ -1,0 +1,197 @@
+#include <algorithm>
+
+#include <sim/shrink.hpp>
+
+namespace converge::sim {
+
+std::string failure_kind(const Report& r) {
+    // A run that did not converge reports that as its one violation besides the oracle's.
+    if (r.violations.size() > (r.converged ? 0u : 1u)) return "a violation";
+    if (!r.converged) return "no convergence";
+    for (const auto& e : r.expectations)
+        if (!e.met) return "expectation " + e.expectation.key + " not met";
+    return {};
+}
+
+namespace {
+
+class Shrinker {
+  public:
+    Shrinker(const Scenario& failing, const ShrinkOptions& options)
+        : options_(options), best_{failing, World(failing).run(), 1} {
+        const std::string kind = failure_kind(best_.report);
+        if (!options_.fails && kind.empty())
+            throw InvalidOperation("shrink: the scenario does not fail");
+        if (options_.fails && !options_.fails(best_.report))
+            throw InvalidOperation("shrink: the scenario does not fail");
+        if (!options_.fails)
+            options_.fails = [kind](const Report& r) { return failure_kind(r) == kind; };
+    }
+
+    Shrunk run() {
+        for (bool progress = true; progress && budget();) {
+            progress = false;
+            progress |= shorten();
+            progress |= drop_each(&Scenario::faults);
+            progress |= drop_each(&Scenario::ops);
+            progress |= simplify_workload();
+            progress |= calm_network();
+            progress |= fewer_replicas();
+        }
+        return std::move(best_);
+    }
+
+  private:
+    bool budget() const { return best_.runs < options_.max_runs; }
+
+    // Runs candidate; keeps it as the best if it still fails.
+    bool attempt(const Scenario& candidate) {
+        if (!budget() || candidate == best_.scenario) return false;
+        Report r = World(candidate).run();
+        ++best_.runs;
+        const bool kept = options_.fails(r);
+        if (kept) {
+            best_.scenario = candidate;
+            best_.report = std::move(r);
+        }
+        if (options_.progress) options_.progress(best_.runs, best_.scenario);
+        return kept;
+    }
+
+    // Halves the run while it still fails (faults and operations past the end go).
+    bool shorten() {
+        bool any = false;
+        while (best_.scenario.duration > 1000) {
+            Scenario c = best_.scenario;
+            c.duration /= 2;
+            std::erase_if(c.faults, [&](const Fault& f) { return f.at >= c.duration; });
+            std::erase_if(c.ops, [&](const Op& o) { return o.at >= c.duration; });
+            if (!attempt(c)) break;
+            any = true;
+        }
+        return any;
+    }
+
+    // Removes elements of one list in chunks, halving the chunk down to one element.
+    template <class T>
+    bool drop_each(std::vector<T> Scenario::*list) {
+        bool any = false;
+        for (std::size_t chunk = std::max<std::size_t>(1, (best_.scenario.*list).size() / 2);;
+             chunk /= 2) {
+            for (std::size_t at = 0; at < (best_.scenario.*list).size() && budget();) {
+                Scenario c = best_.scenario;
+                auto& items = c.*list;
+                items.erase(items.begin() + static_cast<std::ptrdiff_t>(at),
+                            items.begin() +
+                                static_cast<std::ptrdiff_t>(std::min(items.size(), at + chunk)));
+                if (attempt(c))
+                    any = true;
+                else
+                    at += chunk;
+            }
+            if (chunk <= 1) break;
+        }
+        return any;
+    }
+
+    // Drops the workload, or slows it; once small enough, replaces it with the operations it
+    // made so they can be dropped one by one.
+    bool simplify_workload() {
+        Workload& w = best_.scenario.workload;
+        if (w.rate <= 0) return false;
+        Scenario none = best_.scenario;
+        none.workload.rate = 0;
+        if (attempt(none)) return true;
+        bool any = false;
+        for (;;) {
+            Scenario c = best_.scenario;
+            c.workload.rate /= 2;
+            if (c.workload.rate * static_cast<double>(c.duration) / 1e6 < 1 || !attempt(c)) break;
+            any = true;
+        }
+        for (;;) {
+            Scenario c = best_.scenario;
+            c.workload.keys /= 2;
+            if (c.workload.keys == 0 || !attempt(c)) break;
+            any = true;
+        }
+        const double expected_ops = w.rate * static_cast<double>(best_.scenario.duration) / 1e6;
+        if (expected_ops <= 2000 && budget()) {
+            World world(best_.scenario);
+            world.record_operations();
+            world.run();
+            Scenario c = best_.scenario;
+            c.workload.rate = 0;
+            c.ops.insert(c.ops.end(), world.operations().begin(), world.operations().end());
+            std::stable_sort(c.ops.begin(), c.ops.end(),
+                             [](const Op& a, const Op& b) { return a.at < b.at; });
+            any |= attempt(c);
+        }
+        return any;
+    }
+
+    bool calm_network() {
+        bool any = false;
+        for (double LinkFaults::*p :
+             {&LinkFaults::loss, &LinkFaults::duplicate, &LinkFaults::reorder}) {
+            if (best_.scenario.network.*p == 0) continue;
+            Scenario c = best_.scenario;
+            c.network.*p = 0;
+            any |= attempt(c);
+        }
+        if (best_.scenario.latency.jitter != 0) {
+            Scenario c = best_.scenario;
+            c.latency.jitter = 0;
+            any |= attempt(c);
+        }
+        return any;
+    }
+
+    // Removes a region's last replica when no fault or operation names it.
+    bool fewer_replicas() {
+        bool any = false;
+        for (std::size_t r = 0; r < best_.scenario.regions.size(); ++r) {
+            const Region& region = best_.scenario.regions[r];
+            if (region.replicas <= 1 && best_.scenario.regions.size() == 1) continue;
+            const std::string last = region.name + "-" + std::to_string(region.replicas);
+            if (named(last)) continue;
+            Scenario c = best_.scenario;
+            if (region.replicas > 1) {
+                --c.regions[r].replicas;
+            } else {
+                if (named(region.name)) continue;
+                std::erase_if(c.latency.links, [&](const LatencyLink& l) {
+                    return l.from == region.name || l.to == region.name;
+                });
+                c.regions.erase(c.regions.begin() + static_cast<std::ptrdiff_t>(r));
+            }
+            if (attempt(c)) {
+                any = true;
+                --r;  // look at the same place again
+            }
+        }
+        return any;
+    }
+
+    bool named(const std::string& name) const {
+        const Scenario& s = best_.scenario;
+        for (const Fault& f : s.faults) {
+            if (f.replica == name || f.from == name || f.to == name) return true;
+            for (const auto& g : f.groups)
+                if (std::find(g.begin(), g.end(), name) != g.end()) return true;
+        }
+        return std::any_of(s.ops.begin(), s.ops.end(),
+                           [&](const Op& o) { return o.replica == name; });
+    }
+
+    ShrinkOptions options_;
+    Shrunk best_;
+};
+
+}  // namespace
+
+Shrunk shrink(const Scenario& failing, const ShrinkOptions& options) {
+    return Shrinker(failing, options).run();
+}
+
+}  // namespace converge::sim
