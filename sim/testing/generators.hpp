@@ -9,12 +9,22 @@
 //   }
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include <rapidcheck.h>
 
 #include <sim/scenario.hpp>
+
+namespace converge::sim {
+
+// rapidcheck prints a failing case's scenario as the TOML converge-sim run replays.
+inline void showValue(const Scenario& s, std::ostream& os) {
+    os << to_toml(s);
+}
+
+}  // namespace converge::sim
 
 namespace converge::sim::gen {
 
