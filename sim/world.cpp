@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <cstdio>
-#include <queue>
 #include <set>
 
 #include <sim/error.hpp>
@@ -150,7 +149,17 @@ struct World::Impl {
         }
     }
 
-    void at(Micros t, std::function<void()> fn) { queue.push(Event{t, next_seq++, std::move(fn)}); }
+    // The event queue: a binary heap on a vector, so an event leaves it by move, not by copy.
+    void at(Micros t, std::function<void()> fn) {
+        queue.push_back(Event{t, next_seq++, std::move(fn)});
+        std::push_heap(queue.begin(), queue.end(), std::greater<>{});
+    }
+    Event pop_event() {
+        std::pop_heap(queue.begin(), queue.end(), std::greater<>{});
+        Event e = std::move(queue.back());
+        queue.pop_back();
+        return e;
+    }
 
     void send(std::size_t from, ReplicaId to_id, std::string frame) {
         ++stats.messages_sent;
@@ -597,8 +606,7 @@ struct World::Impl {
 
         Micros next_progress = 0;
         while (!queue.empty() && !done) {
-            Event e = queue.top();
-            queue.pop();
+            Event e = pop_event();
             now = e.at;
             if (now > hard_end) break;
             ++stats.events;
@@ -682,7 +690,7 @@ struct World::Impl {
     std::map<ReplicaId, std::size_t> by_id;
     std::vector<std::vector<Micros>> latency_base;
     std::set<std::pair<std::size_t, std::size_t>> cut;
-    std::priority_queue<Event, std::vector<Event>, std::greater<>> queue;
+    std::vector<Event> queue;
     std::uint64_t next_seq = 0;
     Micros now = 0;
     Micros hard_end = 0;

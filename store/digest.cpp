@@ -20,6 +20,14 @@ std::uint64_t digest_state_hash(std::uint64_t key_hash, std::string_view encoded
 }
 
 std::uint64_t DigestTree::range_hash(std::size_t r) const noexcept {
+    if (stale_[r]) {
+        range_hashes_[r] = compute_range_hash(r);
+        stale_[r] = false;
+    }
+    return range_hashes_[r];
+}
+
+std::uint64_t DigestTree::compute_range_hash(std::size_t r) const noexcept {
     const auto leaves = range(r);
     char bytes[leaves_per_range * 8];
     for (std::size_t i = 0; i < leaves_per_range; ++i)

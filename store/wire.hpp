@@ -59,8 +59,10 @@ struct Rejection {
     std::string detail;  // what exactly was wrong, for the log
 };
 
-// The CRC-32C (Castagnoli) of data.
+// The CRC-32C (Castagnoli) of data: with SSE4.2's CRC32 instruction where the CPU has it.
 std::uint32_t crc32c(std::string_view data) noexcept;
+// The same, table-driven (Boost.CRC): the fallback, and the reference the tests compare with.
+std::uint32_t crc32c_without_hardware(std::string_view data) noexcept;
 
 // Wraps payload in a frame from sender.
 std::string seal(ReplicaId sender, MessageType type, std::string_view payload);

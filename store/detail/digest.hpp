@@ -27,20 +27,26 @@ std::uint64_t digest_state_hash(std::uint64_t key_hash, std::string_view encoded
 
 class DigestTree {
   public:
-    DigestTree() : leaves_(digest_leaves, 0) {}
+    DigestTree() : leaves_(digest_leaves, 0) { stale_.fill(true); }
     // Adds or removes (XOR is its own inverse) one key's state hash.
     void toggle(std::uint16_t leaf, std::uint64_t state_hash) noexcept {
         leaves_[leaf] ^= state_hash;
+        stale_[leaf / leaves_per_range] = true;
     }
     std::span<const std::uint64_t, leaves_per_range> range(std::size_t r) const noexcept {
         return std::span<const std::uint64_t, leaves_per_range>(
             leaves_.data() + r * leaves_per_range, leaves_per_range);
     }
-    // The hash of range r's leaves.
+    // The hash of range r's leaves, kept until one of them changes. Not safe to call from two
+    // threads at once (the store calls it under its digest lock).
     std::uint64_t range_hash(std::size_t r) const noexcept;
 
   private:
+    std::uint64_t compute_range_hash(std::size_t r) const noexcept;
+
     std::vector<std::uint64_t> leaves_;
+    mutable std::array<std::uint64_t, digest_ranges> range_hashes_{};
+    mutable std::array<bool, digest_ranges> stale_{};
 };
 
 }  // namespace converge::store::detail

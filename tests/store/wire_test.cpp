@@ -26,6 +26,16 @@ RejectReason reason_of(std::string_view bytes, std::size_t max = 1 << 20) {
 
 TEST(Wire, Crc32cMatchesTheStandardCheckValue) {
     EXPECT_EQ(wire::crc32c("123456789"), 0xE3069283u);
+    EXPECT_EQ(wire::crc32c_without_hardware("123456789"), 0xE3069283u);
+    EXPECT_EQ(wire::crc32c(""), 0u);
+}
+
+TEST(Wire, Crc32cIsTheSameWithAndWithoutTheHardwareInstruction) {
+    std::string data;
+    for (int i = 0; i < 1000; ++i) {
+        EXPECT_EQ(wire::crc32c(data), wire::crc32c_without_hardware(data)) << data.size();
+        data.push_back(static_cast<char>(i * 37 + 11));
+    }
 }
 
 TEST(Wire, SealedFramesOpenToTheSameFields) {
