@@ -103,6 +103,11 @@ void print_summary(const Report& r, const Scenario& s, double wall_s) {
     for (const auto& e : r.expectations)
         std::printf("  expect %-13s %s%s\n", e.expectation.key.c_str(),
                     e.met ? "met" : "NOT MET: ", e.detail.c_str());
+    if (r.violations.empty())
+        std::printf(
+            "  oracle               no violation (causal model, checked every %s and at "
+            "the end)\n",
+            s.check_interval > 0 ? converge::sim::format_duration(s.check_interval).c_str() : "-");
     for (const std::string& v : r.violations)
         std::printf("  VIOLATION            %s\n", v.c_str());
     std::printf("result: %s\n", r.ok() ? "OK" : "FAILED");
@@ -150,13 +155,17 @@ void shrink_and_save(const Scenario& s, const Report& r, const std::string& file
     for (const auto& e : small.report.expectations)
         if (!e.met) comment += "\n  expectation " + e.expectation.key + ": " + e.detail;
     std::ofstream(out) << converge::sim::to_toml(small.scenario, comment);
+    const std::string workload =
+        small.scenario.workload.rate > 0
+            ? "a workload of " + std::to_string(static_cast<long>(small.scenario.workload.rate)) +
+                  " ops/s"
+            : "no workload";
     std::printf(
-        "smallest failing scenario (%zu runs): %zu faults, %zu operations, %s of "
-        "workload at %.0f ops/s, %zu regions\n  written to %s; replay with  converge-sim "
-        "run %s\n",
-        small.runs, small.scenario.faults.size(), small.scenario.ops.size(),
-        converge::sim::format_duration(small.scenario.duration).c_str(),
-        small.scenario.workload.rate, small.scenario.regions.size(), out.c_str(), out.c_str());
+        "smallest failing scenario (%zu runs): %zu regions, %zu faults, %zu operations, "
+        "%s, a %s run\n  written to %s; replay with  converge-sim run %s\n",
+        small.runs, small.scenario.regions.size(), small.scenario.faults.size(),
+        small.scenario.ops.size(), workload.c_str(),
+        converge::sim::format_duration(small.scenario.duration).c_str(), out.c_str(), out.c_str());
 }
 
 int run_command(const std::string& file, const RunOptions& opt) {
