@@ -193,6 +193,8 @@ void Oracle::check(Micros now, std::size_t slot, const std::string& replica, Key
         }
         if (model.types.size() > 1) continue;  // a type conflict: checked at the end
         const auto p = last.find(key);
+        if (p != last.end() && p->second == state) continue;  // checked as it is already
+        changed_.insert(key);
         const KeyInspection* previous =
             p != last.end() && p->second.type == state.type ? &p->second : nullptr;
         if (state.type == KeyInspection::Type::counter) {
@@ -216,31 +218,35 @@ void Oracle::forget(std::size_t slot) {
     last_seen_.erase(slot);
 }
 
-void Oracle::check_same_state_same_value(Micros now, const std::string& key,
-                                         const std::vector<std::size_t>& slots,
+void Oracle::check_same_state_same_value(Micros now, const std::vector<std::size_t>& slots,
                                          const std::vector<std::string>& names,
                                          const Visible& visible) {
-    std::vector<const KeyInspection*> states;
-    for (std::size_t slot : slots) {
-        const auto& seen = last_seen_[slot];
-        const auto it = seen.find(key);
-        const bool usable =
-            it != seen.end() && std::none_of(it->second.live.begin(), it->second.live.end(),
-                                             [](const auto& l) { return l.expires_ms != 0; });
-        states.push_back(usable ? &it->second : nullptr);
+    for (const std::string& key : changed_) {
+        std::vector<const KeyInspection*> states;
+        for (std::size_t slot : slots) {
+            const auto& seen = last_seen_[slot];
+            const auto it = seen.find(key);
+            const bool usable =
+                it != seen.end() && std::none_of(it->second.live.begin(), it->second.live.end(),
+                                                 [](const auto& l) { return l.expires_ms != 0; });
+            states.push_back(usable ? &it->second : nullptr);
+        }
+        std::map<std::size_t, FinalValue> shown;
+        auto show_of = [&](std::size_t i) -> const FinalValue& {
+            auto it = shown.find(i);
+            if (it == shown.end())
+                it = shown.emplace(i, visible(slots[i], key, states[i]->type)).first;
+            return it->second;
+        };
+        for (std::size_t i = 0; i < slots.size(); ++i)
+            for (std::size_t j = i + 1; j < slots.size(); ++j)
+                if (states[i] && states[j] && *states[i] == *states[j] && show_of(i) != show_of(j))
+                    violation(now, names[i] + " and " + names[j] +
+                                       " hold the same causal state of key " + quoted(key) +
+                                       " but show " + show(show_of(i)) + " and " +
+                                       show(show_of(j)));
     }
-    std::map<std::size_t, FinalValue> shown;
-    auto show_of = [&](std::size_t i) -> const FinalValue& {
-        auto it = shown.find(i);
-        if (it == shown.end()) it = shown.emplace(i, visible(slots[i], states[i]->type)).first;
-        return it->second;
-    };
-    for (std::size_t i = 0; i < slots.size(); ++i)
-        for (std::size_t j = i + 1; j < slots.size(); ++j)
-            if (states[i] && states[j] && *states[i] == *states[j] && show_of(i) != show_of(j))
-                violation(now, names[i] + " and " + names[j] +
-                                   " hold the same causal state of key " + quoted(key) +
-                                   " but show " + show(show_of(i)) + " and " + show(show_of(j)));
+    changed_.clear();
 }
 
 void Oracle::check_final(Micros now, const std::string& replica, const std::string& key,

@@ -47,11 +47,12 @@ class Oracle {
     using Keys = std::unordered_map<std::string, store::KeyInspection>;
     void check(Micros now, std::size_t slot, const std::string& replica, Keys keys);
     void forget(std::size_t slot);
-    // Replicas with equal causal state of key must show equal values: visible(slot) is what
-    // the replica in slot shows. Values that can expire are left out (replica clocks differ).
-    using Visible = std::function<FinalValue(std::size_t slot, store::KeyInspection::Type)>;
-    void check_same_state_same_value(Micros now, const std::string& key,
-                                     const std::vector<std::size_t>& slots,
+    // Replicas with equal causal state of a key must show equal values: visible(slot, type) is
+    // what the replica in slot shows. Checks the keys whose state changed on some replica since
+    // the last call. Values that can expire are left out (replica clocks differ).
+    using Visible = std::function<FinalValue(std::size_t slot, const std::string& key,
+                                             store::KeyInspection::Type type)>;
+    void check_same_state_same_value(Micros now, const std::vector<std::size_t>& slots,
                                      const std::vector<std::string>& names, const Visible& visible);
 
     // The final check of one live replica's key. durable(id): whether every operation of that
@@ -79,9 +80,9 @@ class Oracle {
     };
     struct KeyModel {
         std::set<OpType> types;
-        std::map<Dot, Write> writes;  // adds and puts by dot
+        std::unordered_map<Dot, Write> writes;  // adds and puts by dot
         // Who observed each dot: a remove, del, put, or an add of the same member.
-        std::map<Dot, std::vector<ReplicaId>> observed;
+        std::unordered_map<Dot, std::vector<ReplicaId>> observed;
         std::map<ReplicaId, PrefixSums> counts;
     };
 
@@ -95,6 +96,7 @@ class Oracle {
     std::uint64_t seed_;
     std::unordered_map<std::string, KeyModel> keys_;
     std::map<std::size_t, Keys> last_seen_;  // by slot
+    std::set<std::string> changed_;          // keys whose state changed on some replica
     std::vector<std::string> violations_;
     std::size_t more_violations_ = 0;
 };

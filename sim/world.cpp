@@ -503,11 +503,11 @@ struct World::Impl {
             names.push_back(rep.name);
         }
         if (slots.size() < 2) return;
-        for (const std::string& key : oracle.keys())
-            oracle.check_same_state_same_value(
-                now, key, slots, names, [&](std::size_t i, store::KeyInspection::Type type) {
-                    return final_value(*replicas[i]->store, key, op_type(type));
-                });
+        oracle.check_same_state_same_value(
+            now, slots, names,
+            [&](std::size_t i, const std::string& key, store::KeyInspection::Type type) {
+                return final_value(*replicas[i]->store, key, op_type(type));
+            });
     }
 
     // Timeline: keys whose state is now the same on every live replica, since their last op.

@@ -138,8 +138,8 @@ TEST(Oracle, ReplicasWithTheSameCausalStateMustShowTheSameValue) {
                 value_state({{Dot{kB, 1}, "q", 100}}));
     o.check(2, 0, "a", {{"k", both}});
     o.check(2, 1, "b", {{"k", both}});
-    o.check_same_state_same_value(2, "k", {0, 1}, {"a", "b"},
-                                  [](std::size_t slot, KeyInspection::Type) {
+    o.check_same_state_same_value(2, {0, 1}, {"a", "b"},
+                                  [](std::size_t slot, const std::string&, KeyInspection::Type) {
                                       return FinalValue(std::string(slot == 0 ? "p" : "q"));
                                   });
     EXPECT_THAT(o.violations(),
