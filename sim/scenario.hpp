@@ -45,7 +45,18 @@ struct LinkFaults {
     friend bool operator==(const LinkFaults&, const LinkFaults&) = default;
 };
 
-enum class FaultKind { partition, oneway, isolate, heal, crash, restart, skew, pause, resume };
+enum class FaultKind {
+    partition,
+    oneway,
+    isolate,
+    heal,
+    crash,
+    restart,
+    skew,
+    drift,
+    pause,
+    resume
+};
 
 struct Fault {
     Micros at = 0;
@@ -55,6 +66,7 @@ struct Fault {
     std::string replica{};                           // isolate, crash, restart, skew, pause, resume
     bool keep_storage = true;                        // crash
     Micros offset = 0;                               // skew: added to the replica's clock
+    double ppm = 0;  // drift: the replica's clock runs fast (> 0) or slow by this many per million
 
     friend bool operator==(const Fault&, const Fault&) = default;
 };

@@ -45,6 +45,8 @@ std::string_view name(FaultKind k) {
             return "restart";
         case FaultKind::skew:
             return "skew";
+        case FaultKind::drift:
+            return "drift";
         case FaultKind::pause:
             return "pause";
         case FaultKind::resume:
@@ -92,6 +94,7 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
         if (!f.replica.empty()) t.insert("replica", f.replica);
         if (f.kind == FaultKind::crash) t.insert("keep_storage", f.keep_storage);
         if (f.kind == FaultKind::skew) t.insert("offset", duration(f.offset));
+        if (f.kind == FaultKind::drift) t.insert("ppm", f.ppm);
         faults.push_back(std::move(t));
     }
     if (!faults.empty()) root.insert("fault", std::move(faults));

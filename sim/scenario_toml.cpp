@@ -125,11 +125,11 @@ FaultKind fault_kind(const Reader& in, const toml::table& t) {
     const std::string kind = in.text(t, "kind", {}, true);
     for (FaultKind k : {FaultKind::partition, FaultKind::oneway, FaultKind::isolate,
                         FaultKind::heal, FaultKind::crash, FaultKind::restart, FaultKind::skew,
-                        FaultKind::pause, FaultKind::resume})
+                        FaultKind::drift, FaultKind::pause, FaultKind::resume})
         if (kind == name(k)) return k;
     in.fail(t.get("kind"), "fault kind \"" + kind +
                                "\" is not partition, oneway, isolate, heal, crash, restart, skew, "
-                               "pause or resume");
+                               "drift, pause or resume");
 }
 
 }  // namespace
@@ -184,7 +184,8 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
         s.network.reorder = in.number(*net, "reorder", 0, 0, 1);
     }
     for (const toml::table* t : in.tables(root, "fault")) {
-        in.only(*t, {"at", "kind", "groups", "from", "to", "replica", "keep_storage", "offset"},
+        in.only(*t,
+                {"at", "kind", "groups", "from", "to", "replica", "keep_storage", "offset", "ppm"},
                 "[[fault]]");
         Fault f;
         f.at = in.duration(*t, "at", 0, true);
@@ -216,6 +217,10 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
                 in.fail(t->get("offset"), e.what());
             }
             if (negative) f.offset = -f.offset;
+        }
+        if (f.kind == FaultKind::drift) {
+            if (t->get("ppm") == nullptr) in.fail(t, "a drift needs ppm = <parts per million>");
+            f.ppm = in.number(*t, "ppm", 0, -900'000, 1'000'000);
         }
         s.faults.push_back(std::move(f));
     }

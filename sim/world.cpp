@@ -41,15 +41,15 @@ bool Report::ok() const {
 struct World::Impl {
     struct Replica;
 
-    // The clock a replica sees: virtual time plus its skew, in milliseconds.
+    // The clock a replica sees, in milliseconds: virtual time plus its skew and its drift.
     struct SimClock final : store::Clock {
-        SimClock(const Impl& w, const Micros& o) : world(w), offset(o) {}
+        SimClock(const Impl& w, const Replica& r) : world(w), rep(r) {}
         std::uint64_t now_ms() override {
-            const Micros t = world.now + offset;
+            const Micros t = world.now + rep.offset + rep.drift_since(world.now);
             return t <= 0 ? 0 : static_cast<std::uint64_t>(t / 1000);
         }
         const Impl& world;
-        const Micros& offset;
+        const Replica& rep;
     };
 
     struct SimTransport final : store::Transport {
@@ -66,7 +66,14 @@ struct World::Impl {
         std::size_t region = 0;
         ReplicaId id;
         Micros offset = 0;
+        double drift_ppm = 0;
+        Micros drifting_from = 0;
         bool up = true;
+
+        // What drift added to the clock since it last changed.
+        Micros drift_since(Micros now) const {
+            return static_cast<Micros>(static_cast<double>(now - drifting_from) * drift_ppm / 1e6);
+        }
         bool paused = false;
         std::uint32_t generation = 0;
         std::unique_ptr<store::Store> store;
@@ -134,7 +141,7 @@ struct World::Impl {
         }
         store::Options o;
         o.replica = rep.id;
-        o.clock = std::make_shared<SimClock>(*this, rep.offset);
+        o.clock = std::make_shared<SimClock>(*this, rep);
         o.rng = std::make_shared<store::SeededRng>(random.next());
         o.transport = std::make_shared<SimTransport>(*this, i);
         o.log = [](std::string_view) {};
@@ -292,6 +299,7 @@ struct World::Impl {
                 close_bands(f.replica + " paused");
                 break;
             case FaultKind::skew:
+            case FaultKind::drift:
                 break;
         }
         switch (f.kind) {
@@ -344,6 +352,13 @@ struct World::Impl {
             case FaultKind::skew:
                 replicas[replica_index(f.replica)]->offset += f.offset;
                 break;
+            case FaultKind::drift: {
+                Replica& rep = *replicas[replica_index(f.replica)];
+                rep.offset += rep.drift_since(now);
+                rep.drifting_from = now;
+                rep.drift_ppm = f.ppm;
+                break;
+            }
             case FaultKind::pause:
                 replicas[replica_index(f.replica)]->paused = true;
                 break;
@@ -545,6 +560,7 @@ struct World::Impl {
         if (!f.replica.empty()) out += " " + f.replica;
         if (f.kind == FaultKind::crash && !f.keep_storage) out += " (storage lost)";
         if (f.kind == FaultKind::skew) out += " by " + format_duration(f.offset);
+        if (f.kind == FaultKind::drift) out += " at " + std::to_string(f.ppm) + " ppm";
         return out;
     }
 

@@ -44,7 +44,8 @@ inline rc::Gen<Fault> fault(Micros duration, std::vector<std::string> regions,
         f.at = *rc::gen::inRange<Micros>(0, duration);
         f.kind = *rc::gen::element(FaultKind::partition, FaultKind::oneway, FaultKind::isolate,
                                    FaultKind::heal, FaultKind::crash, FaultKind::restart,
-                                   FaultKind::skew, FaultKind::pause, FaultKind::resume);
+                                   FaultKind::skew, FaultKind::drift, FaultKind::pause,
+                                   FaultKind::resume);
         const std::string replica = *rc::gen::elementOf(replicas);
         switch (f.kind) {
             case FaultKind::partition: {
@@ -64,6 +65,10 @@ inline rc::Gen<Fault> fault(Micros duration, std::vector<std::string> regions,
             case FaultKind::skew:
                 f.replica = replica;
                 f.offset = *rc::gen::inRange<Micros>(-3'000'000, 3'000'000);
+                break;
+            case FaultKind::drift:
+                f.replica = replica;
+                f.ppm = *rc::gen::inRange(-2000, 2001);
                 break;
             case FaultKind::crash:
                 f.replica = replica;

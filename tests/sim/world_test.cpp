@@ -172,6 +172,47 @@ TEST(World, ClockSkewStillConverges) {
     EXPECT_TRUE(World(s).run().ok());
 }
 
+TEST(World, ADriftingClockDecidesLastWriterWins) {
+    // a-1's clock runs at half speed from the start: at 4 s it reads 2 s, so its later write
+    // carries the earlier timestamp (the partition keeps its hybrid clock from catching up).
+    const std::string world = R"(
+[sim]
+duration = "8s"
+[[region]]
+name = "a"
+replicas = 2
+[[fault]]
+at = "0s"
+kind = "partition"
+groups = [["a-1"], ["a-2"]]
+[[fault]]
+at = "6s"
+kind = "heal"
+[[op]]
+at = "3s"
+replica = "a-2"
+type = "kv"
+key = "k"
+action = "put"
+value = "first"
+[[op]]
+at = "4s"
+replica = "a-1"
+type = "kv"
+key = "k"
+action = "put"
+value = "second"
+)";
+    const std::string drift =
+        "[[fault]]\nat = \"0s\"\nkind = \"drift\"\nreplica = \"a-1\"\nppm = -500000\n";
+    const Report steady = World(parse_scenario(world)).run();
+    const Report drifting = World(parse_scenario(world + drift)).run();
+    ASSERT_TRUE(steady.ok() && drifting.ok());
+    EXPECT_EQ(steady.replicas.at("a-1").at("k"), FinalValue(std::string("second")));
+    EXPECT_EQ(drifting.replicas.at("a-1").at("k"), FinalValue(std::string("first")));
+    EXPECT_EQ(drifting.replicas.at("a-2").at("k"), FinalValue(std::string("first")));
+}
+
 void expect_error(const std::string& toml, const std::string& fragment) {
     try {
         parse_scenario(toml, "bad.toml");
@@ -206,6 +247,8 @@ TEST(Scenario, ToTomlReadsBackToTheSameScenario) {
         Fault{.at = 1'500, .kind = FaultKind::skew, .replica = "eu-west-1", .offset = -3'000'000});
     s.faults.push_back(
         Fault{.at = 7, .kind = FaultKind::oneway, .from = "us-east", .to = "ap-south"});
+    s.faults.push_back(
+        Fault{.at = 8, .kind = FaultKind::drift, .replica = "us-east-1", .ppm = -250.5});
     s.faults.push_back(
         Fault{.at = 8, .kind = FaultKind::crash, .replica = "us-east-2", .keep_storage = false});
     s.ops.push_back(Op{.at = 9,
