@@ -94,6 +94,18 @@ struct Workload {
     friend bool operator==(const Workload&, const Workload&) = default;
 };
 
+// Faults drawn at random from the seed, on top of the scripted ones: on average one every
+// `every`, each lasting `lasts` before its heal, restart or resume.
+struct Chaos {
+    Micros every = 0;  // 0: none
+    Micros lasts = 2'000'000;
+    std::vector<FaultKind> kinds{FaultKind::partition, FaultKind::oneway, FaultKind::isolate,
+                                 FaultKind::crash,     FaultKind::pause,  FaultKind::skew};
+    double lose_storage = 0;  // the chance a crash loses the replica's storage
+
+    friend bool operator==(const Chaos&, const Chaos&) = default;
+};
+
 struct Expectation {
     std::string key;
     OpType type = OpType::kv;
@@ -120,6 +132,7 @@ struct Scenario {
     LinkFaults network;
     std::vector<Fault> faults;
     std::vector<Op> ops;
+    Chaos chaos;
     Workload workload;
     std::vector<Expectation> expectations;
 
@@ -131,6 +144,10 @@ struct Scenario {
 Scenario load_scenario(const std::string& path);
 // Reads a scenario from TOML text; source names it in errors.
 Scenario parse_scenario(std::string_view toml, std::string_view source = "scenario");
+// The faults chaos draws for this scenario (the same seed, the same faults), in time order:
+// World runs them with the scripted ones.
+std::vector<Fault> draw_chaos(const Scenario& scenario);
+
 // The names scenario files use: "partition", "crash", ...; "counter", "set", "kv".
 std::string_view name(FaultKind kind);
 std::string_view name(OpType type);

@@ -98,6 +98,15 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
         faults.push_back(std::move(t));
     }
     if (!faults.empty()) root.insert("fault", std::move(faults));
+    if (s.chaos.every > 0) {
+        toml::array kinds;
+        for (FaultKind k : s.chaos.kinds)
+            kinds.push_back(name(k));
+        root.insert("chaos", toml::table{{"every", duration(s.chaos.every)},
+                                         {"lasts", duration(s.chaos.lasts)},
+                                         {"kinds", std::move(kinds)},
+                                         {"lose_storage", s.chaos.lose_storage}});
+    }
     toml::array ops;
     for (const Op& op : s.ops) {
         toml::table t{{"at", duration(op.at)},
@@ -137,7 +146,7 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
     if (!comment.empty()) out << "\n";
     // One table at a time, in the order the docs list them (a table alone would sort its keys).
     for (std::string_view section :
-         {"sim", "region", "latency", "network", "fault", "op", "workload", "expect"})
+         {"sim", "region", "latency", "network", "fault", "chaos", "op", "workload", "expect"})
         if (toml::node* n = root.get(section)) {
             toml::table one;
             one.insert(section, std::move(*n));

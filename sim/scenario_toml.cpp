@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -121,12 +122,17 @@ class Reader {
     std::string_view source_;
 };
 
-FaultKind fault_kind(const Reader& in, const toml::table& t) {
-    const std::string kind = in.text(t, "kind", {}, true);
+std::optional<FaultKind> fault_kind_named(std::string_view kind) {
     for (FaultKind k : {FaultKind::partition, FaultKind::oneway, FaultKind::isolate,
                         FaultKind::heal, FaultKind::crash, FaultKind::restart, FaultKind::skew,
                         FaultKind::drift, FaultKind::pause, FaultKind::resume})
         if (kind == name(k)) return k;
+    return std::nullopt;
+}
+
+FaultKind fault_kind(const Reader& in, const toml::table& t) {
+    const std::string kind = in.text(t, "kind", {}, true);
+    if (const auto k = fault_kind_named(kind)) return *k;
     in.fail(t.get("kind"), "fault kind \"" + kind +
                                "\" is not partition, oneway, isolate, heal, crash, restart, skew, "
                                "drift, pause or resume");
@@ -143,7 +149,8 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
                             ": " + std::string(e.description()));
     }
     const Reader in(source);
-    in.only(root, {"sim", "region", "latency", "network", "fault", "op", "workload", "expect"},
+    in.only(root,
+            {"sim", "region", "latency", "network", "fault", "chaos", "op", "workload", "expect"},
             "the file");
     Scenario s;
     if (const toml::table* sim = root["sim"].as_table()) {
@@ -223,6 +230,26 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
             f.ppm = in.number(*t, "ppm", 0, -900'000, 1'000'000);
         }
         s.faults.push_back(std::move(f));
+    }
+    if (const toml::table* c = root["chaos"].as_table()) {
+        in.only(*c, {"every", "lasts", "kinds", "lose_storage"}, "[chaos]");
+        s.chaos.every = in.duration(*c, "every", 0, true);
+        s.chaos.lasts = in.duration(*c, "lasts", s.chaos.lasts);
+        s.chaos.lose_storage = in.number(*c, "lose_storage", 0, 0, 1);
+        if (s.chaos.every <= 0) in.fail(c->get("every"), "every must be positive");
+        if (s.chaos.lasts <= 0) in.fail(c->get("lasts"), "lasts must be positive");
+        if (const toml::node* kinds = c->get("kinds")) {
+            s.chaos.kinds.clear();
+            for (const std::string& k : in.strings(*kinds, "kinds")) {
+                const auto kind = fault_kind_named(k);
+                if (!kind || *kind == FaultKind::heal || *kind == FaultKind::restart ||
+                    *kind == FaultKind::resume)
+                    in.fail(kinds, "chaos kind \"" + k +
+                                       "\" is not partition, oneway, isolate, crash, pause, skew "
+                                       "or drift");
+                s.chaos.kinds.push_back(*kind);
+            }
+        }
     }
     for (const toml::table* t : in.tables(root, "op")) {
         in.only(*t, {"at", "replica", "type", "key", "action", "value", "ttl"}, "[[op]]");

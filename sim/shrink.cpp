@@ -32,6 +32,7 @@ class Shrinker {
         for (bool progress = true; progress && budget();) {
             progress = false;
             progress |= shorten();
+            progress |= script_chaos();
             progress |= drop_each(&Scenario::faults);
             progress |= drop_each(&Scenario::ops);
             progress |= simplify_workload();
@@ -70,6 +71,18 @@ class Shrinker {
             any = true;
         }
         return any;
+    }
+
+    // Turns the faults chaos draws into scripted ones, so they can be dropped one by one.
+    bool script_chaos() {
+        if (best_.scenario.chaos.every <= 0) return false;
+        Scenario c = best_.scenario;
+        const std::vector<Fault> drawn = draw_chaos(c);
+        c.chaos.every = 0;
+        c.faults.insert(c.faults.end(), drawn.begin(), drawn.end());
+        std::stable_sort(c.faults.begin(), c.faults.end(),
+                         [](const Fault& a, const Fault& b) { return a.at < b.at; });
+        return attempt(c);
     }
 
     // Removes elements of one list in chunks, halving the chunk down to one element.

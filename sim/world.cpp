@@ -598,6 +598,8 @@ struct World::Impl {
                                  random.below(static_cast<std::uint64_t>(scenario.sync_interval))));
         for (const Fault& f : scenario.faults)
             at(f.at, [this, f] { apply_fault(f); });
+        for (const Fault& f : draw_chaos(scenario))
+            at(f.at, [this, f] { apply_fault(f); });
         for (const Op& op : scenario.ops)
             at(op.at, [this, op, i = replica_index(op.replica)] { apply_op(op, i); });
         schedule_workload();

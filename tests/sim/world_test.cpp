@@ -213,6 +213,37 @@ value = "second"
     EXPECT_EQ(drifting.replicas.at("a-2").at("k"), FinalValue(std::string("first")));
 }
 
+TEST(World, ChaosDrawsTheSameFaultsForTheSameSeedAndTheWorldConverges) {
+    Scenario s = parse_scenario(std::string(kThreeRegions) + R"(
+[chaos]
+every = "1s"
+lasts = "500ms"
+kinds = ["partition", "crash", "isolate"]
+lose_storage = 0.5
+)");
+    const std::vector<Fault> drawn = draw_chaos(s);
+    EXPECT_EQ(drawn, draw_chaos(s));
+    s.seed += 1;
+    EXPECT_NE(drawn, draw_chaos(s));
+    std::size_t starts = 0;
+    for (const Fault& f : drawn) {
+        EXPECT_LT(f.at, s.duration);
+        if (f.kind == FaultKind::partition || f.kind == FaultKind::crash ||
+            f.kind == FaultKind::isolate)
+            ++starts;
+        else
+            EXPECT_TRUE(f.kind == FaultKind::heal || f.kind == FaultKind::restart);
+    }
+    EXPECT_GE(starts, 4u);  // about one a second over 10 s
+    EXPECT_LE(starts, 20u);
+    World world(s);
+    std::string trace;
+    world.trace_to([&](std::string_view line) { (trace += line) += '\n'; });
+    const Report r = world.run();
+    EXPECT_TRUE(r.ok()) << (r.violations.empty() ? "" : r.violations[0]);
+    EXPECT_THAT(trace, HasSubstr(" fault crash "));
+}
+
 void expect_error(const std::string& toml, const std::string& fragment) {
     try {
         parse_scenario(toml, "bad.toml");
@@ -237,6 +268,10 @@ TEST(Scenario, BadFilesAreRejectedWithTheLineAndTheReason) {
     expect_error("[[region]]\nname = \"a\"\n[sim]\nduraton = \"5s\"\n",
                  "bad.toml:4: unknown key \"duraton\" in [sim] (known keys: seed, duration");
     expect_error("[[region]]\nname = \"a\"\nreplica = 2\n", "bad.toml:3: unknown key \"replica\"");
+    expect_error("[[region]]\nname = \"a\"\n[chaos]\nevery = \"1s\"\nkinds = [\"heal\"]\n",
+                 "bad.toml:5: chaos kind \"heal\" is not partition");
+    expect_error("[[region]]\nname = \"a\"\n[chaos]\nlasts = \"1s\"\n",
+                 "bad.toml:3: missing key \"every\"");
     expect_error("[[region]]\nname = \"a\"\n[netwrk]\nloss = 0.1\n",
                  "unknown key \"netwrk\" in the file");
 }
@@ -269,6 +304,8 @@ TEST(Scenario, ToTomlReadsBackToTheSameScenario) {
     s.expectations.push_back(Expectation{.key = "c", .type = OpType::counter, .number = -4});
     s.expectations.push_back(Expectation{.key = "k", .type = OpType::kv});
     s.network.loss = 0.1 + 0.2;  // not exactly 0.3
+    s.chaos = Chaos{
+        .every = 3'000'000, .kinds = {FaultKind::crash, FaultKind::drift}, .lose_storage = 0.25};
     const std::string text = to_toml(s, "first line\nsecond line");
     EXPECT_THAT(text, ::testing::StartsWith("# first line\n# second line\n"));
     EXPECT_EQ(parse_scenario(text), s) << text;

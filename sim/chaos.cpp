@@ -1,0 +1,83 @@
+#include <algorithm>
+#include <cmath>
+
+#include <sim/error.hpp>
+#include <sim/random.hpp>
+#include <sim/scenario.hpp>
+
+namespace converge::sim {
+
+std::vector<Fault> draw_chaos(const Scenario& s) {
+    std::vector<Fault> out;
+    const Chaos& c = s.chaos;
+    if (c.every <= 0 || c.kinds.empty()) return out;
+    if (c.lasts <= 0) throw ScenarioError("[chaos] lasts must be positive");
+    std::vector<std::string> regions, replicas;
+    for (const Region& r : s.regions) {
+        regions.push_back(r.name);
+        for (std::size_t i = 1; i <= r.replicas; ++i)
+            replicas.push_back(r.name + "-" + std::to_string(i));
+    }
+    Random random(s.seed ^ 0x6368616F73ull);  // its own stream: "chaos"
+    auto pick = [&](const std::vector<std::string>& from) {
+        return from[random.below(from.size())];
+    };
+    const double mean = static_cast<double>(c.every);
+    for (Micros t = 0;;) {
+        t += static_cast<Micros>(-std::log(1.0 - random.unit()) * mean) + 1;
+        if (t >= s.duration) break;
+        const Micros end = std::min(t + c.lasts, s.duration);
+        Fault f{.at = t, .kind = c.kinds[random.below(c.kinds.size())]};
+        Fault undo{.at = end, .kind = FaultKind::heal};
+        switch (f.kind) {
+            case FaultKind::partition: {
+                // Two non-empty sides, of regions when there are several, else of replicas.
+                const auto& names = regions.size() > 1 ? regions : replicas;
+                if (names.size() < 2) continue;
+                std::vector<std::string> a, b;
+                const std::size_t first = random.below(names.size());
+                for (std::size_t i = 0; i < names.size(); ++i)
+                    (i == first || (i != (first + 1) % names.size() && random.chance(0.5)) ? a : b)
+                        .push_back(names[i]);
+                f.groups = {a, b};
+                break;
+            }
+            case FaultKind::oneway:
+                f.from = pick(regions);
+                f.to = pick(regions);
+                break;
+            case FaultKind::isolate:
+                f.replica = pick(replicas);
+                break;
+            case FaultKind::crash:
+                f.replica = pick(replicas);
+                f.keep_storage = !random.chance(c.lose_storage);
+                undo = Fault{.at = end, .kind = FaultKind::restart, .replica = f.replica};
+                break;
+            case FaultKind::pause:
+                f.replica = pick(replicas);
+                undo = Fault{.at = end, .kind = FaultKind::resume, .replica = f.replica};
+                break;
+            case FaultKind::skew:
+                f.replica = pick(replicas);
+                f.offset = static_cast<Micros>(random.below(10'000'001)) - 5'000'000;
+                break;
+            case FaultKind::drift:
+                f.replica = pick(replicas);
+                f.ppm = static_cast<double>(random.below(4001)) - 2000;
+                break;
+            case FaultKind::heal:
+            case FaultKind::restart:
+            case FaultKind::resume:
+                throw ScenarioError("[chaos] kinds: " + std::string(name(f.kind)) +
+                                    " is drawn as the end of another fault, not on its own");
+        }
+        out.push_back(f);
+        if (f.kind != FaultKind::skew && f.kind != FaultKind::drift) out.push_back(undo);
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Fault& a, const Fault& b) { return a.at < b.at; });
+    return out;
+}
+
+}  // namespace converge::sim
