@@ -43,7 +43,7 @@ void BM_SimTenReplicas100kOps(benchmark::State& state) {
                              .kind = FaultKind::partition,
                              .groups = {{"r1", "r2"}, {"r3", "r4", "r5"}}});
     s.faults.push_back(Fault{.at = 30'000'000, .kind = FaultKind::heal});
-    s.workload = Workload{.rate = 2000, .keys = 1000, .zipf = true};
+    s.workloads = {Workload{.rate = 2000, .keys = 1000, .zipf = true}};
     const Report r = run(state, s);
     state.counters["operations"] = static_cast<double>(r.stats.operations);
 }

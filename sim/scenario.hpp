@@ -86,7 +86,8 @@ struct Op {
 };
 
 struct Workload {
-    double rate = 0;  // operations per simulated second, over all live replicas
+    double rate = 0;       // operations per simulated second, spread over its replicas
+    std::string region{};  // a region's (or one replica's) name; empty: every replica
     std::size_t keys = 100;
     bool zipf = false;
     double counter = 1.0 / 3, set = 1.0 / 3, kv = 1.0 / 3;  // the mix; normalised
@@ -133,7 +134,7 @@ struct Scenario {
     std::vector<Fault> faults;
     std::vector<Op> ops;
     Chaos chaos;
-    Workload workload;
+    std::vector<Workload> workloads;
     std::vector<Expectation> expectations;
 
     friend bool operator==(const Scenario&, const Scenario&) = default;

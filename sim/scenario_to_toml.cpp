@@ -122,13 +122,19 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
         ops.push_back(std::move(t));
     }
     if (!ops.empty()) root.insert("op", std::move(ops));
-    if (s.workload.rate > 0)
-        root.insert("workload", toml::table{{"rate", s.workload.rate},
-                                            {"keys", static_cast<std::int64_t>(s.workload.keys)},
-                                            {"distribution", s.workload.zipf ? "zipf" : "uniform"},
-                                            {"mix", toml::table{{"counter", s.workload.counter},
-                                                                {"set", s.workload.set},
-                                                                {"kv", s.workload.kv}}}});
+    toml::array workloads;
+    for (const Workload& w : s.workloads) {
+        toml::table t{{"rate", w.rate},
+                      {"keys", static_cast<std::int64_t>(w.keys)},
+                      {"distribution", w.zipf ? "zipf" : "uniform"},
+                      {"mix", toml::table{{"counter", w.counter}, {"set", w.set}, {"kv", w.kv}}}};
+        if (!w.region.empty()) t.insert("region", w.region);
+        workloads.push_back(std::move(t));
+    }
+    if (workloads.size() == 1 && s.workloads[0].region.empty())
+        root.insert("workload", std::move(*workloads[0].as_table()));
+    else if (!workloads.empty())
+        root.insert("workload", std::move(workloads));
     toml::array expectations;
     for (const Expectation& e : s.expectations) {
         toml::table t{{"key", e.key}, {"type", name(e.type)}};

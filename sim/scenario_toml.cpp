@@ -274,22 +274,39 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
         if (t->get("ttl")) op.ttl = in.duration(*t, "ttl", 0);
         s.ops.push_back(std::move(op));
     }
-    if (const toml::table* w = root["workload"].as_table()) {
-        in.only(*w, {"rate", "keys", "distribution", "mix"}, "[workload]");
-        s.workload.rate = in.number(*w, "rate", 0, 0, 1e9);
-        s.workload.keys = static_cast<std::size_t>(in.integer(*w, "keys", 100, 1, 10'000'000));
+    // One [workload] table, or several [[workload]] entries (one per region, for instance).
+    std::vector<const toml::table*> workloads;
+    if (const toml::table* w = root["workload"].as_table())
+        workloads.push_back(w);
+    else
+        workloads = in.tables(root, "workload");
+    for (const toml::table* w : workloads) {
+        in.only(*w, {"rate", "keys", "distribution", "mix", "region"}, "[workload]");
+        Workload wl;
+        wl.rate = in.number(*w, "rate", 0, 0, 1e9);
+        wl.keys = static_cast<std::size_t>(in.integer(*w, "keys", 100, 1, 10'000'000));
+        wl.region = in.text(*w, "region", {});
         const std::string dist = in.text(*w, "distribution", "uniform");
         if (dist != "uniform" && dist != "zipf")
             in.fail(w->get("distribution"), "distribution must be \"uniform\" or \"zipf\"");
-        s.workload.zipf = dist == "zipf";
+        wl.zipf = dist == "zipf";
         if (const toml::table* mix = (*w)["mix"].as_table()) {
             in.only(*mix, {"counter", "set", "kv"}, "the workload's mix");
-            s.workload.counter = in.number(*mix, "counter", 0, 0, 1e9);
-            s.workload.set = in.number(*mix, "set", 0, 0, 1e9);
-            s.workload.kv = in.number(*mix, "kv", 0, 0, 1e9);
-            if (s.workload.counter + s.workload.set + s.workload.kv <= 0)
+            wl.counter = in.number(*mix, "counter", 0, 0, 1e9);
+            wl.set = in.number(*mix, "set", 0, 0, 1e9);
+            wl.kv = in.number(*mix, "kv", 0, 0, 1e9);
+            if (wl.counter + wl.set + wl.kv <= 0)
                 in.fail(w->get("mix"), "the mix must give some weight to counter, set or kv");
         }
+        if (!wl.region.empty() &&
+            std::none_of(s.regions.begin(), s.regions.end(), [&](const Region& r) {
+                if (r.name == wl.region) return true;
+                for (std::size_t i = 1; i <= r.replicas; ++i)
+                    if (wl.region == r.name + "-" + std::to_string(i)) return true;
+                return false;
+            }))
+            in.fail(w->get("region"), "no region or replica named \"" + wl.region + "\"");
+        s.workloads.push_back(std::move(wl));
     }
     for (const toml::table* t : in.tables(root, "expect")) {
         in.only(*t, {"key", "type", "equals"}, "[[expect]]");

@@ -107,37 +107,45 @@ class Shrinker {
         return any;
     }
 
-    // Drops the workload, or slows it; once small enough, replaces it with the operations it
-    // made so they can be dropped one by one.
+    // Drops the workloads, or slows them; once small enough, replaces them with the operations
+    // they made so those can be dropped one by one.
     bool simplify_workload() {
-        Workload& w = best_.scenario.workload;
-        if (w.rate <= 0) return false;
+        std::vector<Workload>& ws = best_.scenario.workloads;
+        if (ws.empty()) return false;
         Scenario none = best_.scenario;
-        none.workload.rate = 0;
+        none.workloads.clear();
         if (attempt(none)) return true;
         bool any = false;
-        for (;;) {
+        for (std::size_t i = ws.size(); i-- > 0 && ws.size() > 1;) {
             Scenario c = best_.scenario;
-            c.workload.rate /= 2;
-            if (c.workload.rate * static_cast<double>(c.duration) / 1e6 < 1 || !attempt(c)) break;
-            any = true;
+            c.workloads.erase(c.workloads.begin() + static_cast<std::ptrdiff_t>(i));
+            any |= attempt(c);
         }
-        for (;;) {
-            Scenario c = best_.scenario;
-            c.workload.keys /= 2;
-            if (c.workload.keys == 0 || !attempt(c)) break;
-            any = true;
+        const double seconds = static_cast<double>(best_.scenario.duration) / 1e6;
+        for (std::size_t i = 0; i < ws.size(); ++i) {
+            for (;;) {
+                Scenario c = best_.scenario;
+                c.workloads[i].rate /= 2;
+                if (c.workloads[i].rate * seconds < 1 || !attempt(c)) break;
+                any = true;
+            }
+            for (;;) {
+                Scenario c = best_.scenario;
+                c.workloads[i].keys /= 2;
+                if (c.workloads[i].keys == 0 || !attempt(c)) break;
+                any = true;
+            }
         }
-        const double expected_ops = w.rate * static_cast<double>(best_.scenario.duration) / 1e6;
+        double expected_ops = 0;
+        for (const Workload& w : ws)
+            expected_ops += w.rate * seconds;
         if (expected_ops <= 2000 && budget()) {
             World world(best_.scenario);
             world.record_operations();
             world.run();
             Scenario c = best_.scenario;
-            c.workload.rate = 0;
-            c.ops.insert(c.ops.end(), world.operations().begin(), world.operations().end());
-            std::stable_sort(c.ops.begin(), c.ops.end(),
-                             [](const Op& a, const Op& b) { return a.at < b.at; });
+            c.workloads.clear();
+            c.ops = world.operations();  // the scripted ones that happened, and the drawn ones
             any |= attempt(c);
         }
         return any;
@@ -160,7 +168,7 @@ class Shrinker {
         return any;
     }
 
-    // Removes a region's last replica when no fault or operation names it.
+    // Removes a region's last replica when no fault, operation or workload names it.
     bool fewer_replicas() {
         bool any = false;
         for (std::size_t r = 0; r < best_.scenario.regions.size(); ++r) {
@@ -194,7 +202,9 @@ class Shrinker {
                 if (std::find(g.begin(), g.end(), name) != g.end()) return true;
         }
         return std::any_of(s.ops.begin(), s.ops.end(),
-                           [&](const Op& o) { return o.replica == name; });
+                           [&](const Op& o) { return o.replica == name; }) ||
+               std::any_of(s.workloads.begin(), s.workloads.end(),
+                           [&](const Workload& w) { return w.region == name; });
     }
 
     ShrinkOptions options_;

@@ -424,42 +424,72 @@ struct World::Impl {
         }
     }
 
-    void schedule_workload() {
-        const Workload& w = scenario.workload;
-        if (w.rate <= 0 || w.keys == 0) return;
-        const double total = w.counter + w.set + w.kv;
-        if (total <= 0) throw ScenarioError("the workload's mix is all zero");
-        const auto gap = static_cast<Micros>(1e6 / w.rate);
-        workload_random = std::make_unique<Random>(random.split());
-        zipf = std::make_unique<Zipf>(w.keys);
-        std::function<void()> next = [this, gap, total, &w] {
-            Random& r = *workload_random;
-            const std::size_t key = w.zipf ? (*zipf)(r) : r.below(w.keys);
-            const double pick = r.unit() * total;
-            Op op;
-            const std::size_t replica = r.below(replicas.size());
-            const std::string k = std::to_string(key);
-            if (pick < w.counter) {
-                op.type = OpType::counter;
-                op.key = "counter:" + k;
-                op.action = r.chance(0.8) ? "increment" : "decrement";
-                op.value = std::to_string(1 + r.below(5));
-            } else if (pick < w.counter + w.set) {
-                op.type = OpType::set;
-                op.key = "set:" + k;
-                op.action = r.chance(0.7) ? "add" : "remove";
-                op.value = "m" + std::to_string(r.below(8));
+    // One random workload as it runs: its own random stream, key distribution and replicas.
+    struct WorkloadRun {
+        const Workload* spec = nullptr;
+        Random random;
+        std::optional<Zipf> zipf{};
+        std::vector<std::size_t> replicas{};
+        Micros gap = 0;
+    };
+
+    void schedule_workloads() {
+        for (const Workload& w : scenario.workloads) {
+            if (w.rate <= 0 || w.keys == 0) continue;
+            if (w.counter + w.set + w.kv <= 0)
+                throw ScenarioError("the workload's mix is all zero");
+            auto run =
+                std::make_unique<WorkloadRun>(WorkloadRun{.spec = &w, .random = random.split()});
+            if (w.zipf) run->zipf.emplace(w.keys);
+            if (w.region.empty()) {
+                for (std::size_t i = 0; i < replicas.size(); ++i)
+                    run->replicas.push_back(i);
             } else {
-                op.type = OpType::kv;
-                op.key = "kv:" + k;
-                op.action = r.chance(0.9) ? "put" : "del";
-                op.value = "v" + std::to_string(r.next() % 1000);
+                run->replicas = members(w.region);
             }
+            run->gap = std::max<Micros>(1, static_cast<Micros>(1e6 / w.rate));
+            workloads.push_back(std::move(run));
+            workload_step(*workloads.back());
+        }
+    }
+
+    // Schedules the workload's next operation, unless the run ends first.
+    void workload_step(WorkloadRun& run) {
+        if (now + run.gap >= scenario.duration) return;
+        at(now + run.gap, [this, &run] {
+            const auto [op, replica] = draw_op(run);
             apply_op(op, replica);
-            if (now + gap < scenario.duration) at(now + gap, workload_step);
-        };
-        workload_step = std::move(next);
-        at(gap, workload_step);
+            workload_step(run);
+        });
+    }
+
+    // The next random operation of a workload (a key from its distribution, a type from its
+    // mix) and the replica that makes it.
+    static std::pair<Op, std::size_t> draw_op(WorkloadRun& run) {
+        const Workload& w = *run.spec;
+        Random& r = run.random;
+        const std::size_t key = run.zipf ? (*run.zipf)(r) : r.below(w.keys);
+        const double pick = r.unit() * (w.counter + w.set + w.kv);
+        Op op;
+        const std::size_t replica = run.replicas[r.below(run.replicas.size())];
+        const std::string k = std::to_string(key);
+        if (pick < w.counter) {
+            op.type = OpType::counter;
+            op.key = "counter:" + k;
+            op.action = r.chance(0.8) ? "increment" : "decrement";
+            op.value = std::to_string(1 + r.below(5));
+        } else if (pick < w.counter + w.set) {
+            op.type = OpType::set;
+            op.key = "set:" + k;
+            op.action = r.chance(0.7) ? "add" : "remove";
+            op.value = "m" + std::to_string(r.below(8));
+        } else {
+            op.type = OpType::kv;
+            op.key = "kv:" + k;
+            op.action = r.chance(0.9) ? "put" : "del";
+            op.value = "v" + std::to_string(r.next() % 1000);
+        }
+        return {op, replica};
     }
 
     // Samples every live replica's metadata bytes once a simulated second, keeping the peak.
@@ -602,7 +632,7 @@ struct World::Impl {
             at(f.at, [this, f] { apply_fault(f); });
         for (const Op& op : scenario.ops)
             at(op.at, [this, op, i = replica_index(op.replica)] { apply_op(op, i); });
-        schedule_workload();
+        schedule_workloads();
         at(0, [this] { sample_metadata(); });
         if (scenario.check_interval > 0) schedule_checks(scenario.check_interval);
         if (timeline) {
@@ -716,9 +746,7 @@ struct World::Impl {
     Micros settle_from = 0;
     std::optional<Micros> converged_at;
     bool done = false;
-    std::unique_ptr<Random> workload_random;
-    std::unique_ptr<Zipf> zipf;
-    std::function<void()> workload_step;
+    std::vector<std::unique_ptr<WorkloadRun>> workloads;
     Stats stats;
     std::uint64_t trace = 0xCBF29CE484222325;
 };

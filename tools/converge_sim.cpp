@@ -132,6 +132,14 @@ std::function<void(Micros, Micros)> progress_bar(bool tty) {
 }
 
 // Shrinks a failing scenario and writes the smallest one found as TOML.
+// Operations per simulated second over all of the scenario's workloads.
+double workload_rate(const Scenario& s) {
+    double rate = 0;
+    for (const converge::sim::Workload& w : s.workloads)
+        rate += w.rate;
+    return rate;
+}
+
 void shrink_and_save(const Scenario& s, const Report& r, const std::string& file, std::string out,
                      bool tty) {
     if (out.empty())
@@ -142,7 +150,7 @@ void shrink_and_save(const Scenario& s, const Report& r, const std::string& file
     options.progress = [&](std::size_t runs, const Scenario& best) {
         if (tty)
             std::fprintf(stderr, "\r  %zu runs: %zu faults, %zu ops, %.0f workload ops/s, %s    ",
-                         runs, best.faults.size(), best.ops.size(), best.workload.rate,
+                         runs, best.faults.size(), best.ops.size(), workload_rate(best),
                          converge::sim::format_duration(best.duration).c_str());
     };
     const converge::sim::Shrunk small = converge::sim::shrink(s, options);
@@ -155,11 +163,10 @@ void shrink_and_save(const Scenario& s, const Report& r, const std::string& file
     for (const auto& e : small.report.expectations)
         if (!e.met) comment += "\n  expectation " + e.expectation.key + ": " + e.detail;
     std::ofstream(out) << converge::sim::to_toml(small.scenario, comment);
+    const double rate = workload_rate(small.scenario);
     const std::string workload =
-        small.scenario.workload.rate > 0
-            ? "a workload of " + std::to_string(static_cast<long>(small.scenario.workload.rate)) +
-                  " ops/s"
-            : "no workload";
+        rate > 0 ? "a workload of " + std::to_string(static_cast<long>(rate)) + " ops/s"
+                 : "no workload";
     std::printf(
         "smallest failing scenario (%zu runs): %zu regions, %zu faults, %zu operations, "
         "%s, a %s run\n  written to %s; replay with  converge-sim run %s\n",

@@ -108,9 +108,15 @@ inline rc::Gen<Scenario> scenario(Limits limits = {}) {
         s.faults = *rc::gen::container<std::vector<Fault>>(
             *rc::gen::inRange<std::size_t>(0, limits.faults_max + 1),
             fault(s.duration, region_names, replica_names));
-        s.workload.rate = *rc::gen::inRange(0, static_cast<int>(limits.rate_max) + 1);
-        s.workload.keys = *rc::gen::inRange<std::size_t>(1, 20);
-        s.workload.zipf = *rc::gen::arbitrary<bool>();
+        s.workloads.push_back(Workload{.rate = static_cast<double>(*rc::gen::inRange(
+                                           0, static_cast<int>(limits.rate_max) + 1)),
+                                       .keys = *rc::gen::inRange<std::size_t>(1, 20),
+                                       .zipf = *rc::gen::arbitrary<bool>()});
+        if (*rc::gen::arbitrary<bool>())  // a second workload, busy in one region only
+            s.workloads.push_back(Workload{.rate = static_cast<double>(*rc::gen::inRange(
+                                               0, static_cast<int>(limits.rate_max / 2) + 1)),
+                                           .region = *rc::gen::elementOf(region_names),
+                                           .keys = *rc::gen::inRange<std::size_t>(1, 20)});
         for (const std::string& replica : replica_names)
             s.ops.push_back(Op{.at = *rc::gen::inRange<Micros>(0, s.duration),
                                .replica = replica,

@@ -36,7 +36,7 @@ Scenario noisy() {
         Fault{.at = 5'000'000, .kind = FaultKind::pause, .replica = "a-3"},
         Fault{.at = 6'000'000, .kind = FaultKind::resume, .replica = "a-3"},
     };
-    s.workload = Workload{.rate = 50, .keys = 10};
+    s.workloads = {Workload{.rate = 50, .keys = 10}};
     return s;
 }
 
@@ -55,7 +55,7 @@ TEST(Shrink, KeepsOnlyWhatTheFailureNeeds) {
 
     EXPECT_TRUE(options.fails(small.report));
     EXPECT_THAT(small.scenario.faults, ::testing::IsEmpty());
-    EXPECT_EQ(small.scenario.workload.rate, 0);
+    EXPECT_TRUE(small.scenario.workloads.empty());
     ASSERT_EQ(small.scenario.ops.size(), 3u);
     for (const Op& op : small.scenario.ops)
         EXPECT_EQ(op.key, "n");

@@ -1,3 +1,5 @@
+#include <map>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -244,6 +246,44 @@ lose_storage = 0.5
     EXPECT_THAT(trace, HasSubstr(" fault crash "));
 }
 
+TEST(World, AWorkloadPerRegionMakesItsOperationsOnlyThere) {
+    std::string text = kThreeRegions;
+    const std::string table =
+        "[workload]\nrate = 1000\nkeys = 100\ndistribution = \"zipf\"\nmix = { counter = 0.3, "
+        "set = 0.4, kv = 0.3 }\n";
+    ASSERT_NE(text.find(table), std::string::npos);
+    text.replace(text.find(table), table.size(), R"(
+[[workload]]
+region = "eu-west"
+rate = 300
+keys = 10
+[[workload]]
+region = "ap-south-1"
+rate = 100
+keys = 10
+mix = { counter = 1 }
+)");
+    const Scenario s = parse_scenario(text);
+    ASSERT_EQ(s.workloads.size(), 2u);
+    EXPECT_EQ(s.workloads[1].region, "ap-south-1");
+    World world(s);
+    world.record_operations();
+    const Report r = world.run();
+    EXPECT_TRUE(r.ok()) << (r.violations.empty() ? "" : r.violations[0]);
+    std::map<std::string, std::size_t> by_replica;
+    std::size_t ap_south_counters = 0;
+    for (const Op& op : world.operations()) {
+        if (op.key == "cart") continue;  // the scripted ones
+        ++by_replica[op.replica];
+        if (op.replica == "ap-south-1" && op.type == OpType::counter) ++ap_south_counters;
+    }
+    EXPECT_EQ(by_replica.size(), 3u);  // eu-west-1, eu-west-2, ap-south-1
+    EXPECT_GT(by_replica["eu-west-1"], 1000u);
+    EXPECT_GT(by_replica["eu-west-2"], 1000u);
+    EXPECT_EQ(ap_south_counters, by_replica["ap-south-1"]);
+    EXPECT_GT(ap_south_counters, 800u);
+}
+
 void expect_error(const std::string& toml, const std::string& fragment) {
     try {
         parse_scenario(toml, "bad.toml");
@@ -272,6 +312,10 @@ TEST(Scenario, BadFilesAreRejectedWithTheLineAndTheReason) {
                  "bad.toml:5: chaos kind \"heal\" is not partition");
     expect_error("[[region]]\nname = \"a\"\n[chaos]\nlasts = \"1s\"\n",
                  "bad.toml:3: missing key \"every\"");
+    expect_error("[[region]]\nname = \"a\"\n[[workload]]\nrate = 5\nregion = \"b\"\n",
+                 "bad.toml:5: no region or replica named \"b\"");
+    expect_error("[[region]]\nname = \"a\"\n[[workload]]\nrate = 5\nregions = \"a\"\n",
+                 "bad.toml:5: unknown key \"regions\" in [workload]");
     expect_error("[[region]]\nname = \"a\"\n[netwrk]\nloss = 0.1\n",
                  "unknown key \"netwrk\" in the file");
 }
@@ -306,6 +350,10 @@ TEST(Scenario, ToTomlReadsBackToTheSameScenario) {
     s.network.loss = 0.1 + 0.2;  // not exactly 0.3
     s.chaos = Chaos{
         .every = 3'000'000, .kinds = {FaultKind::crash, FaultKind::drift}, .lose_storage = 0.25};
+    const std::string one = to_toml(s);
+    EXPECT_THAT(one, HasSubstr("\n[workload]\n"));
+    EXPECT_EQ(parse_scenario(one), s) << one;
+    s.workloads.push_back(Workload{.rate = 12.5, .region = "ap-south", .keys = 3, .kv = 0});
     const std::string text = to_toml(s, "first line\nsecond line");
     EXPECT_THAT(text, ::testing::StartsWith("# first line\n# second line\n"));
     EXPECT_EQ(parse_scenario(text), s) << text;
