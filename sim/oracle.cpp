@@ -211,7 +211,8 @@ void Oracle::check(Micros now, std::size_t slot, const std::string& replica, Key
                                    quoted(l.bytes) + ") on key " + quoted(key) +
                                    " after dropping it");
     }
-    last = std::move(keys);
+    for (auto& [key, state] : keys)
+        last.insert_or_assign(key, std::move(state));
 }
 
 void Oracle::forget(std::size_t slot) {

@@ -42,8 +42,9 @@ class Oracle {
     void operation(Micros now, const std::string& replica, ReplicaId id, const Op& op,
                    const std::optional<store::KeyInspection>& before,
                    const store::KeyInspection& after);
-    // One replica's state of every key it holds, for the checks made while the run goes. slot
-    // names the replica's place (a restart without storage calls forget(slot) first).
+    // One replica's states of the keys that may have changed since its last check (every key it
+    // holds, the first time), for the checks made while the run goes. slot names the replica's
+    // place (a restart without storage calls forget(slot) first).
     using Keys = std::unordered_map<std::string, store::KeyInspection>;
     void check(Micros now, std::size_t slot, const std::string& replica, Keys keys);
     void forget(std::size_t slot);

@@ -77,6 +77,7 @@ struct World::Impl {
         bool paused = false;
         std::uint32_t generation = 0;
         std::unique_ptr<store::Store> store;
+        std::uint64_t checked_changes = 0;  // the store's change number at the last oracle check
     };
 
     explicit Impl(Scenario s)
@@ -147,6 +148,7 @@ struct World::Impl {
         o.log = [](std::string_view) {};
         o.shards = 8;
         rep.store = std::make_unique<store::Store>(o);
+        rep.checked_changes = 0;
         by_id[rep.id] = i;
         rep.up = true;
         for (std::size_t j = 0; j < replicas.size(); ++j) {
@@ -540,9 +542,10 @@ struct World::Impl {
             Replica& rep = *replicas[i];
             if (!rep.up) continue;
             Oracle::Keys keys;
-            rep.store->inspect_each([&](std::string_view key, const store::KeyInspection& state) {
-                keys.emplace(std::string(key), state);
-            });
+            rep.checked_changes = rep.store->inspect_changed(
+                rep.checked_changes, [&](std::string_view key, const store::KeyInspection& state) {
+                    keys.emplace(std::string(key), state);
+                });
             oracle.check(now, i, rep.name, std::move(keys));
             slots.push_back(i);
             names.push_back(rep.name);

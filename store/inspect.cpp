@@ -44,11 +44,21 @@ std::optional<KeyInspection> Store::inspect(std::string_view key) const {
 
 void Store::inspect_each(
     const std::function<void(std::string_view, const KeyInspection&)>& fn) const {
+    inspect_changed(0, fn);
+}
+
+std::uint64_t Store::inspect_changed(
+    std::uint64_t since,
+    const std::function<void(std::string_view, const KeyInspection&)>& fn) const {
+    // A change numbered after this load may be reported now and again next time; one numbered
+    // before it has finished under its stripe's lock, which the walk below takes.
+    const std::uint64_t upto = impl_->changes.load();
     for (const auto& shard : impl_->shards) {
         std::shared_lock lock(shard->mutex);
         for (const auto& [key, slot] : shard->map)
-            fn(key, state_of(slot.value));
+            if (since == 0 || slot.changed > since) fn(key, state_of(slot.value));
     }
+    return upto;
 }
 
 }  // namespace converge::store

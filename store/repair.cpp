@@ -17,6 +17,11 @@ void Store::Impl::refresh_digests_locked() {
             detail::encode_value(w, slot->value);
             slot->state_hash = detail::digest_state_hash(slot->key_hash, w.bytes());
             digests.toggle(leaf, slot->state_hash);
+            shard->metadata_bytes[slot->metadata_kind] -= slot->metadata;
+            slot->metadata = detail::metadata_bytes(slot->value, w.bytes().size());
+            slot->metadata_kind =
+                static_cast<std::uint8_t>(std::min<std::size_t>(slot->value.index(), 2));
+            shard->metadata_bytes[slot->metadata_kind] += slot->metadata;
             slot->digest_dirty = false;
         }
         shard->dirty.clear();

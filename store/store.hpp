@@ -140,8 +140,15 @@ class Store {
     // Calls fn(key, state) for every key this replica holds, in no particular order, holding each
     // stripe's shared lock in turn: fn must not call the store.
     void inspect_each(const std::function<void(std::string_view, const KeyInspection&)>& fn) const;
+    // Like inspect_each, only for the keys whose state may have changed (locally, by a merge or
+    // by expiry) since the change number since (0: every key); returns the change number to pass
+    // next time. A key may be reported again although it did not change.
+    std::uint64_t inspect_changed(
+        std::uint64_t since,
+        const std::function<void(std::string_view, const KeyInspection&)>& fn) const;
 
-    // Counters and gauges of this replica. Walks every key to size the causal metadata: O(keys).
+    // Counters and gauges of this replica. Sizes the causal metadata of the keys changed since
+    // the last call (or digest comparison) and walks the delta log.
     Metrics metrics() const;
     // metrics() in the Prometheus text exposition format.
     std::string prometheus_text() const;

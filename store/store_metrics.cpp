@@ -1,12 +1,8 @@
 #include <store/detail/store_impl.hpp>
 
 namespace converge::store {
-namespace {
 
-// Bytes of the canonical encoding that are causal metadata rather than the user's data.
-std::uint64_t metadata_bytes(const detail::Value& value) {
-    codec::Writer w;
-    detail::encode_value(w, value);
+std::uint64_t detail::metadata_bytes(const Value& value, std::size_t encoded_size) {
     std::uint64_t payload = 0;
     if (const auto* reg = std::get_if<KvRegister>(&value))
         reg->for_each([&](const KvValue& v) { payload += v.bytes.size(); });
@@ -14,10 +10,8 @@ std::uint64_t metadata_bytes(const detail::Value& value) {
         set->for_each([&](const std::string& member) { payload += member.size(); });
     else
         payload = 8;  // a counter's value
-    return w.bytes().size() > payload ? w.bytes().size() - payload : 0;
+    return encoded_size > payload ? encoded_size - payload : 0;
 }
-
-}  // namespace
 
 Metrics Store::metrics() const {
     const Impl& s = *impl_;
@@ -47,6 +41,7 @@ Metrics Store::metrics() const {
     m.repairs_completed = get(s.repairs_completed);
     m.repair_keys_sent = get(s.repair_keys_sent);
 
+    impl_->with_digests([](const detail::DigestTree&) { return 0; });  // sizes changed keys
     std::lock_guard peers_lock(s.peers_mutex);
     for (const auto& [id, peer] : s.peers)
         m.peers.push_back({id, 0, peer.repair.phase != detail::RepairState::Phase::idle});
@@ -63,20 +58,9 @@ Metrics Store::metrics() const {
                 ++m.peers[i].deltas_pending;
             ++i;
         }
-        for (const auto& [key, slot] : shard.map) {
-            const std::uint64_t bytes = metadata_bytes(slot.value);
-            switch (slot.value.index()) {
-                case 0:
-                    m.metadata_bytes.values += bytes;
-                    break;
-                case 1:
-                    m.metadata_bytes.counters += bytes;
-                    break;
-                default:
-                    m.metadata_bytes.sets += bytes;
-                    break;
-            }
-        }
+        m.metadata_bytes.values += shard.metadata_bytes[0];
+        m.metadata_bytes.counters += shard.metadata_bytes[1];
+        m.metadata_bytes.sets += shard.metadata_bytes[2];
     }
     return m;
 }

@@ -97,6 +97,9 @@ inline KvRegister decode_sole_writer(codec::Reader& r) {
 inline void encode_value(codec::Writer& w, const Value& v) {
     std::visit([&](const auto& held) { encode_value(w, held); }, v);
 }
+// The bytes of value's canonical encoding (encoded_size long) that are causal metadata rather
+// than the user's data.
+std::uint64_t metadata_bytes(const Value& value, std::size_t encoded_size);
 
 inline Value decode_value(codec::Reader& r) {
     switch (r.byte("value type")) {

@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -188,6 +190,49 @@ TEST_F(StoreTest, MetricsCountOperationsAndKeys) {
     EXPECT_EQ(m.counter_ops, 1u);
     EXPECT_EQ(m.set_ops, 1u);
     EXPECT_EQ(m.keys, 3u);
+}
+
+TEST_F(StoreTest, MetadataBytesFollowEveryChangeByType) {
+    EXPECT_EQ(store.metrics().metadata_bytes.values, 0u);
+    store.put("a", "1");
+    const MetadataBytes one = store.metrics().metadata_bytes;
+    EXPECT_GT(one.values, 0u);
+    EXPECT_EQ(one.sets, 0u);
+    EXPECT_EQ(one.counters, 0u);
+    store.put("b", "a much longer value than the first");  // data, not metadata: the same again
+    EXPECT_EQ(store.metrics().metadata_bytes.values, 2 * one.values);
+    store.set("s").add("x");
+    const std::uint64_t set_one = store.metrics().metadata_bytes.sets;
+    EXPECT_GT(set_one, 0u);
+    store.set("s").add("y");
+    EXPECT_GT(store.metrics().metadata_bytes.sets, set_one);
+    store.set("s").remove("x");  // its dot leaves, the context stays
+    EXPECT_GT(store.metrics().metadata_bytes.sets, 0u);
+    EXPECT_EQ(store.metrics().metadata_bytes.values, 2 * one.values);
+}
+
+TEST_F(StoreTest, InspectChangedReportsOnlyWhatChangedSinceItsLastNumber) {
+    auto changed = [&](std::uint64_t& since) {
+        std::vector<std::string> keys;
+        since = store.inspect_changed(
+            since, [&](std::string_view key, const KeyInspection&) { keys.emplace_back(key); });
+        std::sort(keys.begin(), keys.end());
+        return keys;
+    };
+    using Keys = std::vector<std::string>;
+    std::uint64_t since = 0;
+    EXPECT_EQ(changed(since), Keys{});
+    store.put("a", "1");
+    store.put("b", "1");
+    EXPECT_EQ(changed(since), (Keys{"a", "b"}));
+    EXPECT_EQ(changed(since), Keys{});
+    store.put("a", "2");
+    store.counter("c").increment();
+    EXPECT_EQ(changed(since), (Keys{"a", "c"}));
+    store.del("b");
+    EXPECT_EQ(changed(since), Keys{"b"});
+    std::uint64_t from_start = 0;
+    EXPECT_EQ(changed(from_start), (Keys{"a", "b", "c"}));
 }
 
 // The register behind put/get/del, across two replicas (what replication will exchange).
