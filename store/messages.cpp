@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <store/detail/messages.hpp>
 
 namespace converge::store::detail {
@@ -116,8 +118,14 @@ void begin_digest_leaves(codec::Writer& w, std::uint64_t repair_id, std::uint32_
 void encode_leaf_range(codec::Writer& w, std::uint32_t index,
                        std::span<const std::uint64_t, leaves_per_range> leaves) {
     w.varint(index);
-    for (std::uint64_t h : leaves)
-        write_fixed64(w, h);
+    const auto nonzero = static_cast<std::size_t>(
+        std::count_if(leaves.begin(), leaves.end(), [](std::uint64_t h) { return h != 0; }));
+    w.varint(nonzero);
+    for (std::size_t i = 0; i < leaves_per_range; ++i) {
+        if (leaves[i] == 0) continue;
+        w.varint(i);
+        write_fixed64(w, leaves[i]);
+    }
 }
 
 DigestLeaves decode_digest_leaves(std::string_view payload, const DecodeLimits& limits) {
@@ -130,8 +138,18 @@ DigestLeaves decode_digest_leaves(std::string_view payload, const DecodeLimits& 
         DigestLeaves::Range range;
         range.index = read_u32(r, "range index");
         if (range.index >= digest_ranges) r.fail("range index past the last range");
-        for (std::uint64_t& h : range.leaves)
-            h = read_fixed64(r, "leaf hash");
+        if (!out.ranges.empty() && range.index <= out.ranges.back().index)
+            r.fail("range indexes must increase");
+        const std::uint64_t count = r.varint("leaf count");
+        if (count > leaves_per_range) r.fail("more leaves than a range holds");
+        std::uint64_t next = 0;  // the least leaf offset allowed next
+        for (std::uint64_t n = 0; n < count; ++n) {
+            const std::uint64_t offset = r.varint("leaf offset");
+            if (offset < next || offset >= leaves_per_range)
+                r.fail("leaf offsets must increase and stay inside the range");
+            range.leaves[offset] = read_fixed64(r, "leaf hash");
+            next = offset + 1;
+        }
         out.ranges.push_back(range);
     }
     return out;

@@ -64,22 +64,19 @@ void Store::Impl::send_digest_top_locked(ReplicaId to, Peer& peer) {
 
 void Store::Impl::on_digest_top(ReplicaId from, const detail::DigestTop& top) {
     if (!options.transport) return;
-    // Each differing range costs about 2 KiB; as many as fit in one message go, and the repairing
-    // replica asks again from next_cursor.
-    const std::size_t range_bytes = detail::leaves_per_range * 8 + 3;
-    const std::size_t fit = std::max<std::size_t>(1, options.message_bytes / range_bytes);
+    // Each differing range costs 10 bytes per non-empty leaf (2 KiB when all 256 are); ranges
+    // go until the message reaches message_bytes, and the repairing replica asks again from
+    // next_cursor.
     codec::Writer body;
     std::uint32_t next_cursor = detail::digest_ranges;
     with_digests([&](const DigestTree& tree) {
-        std::size_t included = 0;
         for (std::size_t range = top.cursor; range < detail::digest_ranges; ++range) {
-            if (tree.range_hash(range) == top.range_hashes[range - top.cursor]) continue;
-            if (included == fit) {
+            if (body.bytes().size() >= options.message_bytes) {
                 next_cursor = static_cast<std::uint32_t>(range);
                 break;
             }
+            if (tree.range_hash(range) == top.range_hashes[range - top.cursor]) continue;
             detail::encode_leaf_range(body, static_cast<std::uint32_t>(range), tree.range(range));
-            ++included;
         }
     });
     codec::Writer message;

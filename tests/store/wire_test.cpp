@@ -1,3 +1,4 @@
+#include <array>
 #include <string>
 #include <vector>
 
@@ -6,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <crdt/encoding.hpp>
+#include <store/detail/messages.hpp>
 #include <store/detail/value.hpp>
 #include <store/store.hpp>
 #include <store/wire.hpp>
@@ -170,6 +172,47 @@ TEST(Wire, AShortFormWithACounterOfZeroIsRejected) {
     const std::string bytes("\x03\x01\x00\x01\x00\x00", 6);
     codec::Reader r(bytes);
     EXPECT_THROW(detail::decode_value(r), DecodeError);
+}
+
+TEST(Wire, DigestLeavesCarryOnlyNonEmptyLeavesAndRoundTrip) {
+    std::array<std::uint64_t, detail::leaves_per_range> a{}, b{};
+    a[0] = 7;
+    a[255] = 0xFFFFFFFFFFFFFFFF;
+    b[17] = 42;
+    codec::Writer w;
+    detail::begin_digest_leaves(w, 9, 3);
+    detail::encode_leaf_range(w, 1, a);
+    detail::encode_leaf_range(w, 2, std::array<std::uint64_t, detail::leaves_per_range>{});
+    detail::encode_leaf_range(w, 200, b);
+    EXPECT_LT(w.bytes().size(), 50u);  // not 3 x 2 KiB
+    const detail::DigestLeaves leaves = detail::decode_digest_leaves(w.bytes(), {});
+    EXPECT_EQ(leaves.repair_id, 9u);
+    EXPECT_EQ(leaves.next_cursor, 3u);
+    ASSERT_EQ(leaves.ranges.size(), 3u);
+    EXPECT_EQ(leaves.ranges[0].index, 1u);
+    EXPECT_EQ(leaves.ranges[0].leaves, a);
+    EXPECT_EQ(leaves.ranges[1].leaves, (std::array<std::uint64_t, detail::leaves_per_range>{}));
+    EXPECT_EQ(leaves.ranges[2].index, 200u);
+    EXPECT_EQ(leaves.ranges[2].leaves, b);
+}
+
+TEST(Wire, DigestLeavesOutOfOrderOrTooManyAreRejected) {
+    auto expect_rejected = [](const std::string& payload, const std::string& why) {
+        try {
+            detail::decode_digest_leaves(payload, {});
+            ADD_FAILURE() << "accepted: " << why;
+        } catch (const DecodeError& e) {
+            EXPECT_THAT(e.what(), HasSubstr(why));
+        }
+    };
+    // repair id 1, next cursor 2, then: range index, leaf count, (offset, 8-byte hash)...
+    const std::string hash(8, '\x01');
+    expect_rejected(std::string("\x01\x02\x01\x02\x05") + hash + "\x05" + hash,
+                    "leaf offsets must increase");
+    expect_rejected(std::string("\x01\x02\x01\x81\x02", 5), "more leaves than a range holds");
+    expect_rejected(std::string("\x01\x02\x05\x00\x05\x00", 6), "range indexes must increase");
+    expect_rejected(std::string("\x01\x02\x01\x01\x05") + "\x01\x02",
+                    "leaf hash");  // the hash runs past the end
 }
 
 }  // namespace
