@@ -177,42 +177,51 @@ void Oracle::check_counts(Micros now, const std::string& replica, const std::str
     check(state.decrements, true);
 }
 
-void Oracle::check(Micros now, std::size_t slot, const std::string& replica, Keys keys) {
+void Oracle::check(Micros now, std::size_t slot, const std::string& replica, const Keys& keys) {
+    for (const auto& [key, state] : keys)
+        check_key(now, slot, replica, key, state);
+}
+
+void Oracle::check_key(Micros now, std::size_t slot, const std::string& replica,
+                       const std::string& key, const KeyInspection& state) {
     Keys& last = last_seen_[slot];
-    for (const auto& [key, state] : keys) {
-        const auto m = keys_.find(key);
-        if (m == keys_.end()) {
-            violation(now, replica + " holds key " + quoted(key) + ", which no operation wrote");
-            continue;
-        }
-        const KeyModel& model = m->second;
-        if (!model.types.contains(op_type(state.type))) {
-            violation(
-                now, replica + " holds key " + quoted(key) + " as a type no operation wrote to it");
-            continue;
-        }
-        if (model.types.size() > 1) continue;  // a type conflict: checked at the end
-        const auto p = last.find(key);
-        if (p != last.end() && p->second == state) continue;  // checked as it is already
-        changed_.insert(key);
-        const KeyInspection* previous =
-            p != last.end() && p->second.type == state.type ? &p->second : nullptr;
-        if (state.type == KeyInspection::Type::counter) {
-            check_counts(now, replica, key, model, state, previous);
-            continue;
-        }
-        check_dots(now, replica, key, model, state);
-        if (previous == nullptr) continue;
-        if (!includes(state.context, previous->context))
-            violation(now, replica + " forgot dots of key " + quoted(key) + " it had seen");
-        for (const auto& l : state.live)
-            if (previous->context.contains(l.dot) && !is_live(*previous, l.dot))
-                violation(now, replica + " brought back dot " + show(l.dot) + " (" +
-                                   quoted(l.bytes) + ") on key " + quoted(key) +
-                                   " after dropping it");
+    const auto p = last.find(key);
+    if (p != last.end() && p->second == state) return;  // checked as it is already
+    check_changed(now, replica, key, state, p != last.end() ? &p->second : nullptr);
+    if (p != last.end())
+        p->second = state;
+    else
+        last.emplace(key, state);
+}
+
+void Oracle::check_changed(Micros now, const std::string& replica, const std::string& key,
+                           const KeyInspection& state, const KeyInspection* last) {
+    const auto m = keys_.find(key);
+    if (m == keys_.end()) {
+        violation(now, replica + " holds key " + quoted(key) + ", which no operation wrote");
+        return;
     }
-    for (auto& [key, state] : keys)
-        last.insert_or_assign(key, std::move(state));
+    const KeyModel& model = m->second;
+    if (!model.types.contains(op_type(state.type))) {
+        violation(now,
+                  replica + " holds key " + quoted(key) + " as a type no operation wrote to it");
+        return;
+    }
+    if (model.types.size() > 1) return;  // a type conflict: checked at the end
+    changed_.insert(key);
+    const KeyInspection* previous = last != nullptr && last->type == state.type ? last : nullptr;
+    if (state.type == KeyInspection::Type::counter) {
+        check_counts(now, replica, key, model, state, previous);
+        return;
+    }
+    check_dots(now, replica, key, model, state);
+    if (previous == nullptr) return;
+    if (!includes(state.context, previous->context))
+        violation(now, replica + " forgot dots of key " + quoted(key) + " it had seen");
+    for (const auto& l : state.live)
+        if (previous->context.contains(l.dot) && !is_live(*previous, l.dot))
+            violation(now, replica + " brought back dot " + show(l.dot) + " (" + quoted(l.bytes) +
+                               ") on key " + quoted(key) + " after dropping it");
 }
 
 void Oracle::forget(std::size_t slot) {

@@ -46,7 +46,10 @@ class Oracle {
     // holds, the first time), for the checks made while the run goes. slot names the replica's
     // place (a restart without storage calls forget(slot) first).
     using Keys = std::unordered_map<std::string, store::KeyInspection>;
-    void check(Micros now, std::size_t slot, const std::string& replica, Keys keys);
+    void check(Micros now, std::size_t slot, const std::string& replica, const Keys& keys);
+    // The same for one key.
+    void check_key(Micros now, std::size_t slot, const std::string& replica, const std::string& key,
+                   const store::KeyInspection& state);
     void forget(std::size_t slot);
     // Replicas with equal causal state of a key must show equal values: visible(slot, type) is
     // what the replica in slot shows. Checks the keys whose state changed on some replica since
@@ -88,6 +91,9 @@ class Oracle {
     };
 
     void violation(Micros now, const std::string& what);
+    // The checks of a key whose state on replica differs from last (null: not seen before).
+    void check_changed(Micros now, const std::string& replica, const std::string& key,
+                       const store::KeyInspection& state, const store::KeyInspection* last);
     void check_dots(Micros now, const std::string& replica, const std::string& key,
                     const KeyModel& model, const store::KeyInspection& state);
     void check_counts(Micros now, const std::string& replica, const std::string& key,

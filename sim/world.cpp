@@ -541,12 +541,10 @@ struct World::Impl {
         for (std::size_t i = 0; i < replicas.size(); ++i) {
             Replica& rep = *replicas[i];
             if (!rep.up) continue;
-            Oracle::Keys keys;
             rep.checked_changes = rep.store->inspect_changed(
                 rep.checked_changes, [&](std::string_view key, const store::KeyInspection& state) {
-                    keys.emplace(std::string(key), state);
+                    oracle.check_key(now, i, rep.name, std::string(key), state);
                 });
-            oracle.check(now, i, rep.name, std::move(keys));
             slots.push_back(i);
             names.push_back(rep.name);
         }
