@@ -184,14 +184,12 @@ void Oracle::check(Micros now, std::size_t slot, const std::string& replica, con
 
 void Oracle::check_key(Micros now, std::size_t slot, const std::string& replica,
                        const std::string& key, const KeyInspection& state) {
-    Keys& last = last_seen_[slot];
-    const auto p = last.find(key);
-    if (p != last.end() && p->second == state) return;  // checked as it is already
-    check_changed(now, replica, key, state, p != last.end() ? &p->second : nullptr);
-    if (p != last.end())
-        p->second = state;
-    else
-        last.emplace(key, state);
+    auto& by_slot = seen_[key];
+    if (by_slot.size() <= slot) by_slot.resize(slot + 1);
+    std::optional<KeyInspection>& last = by_slot[slot];
+    if (last && *last == state) return;  // checked as it is already
+    check_changed(now, replica, key, state, last ? &*last : nullptr);
+    last = state;
 }
 
 void Oracle::check_changed(Micros now, const std::string& replica, const std::string& key,
@@ -225,36 +223,47 @@ void Oracle::check_changed(Micros now, const std::string& replica, const std::st
 }
 
 void Oracle::forget(std::size_t slot) {
-    last_seen_.erase(slot);
+    for (auto& [key, by_slot] : seen_)
+        if (slot < by_slot.size()) by_slot[slot].reset();
 }
 
 void Oracle::check_same_state_same_value(Micros now, const std::vector<std::size_t>& slots,
                                          const std::vector<std::string>& names,
                                          const Visible& visible) {
+    std::vector<const KeyInspection*> states(slots.size());
+    std::vector<std::optional<FinalValue>> shown(slots.size());
+    std::vector<std::size_t> groups;  // one replica of each distinct state seen so far
     for (const std::string& key : changed_) {
-        std::vector<const KeyInspection*> states;
-        for (std::size_t slot : slots) {
-            const auto& seen = last_seen_[slot];
-            const auto it = seen.find(key);
+        const auto seen = seen_.find(key);
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+            const KeyInspection* state = nullptr;
+            if (seen != seen_.end() && slots[i] < seen->second.size() && seen->second[slots[i]])
+                state = &*seen->second[slots[i]];
             const bool usable =
-                it != seen.end() && std::none_of(it->second.live.begin(), it->second.live.end(),
+                state != nullptr && std::none_of(state->live.begin(), state->live.end(),
                                                  [](const auto& l) { return l.expires_ms != 0; });
-            states.push_back(usable ? &it->second : nullptr);
+            states[i] = usable ? state : nullptr;
+            shown[i].reset();
         }
-        std::map<std::size_t, FinalValue> shown;
         auto show_of = [&](std::size_t i) -> const FinalValue& {
-            auto it = shown.find(i);
-            if (it == shown.end())
-                it = shown.emplace(i, visible(slots[i], key, states[i]->type)).first;
-            return it->second;
+            if (!shown[i]) shown[i] = visible(slots[i], key, states[i]->type);
+            return *shown[i];
         };
-        for (std::size_t i = 0; i < slots.size(); ++i)
-            for (std::size_t j = i + 1; j < slots.size(); ++j)
-                if (states[i] && states[j] && *states[i] == *states[j] && show_of(i) != show_of(j))
-                    violation(now, names[i] + " and " + names[j] +
-                                       " hold the same causal state of key " + quoted(key) +
-                                       " but show " + show(show_of(i)) + " and " +
-                                       show(show_of(j)));
+        // Equal states form groups; each member must show what the group's first shows.
+        groups.clear();
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+            if (states[i] == nullptr) continue;
+            const auto g = std::find_if(groups.begin(), groups.end(), [&](std::size_t first) {
+                return *states[first] == *states[i];
+            });
+            if (g == groups.end()) {
+                groups.push_back(i);
+            } else if (show_of(*g) != show_of(i)) {
+                violation(now, names[*g] + " and " + names[i] +
+                                   " hold the same causal state of key " + quoted(key) +
+                                   " but show " + show(show_of(*g)) + " and " + show(show_of(i)));
+            }
+        }
     }
     changed_.clear();
 }

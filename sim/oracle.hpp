@@ -102,8 +102,9 @@ class Oracle {
 
     std::uint64_t seed_;
     std::unordered_map<std::string, KeyModel> keys_;
-    std::map<std::size_t, Keys> last_seen_;  // by slot
-    std::set<std::string> changed_;          // keys whose state changed on some replica
+    // Each key's state on each replica as last checked, by slot.
+    std::unordered_map<std::string, std::vector<std::optional<store::KeyInspection>>> seen_;
+    std::set<std::string> changed_;  // keys whose state changed on some replica
     std::vector<std::string> violations_;
     std::size_t more_violations_ = 0;
 };
