@@ -96,9 +96,9 @@ void print_summary(const Report& r, const Scenario& s, double wall_s) {
     std::printf("  bytes by route\n");
     for (const auto& [route, bytes] : st.bytes_by_route)
         std::printf("    %-28s %10llu\n", route.c_str(), static_cast<unsigned long long>(bytes));
-    std::printf("  peak metadata bytes  ");
+    std::printf("  peak metadata bytes");
     for (const auto& [name, bytes] : st.peak_metadata_bytes)
-        std::printf("%s %llu  ", name.c_str(), static_cast<unsigned long long>(bytes));
+        std::printf("  %s %llu", name.c_str(), static_cast<unsigned long long>(bytes));
     std::printf("\n");
     for (const auto& e : r.expectations)
         std::printf("  expect %-13s %s%s\n", e.expectation.key.c_str(),
