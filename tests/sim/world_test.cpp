@@ -96,6 +96,7 @@ TEST(World, TheSameSeedGivesTheSameTraceAndAnotherSeedAnother) {
     Scenario s = parse_scenario(kThreeRegions);
     const Report a = World(s).run();
     const Report b = World(s).run();
+    EXPECT_GE(a.stats.operations, 10'000u);  // the 10,000-operation scenario
     EXPECT_EQ(a.trace_hash, b.trace_hash);
     EXPECT_EQ(a.stats.messages_sent, b.stats.messages_sent);
     EXPECT_EQ(a.replicas, b.replicas);
