@@ -31,7 +31,7 @@ class InvalidOperation : public Error {
 // A key used as a type other than the one it holds (a counter read as a set, say). Nothing was
 // changed; use the key's own type, or another key.
 class TypeMismatch : public Error {
-public:
+  public:
     using Error::Error;
 };
 
