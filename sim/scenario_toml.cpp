@@ -249,6 +249,8 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
                                        "or drift");
                 s.chaos.kinds.push_back(*kind);
             }
+            if (s.chaos.kinds.empty())
+                in.fail(kinds, "chaos kinds is empty: name at least one, or leave kinds out");
         }
     }
     for (const toml::table* t : in.tables(root, "op")) {

@@ -311,6 +311,8 @@ TEST(Scenario, BadFilesAreRejectedWithTheLineAndTheReason) {
     expect_error("[[region]]\nname = \"a\"\nreplica = 2\n", "bad.toml:3: unknown key \"replica\"");
     expect_error("[[region]]\nname = \"a\"\n[chaos]\nevery = \"1s\"\nkinds = [\"heal\"]\n",
                  "bad.toml:5: chaos kind \"heal\" is not partition");
+    expect_error("[[region]]\nname = \"a\"\n[chaos]\nevery = \"1s\"\nkinds = []\n",
+                 "bad.toml:5: chaos kinds is empty");
     expect_error("[[region]]\nname = \"a\"\n[chaos]\nlasts = \"1s\"\n",
                  "bad.toml:3: missing key \"every\"");
     expect_error("[[region]]\nname = \"a\"\n[[workload]]\nrate = 5\nregion = \"b\"\n",
