@@ -23,10 +23,7 @@ RC_GTEST_PROP(ShoppingCart, AnItemNobodyRemovedIsInEveryCart, ()) {
     Scenario world = *gen::scenario(gen::Limits{.faults_max = 8, .rate_max = 50});
     for (Fault& f : world.faults)
         f.keep_storage = true;
-    std::vector<std::string> devices;
-    for (const Region& region : world.regions)
-        for (std::size_t i = 1; i <= region.replicas; ++i)
-            devices.push_back(region.name + "-" + std::to_string(i));
+    const std::vector<std::string> devices = replica_names(world);
 
     // The app's edits: each item added on one device, some removed later on another.
     const auto items = *rc::gen::inRange<std::size_t>(1, 12);

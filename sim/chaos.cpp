@@ -12,12 +12,10 @@ std::vector<Fault> draw_chaos(const Scenario& s) {
     const Chaos& c = s.chaos;
     if (c.every <= 0 || c.kinds.empty()) return out;
     if (c.lasts <= 0) throw ScenarioError("[chaos] lasts must be positive");
-    std::vector<std::string> regions, replicas;
-    for (const Region& r : s.regions) {
+    const std::vector<std::string> replicas = replica_names(s);
+    std::vector<std::string> regions;
+    for (const Region& r : s.regions)
         regions.push_back(r.name);
-        for (std::size_t i = 1; i <= r.replicas; ++i)
-            replicas.push_back(r.name + "-" + std::to_string(i));
-    }
     Random random(s.seed ^ 0x6368616F73ull);  // its own stream: "chaos"
     auto pick = [&](const std::vector<std::string>& from) {
         return from[random.below(from.size())];

@@ -21,6 +21,11 @@ struct Region {
     friend bool operator==(const Region&, const Region&) = default;
 };
 
+// The name of a region's i-th replica (from 1): "<region>-<i>".
+inline std::string replica_name(const Region& region, std::size_t i) {
+    return region.name + "-" + std::to_string(i);
+}
+
 struct LatencyLink {
     std::string from, to;  // region names; one way
     Micros base = 0;
@@ -139,6 +144,15 @@ struct Scenario {
 
     friend bool operator==(const Scenario&, const Scenario&) = default;
 };
+
+// Every replica's name, region by region.
+inline std::vector<std::string> replica_names(const Scenario& scenario) {
+    std::vector<std::string> out;
+    for (const Region& region : scenario.regions)
+        for (std::size_t i = 1; i <= region.replicas; ++i)
+            out.push_back(replica_name(region, i));
+    return out;
+}
 
 // Reads a scenario file. Throws ScenarioError with the file, line and reason (a mistyped or
 // unknown key included).

@@ -300,13 +300,11 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
             if (wl.counter + wl.set + wl.kv <= 0)
                 in.fail(w->get("mix"), "the mix must give some weight to counter, set or kv");
         }
+        const std::vector<std::string> replicas = replica_names(s);
         if (!wl.region.empty() &&
-            std::none_of(s.regions.begin(), s.regions.end(), [&](const Region& r) {
-                if (r.name == wl.region) return true;
-                for (std::size_t i = 1; i <= r.replicas; ++i)
-                    if (wl.region == r.name + "-" + std::to_string(i)) return true;
-                return false;
-            }))
+            std::none_of(s.regions.begin(), s.regions.end(),
+                         [&](const Region& r) { return r.name == wl.region; }) &&
+            std::find(replicas.begin(), replicas.end(), wl.region) == replicas.end())
             in.fail(w->get("region"), "no region or replica named \"" + wl.region + "\"");
         s.workloads.push_back(std::move(wl));
     }

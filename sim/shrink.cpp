@@ -174,7 +174,7 @@ class Shrinker {
         for (std::size_t r = 0; r < best_.scenario.regions.size(); ++r) {
             const Region& region = best_.scenario.regions[r];
             if (region.replicas <= 1 && best_.scenario.regions.size() == 1) continue;
-            const std::string last = region.name + "-" + std::to_string(region.replicas);
+            const std::string last = replica_name(region, region.replicas);
             if (named(last)) continue;
             Scenario c = best_.scenario;
             if (region.replicas > 1) {

@@ -89,7 +89,7 @@ struct World::Impl {
                 throw ScenarioError("region \"" + region.name + "\" has no replicas");
             for (std::size_t i = 1; i <= region.replicas; ++i) {
                 auto rep = std::make_unique<Replica>();
-                rep->name = region.name + "-" + std::to_string(i);
+                rep->name = replica_name(region, i);
                 rep->region = r;
                 replicas.push_back(std::move(rep));
             }

@@ -98,7 +98,7 @@ inline rc::Gen<Scenario> scenario(Limits limits = {}) {
             s.regions.push_back(Region{name, n});
             region_names.push_back(name);
             for (std::size_t i = 1; i <= n; ++i)
-                replica_names.push_back(name + "-" + std::to_string(i));
+                replica_names.push_back(replica_name(s.regions.back(), i));
         }
         s.latency.default_base = *rc::gen::inRange<Micros>(1'000, 150'000);
         s.latency.jitter = *rc::gen::inRange<Micros>(0, 30'000);
