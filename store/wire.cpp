@@ -28,15 +28,15 @@ const char* to_string(RejectReason reason) noexcept {
     return "unknown";
 }
 
-namespace {
-
-std::uint32_t crc32c_portable(std::string_view data) noexcept {
+std::uint32_t crc32c_without_hardware(std::string_view data) noexcept {
     boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
     crc.process_bytes(data.data(), data.size());
     return crc.checksum();
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+namespace {
+
 // SSE4.2's CRC32 instruction computes CRC-32C, eight bytes at a time.
 __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(std::string_view data) noexcept {
     const char* p = data.data();
@@ -52,20 +52,16 @@ __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(std::string_view da
         c = __builtin_ia32_crc32qi(c, static_cast<unsigned char>(*p));
     return c ^ 0xFFFFFFFF;
 }
-#endif
 
 }  // namespace
+#endif
 
 std::uint32_t crc32c(std::string_view data) noexcept {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     static const bool hardware = __builtin_cpu_supports("sse4.2");
     if (hardware) return crc32c_sse42(data);
 #endif
-    return crc32c_portable(data);
-}
-
-std::uint32_t crc32c_without_hardware(std::string_view data) noexcept {
-    return crc32c_portable(data);
+    return crc32c_without_hardware(data);
 }
 
 std::string seal(ReplicaId sender, MessageType type, std::string_view payload) {
