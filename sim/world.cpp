@@ -77,7 +77,7 @@ struct World::Impl {
         bool paused = false;
         std::uint32_t generation = 0;
         std::unique_ptr<store::Store> store;
-        std::uint64_t checked_changes = 0;  // the store's change number at the last oracle check
+        store::ChangeCursor checked{};  // where the last oracle check of its store got to
     };
 
     explicit Impl(Scenario s)
@@ -148,7 +148,7 @@ struct World::Impl {
         o.log = [](std::string_view) {};
         o.shards = 8;
         rep.store = std::make_unique<store::Store>(o);
-        rep.checked_changes = 0;
+        rep.checked = {};
         by_id[rep.id] = i;
         rep.up = true;
         for (std::size_t j = 0; j < replicas.size(); ++j) {
@@ -541,8 +541,8 @@ struct World::Impl {
         for (std::size_t i = 0; i < replicas.size(); ++i) {
             Replica& rep = *replicas[i];
             if (!rep.up) continue;
-            rep.checked_changes = rep.store->inspect_changed(
-                rep.checked_changes, [&](std::string_view key, const store::KeyInspection& state) {
+            rep.store->inspect_changed(
+                rep.checked, [&](std::string_view key, const store::KeyInspection& state) {
                     oracle.check_key(now, i, rep.name, std::string(key), state);
                 });
             slots.push_back(i);

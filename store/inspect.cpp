@@ -44,21 +44,24 @@ std::optional<KeyInspection> Store::inspect(std::string_view key) const {
 
 void Store::inspect_each(
     const std::function<void(std::string_view, const KeyInspection&)>& fn) const {
-    inspect_changed(0, fn);
-}
-
-std::uint64_t Store::inspect_changed(
-    std::uint64_t since,
-    const std::function<void(std::string_view, const KeyInspection&)>& fn) const {
-    // A change numbered after this load may be reported now and again next time; one numbered
-    // before it has finished under its stripe's lock, which the walk below takes.
-    const std::uint64_t upto = impl_->changes.load();
     for (const auto& shard : impl_->shards) {
         std::shared_lock lock(shard->mutex);
         for (const auto& [key, slot] : shard->map)
-            if (since == 0 || slot.changed > since) fn(key, state_of(slot.value));
+            fn(key, state_of(slot.value));
     }
-    return upto;
+}
+
+void Store::inspect_changed(
+    ChangeCursor& cursor,
+    const std::function<void(std::string_view, const KeyInspection&)>& fn) const {
+    const auto& shards = impl_->shards;
+    cursor.stripes.resize(shards.size());
+    for (std::size_t p = 0; p < shards.size(); ++p) {
+        std::shared_lock lock(shards[p]->mutex);
+        for (const auto& [key, slot] : shards[p]->map)
+            if (slot.changed > cursor.stripes[p]) fn(key, state_of(slot.value));
+        cursor.stripes[p] = shards[p]->changes;
+    }
 }
 
 }  // namespace converge::store

@@ -37,4 +37,10 @@ struct KeyInspection {
     friend bool operator==(const KeyInspection&, const KeyInspection&) = default;
 };
 
+// Where Store::inspect_changed got to: a change number per lock stripe. A default-constructed
+// cursor starts from the beginning.
+struct ChangeCursor {
+    std::vector<std::uint64_t> stripes{};
+};
+
 }  // namespace converge::store

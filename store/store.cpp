@@ -27,7 +27,7 @@ Store::Impl::Impl(Options opts)
       hlc(options.replica, options.max_clock_drift_ms) {
     const std::size_t count = std::bit_ceil(std::clamp<std::size_t>(options.shards, 1, 1 << 16));
     for (std::size_t i = 0; i < count; ++i)
-        shards.push_back(std::make_unique<Shard>(&hash, &changes));
+        shards.push_back(std::make_unique<Shard>(&hash));
     log_entries_per_shard = std::max<std::size_t>(1, options.delta_buffer_entries / count);
     log_bytes_per_shard = std::max<std::size_t>(1, options.delta_buffer_bytes / count);
 }

@@ -141,10 +141,10 @@ class Store {
     // stripe's shared lock in turn: fn must not call the store.
     void inspect_each(const std::function<void(std::string_view, const KeyInspection&)>& fn) const;
     // Like inspect_each, only for the keys whose state may have changed (locally, by a merge or
-    // by expiry) since the change number since (0: every key); returns the change number to pass
-    // next time. A key may be reported again although it did not change.
-    std::uint64_t inspect_changed(
-        std::uint64_t since,
+    // by expiry) since cursor, which it then moves past them. A key a merge left as it was may
+    // be reported.
+    void inspect_changed(
+        ChangeCursor& cursor,
         const std::function<void(std::string_view, const KeyInspection&)>& fn) const;
 
     // Counters and gauges of this replica. Sizes the causal metadata of the keys changed since

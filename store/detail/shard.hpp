@@ -5,7 +5,6 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cassert>
 #include <cstdint>
 #include <functional>
@@ -38,7 +37,7 @@ struct Slot {
     std::uint64_t key_hash;          // the public digest hash of the key
     std::uint64_t state_hash = 0;    // as last added to the digest tree; 0: not added
     bool digest_dirty = false;       // the state changed since state_hash was computed
-    std::uint64_t changed = 0;       // the store's change number when the state last changed
+    std::uint64_t changed = 0;       // its stripe's change number when the state last changed
     std::uint64_t metadata = 0;      // metadata bytes as of state_hash, counted in its shard
     std::uint8_t metadata_kind = 0;  // the value's type then: 0 register, 1 counter, 2 set
 };
@@ -64,8 +63,7 @@ struct KeyEqual {
 };
 
 struct Shard {
-    Shard(const KeyedHash* hash, std::atomic<std::uint64_t>* change_counter)
-        : map(16, KeyHasher{hash}), changes(change_counter) {}
+    explicit Shard(const KeyedHash* hash) : map(16, KeyHasher{hash}) {}
 
     // Links slot at the tail of the log at a new position (moving it there if it is in the log
     // already: its earlier position is superseded, not lost); bytes is its new estimated size.
@@ -91,7 +89,7 @@ struct Shard {
     }
     // Called after every change to a slot's state (the digest and inspect_changed rely on it).
     void mark_dirty(Slot& slot) {
-        slot.changed = changes->fetch_add(1) + 1;
+        slot.changed = ++changes;
         if (slot.digest_dirty) return;
         slot.digest_dirty = true;
         dirty.push_back(&slot);
@@ -109,7 +107,7 @@ struct Shard {
     std::vector<Slot*> dirty;  // slots whose digest hash is stale
     // The metadata bytes of the slots, by metadata_kind, as of their state_hash.
     std::array<std::uint64_t, 3> metadata_bytes{};
-    std::atomic<std::uint64_t>* changes;  // the store's change counter
+    std::uint64_t changes = 0;  // state changes in this stripe so far (Slot::changed)
 
   private:
     void unlink(Slot& slot) {

@@ -167,8 +167,7 @@ struct Store::Impl {
 
     mutable std::mutex peers_mutex;
     std::map<ReplicaId, detail::Peer> peers;
-    std::atomic<std::uint64_t> changes{0};  // key state changes so far (Slot::changed)
-    std::atomic<bool> logging{false};       // whether any peer exists: changes enter the log
+    std::atomic<bool> logging{false};  // whether any peer exists: changes enter the log
     std::uint64_t round = 0;
     std::uint64_t next_repair_id = 0;
     std::atomic<std::uint64_t> last_sync_ms{0};

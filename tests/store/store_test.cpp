@@ -211,16 +211,16 @@ TEST_F(StoreTest, MetadataBytesFollowEveryChangeByType) {
     EXPECT_EQ(store.metrics().metadata_bytes.values, 2 * one.values);
 }
 
-TEST_F(StoreTest, InspectChangedReportsOnlyWhatChangedSinceItsLastNumber) {
-    auto changed = [&](std::uint64_t& since) {
+TEST_F(StoreTest, InspectChangedReportsOnlyWhatChangedSinceItsCursor) {
+    auto changed = [&](ChangeCursor& since) {
         std::vector<std::string> keys;
-        since = store.inspect_changed(
+        store.inspect_changed(
             since, [&](std::string_view key, const KeyInspection&) { keys.emplace_back(key); });
         std::sort(keys.begin(), keys.end());
         return keys;
     };
     using Keys = std::vector<std::string>;
-    std::uint64_t since = 0;
+    ChangeCursor since;
     EXPECT_EQ(changed(since), Keys{});
     store.put("a", "1");
     store.put("b", "1");
@@ -231,7 +231,7 @@ TEST_F(StoreTest, InspectChangedReportsOnlyWhatChangedSinceItsLastNumber) {
     EXPECT_EQ(changed(since), (Keys{"a", "c"}));
     store.del("b");
     EXPECT_EQ(changed(since), Keys{"b"});
-    std::uint64_t from_start = 0;
+    ChangeCursor from_start;
     EXPECT_EQ(changed(from_start), (Keys{"a", "b", "c"}));
 }
 
