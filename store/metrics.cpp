@@ -74,6 +74,8 @@ std::string prometheus_text(const Metrics& m, ReplicaId replica) {
             static_cast<double>(m.log_bytes));
     e.counter("converge_log_dropped_total", "Log entries dropped to keep within bounds",
               m.log_dropped);
+    e.counter("converge_storage_failures_total",
+              "Sync rounds and frames held back by a failing storage", m.storage_failures);
     e.counter("converge_repairs_started_total", "Digest repairs of peers begun", m.repairs_started);
     e.counter("converge_repairs_completed_total", "Digest repairs of peers completed",
               m.repairs_completed);

@@ -55,6 +55,8 @@ struct Metrics {
     std::uint64_t repairs_started = 0;
     std::uint64_t repairs_completed = 0;
     std::uint64_t repair_keys_sent = 0;
+    // Sync rounds and frames held back because the storage failed to commit.
+    std::uint64_t storage_failures = 0;
     std::vector<PeerMetrics> peers;
 };
 

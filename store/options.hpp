@@ -10,6 +10,7 @@
 
 #include <crdt/replica_id.hpp>
 #include <store/environment.hpp>
+#include <store/storage.hpp>
 #include <store/transport.hpp>
 
 namespace converge::store {
@@ -24,6 +25,11 @@ struct Options {
     std::shared_ptr<Rng> rng = nullptr;
     // How frames reach peers; null: a replica on its own (add_peer and sync need one).
     std::shared_ptr<Transport> transport = nullptr;
+    // Where the state is kept across restarts; null: memory only, lost with the Store. A Store
+    // built over storage that holds a replica's state recovers it (store/storage.hpp). With
+    // storage, a local change returns once the storage holds it durably (as its policy says) and
+    // throws StorageError if it failed: the change is then applied in memory but not durable.
+    std::shared_ptr<Storage> storage = nullptr;
     // Where warnings go (a rejected frame, a type conflict; each kind once); null: spdlog's
     // default logger.
     std::function<void(std::string_view)> log = nullptr;

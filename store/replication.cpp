@@ -7,6 +7,19 @@ using detail::Peer;
 using wire::MessageType;
 
 void Store::Impl::send(ReplicaId to, MessageType type, std::string payload) {
+    // What a frame carries must be durable before it leaves (store/storage.hpp): a state lost in a
+    // crash was then seen by no peer.
+    if (options.storage && options.storage->dirty()) {
+        try {
+            options.storage->flush();
+        } catch (const StorageError& e) {
+            storage_failures.fetch_add(1, std::memory_order_relaxed);
+            warn_once(storage_failure_logged,
+                      std::string("a frame was held back: ") + e.what() +
+                          "; frames wait for the storage to recover (converge_storage_failures)");
+            return;
+        }
+    }
     std::string frame = wire::seal(options.replica, type, payload);
     messages_out.fetch_add(1, std::memory_order_relaxed);
     bytes_out.fetch_add(frame.size(), std::memory_order_relaxed);
@@ -126,6 +139,7 @@ std::optional<ChangeKind> Store::Impl::merge_remote(KeyState&& incoming) {
         it->second.key = &it->first;
         key_count.fetch_add(1, std::memory_order_relaxed);
         shard.mark_dirty(it->second);
+        persist(it->second);
         return kind_of(it->second.value);
     }
     Slot& slot = it->second;
@@ -141,6 +155,7 @@ std::optional<ChangeKind> Store::Impl::merge_remote(KeyState&& incoming) {
         slot.value = std::move(incoming.value);
         slot.set_delta.reset();
         shard.mark_dirty(slot);
+        persist(slot);
         return kind_of(slot.value);
     }
     const std::uint64_t before = detail::change_mark(slot.value);
@@ -150,6 +165,7 @@ std::optional<ChangeKind> Store::Impl::merge_remote(KeyState&& incoming) {
     // The digest is refreshed whatever the change mark says: a merge can move dots between a
     // set's elements without changing any count the mark sees.
     shard.mark_dirty(slot);
+    persist(slot);
     if (detail::change_mark(slot.value) == before) return std::nullopt;
     return kind_of(slot.value);
 }
@@ -161,7 +177,11 @@ void Store::Impl::on_ack(ReplicaId from, const detail::Ack& ack) {
     Peer& peer = it->second;
     if (peer.incarnation != ack.incarnation) {
         // The peer restarted: it may have lost what it acknowledged before.
-        if (peer.incarnation != 0) peer.reset();
+        if (peer.incarnation != 0) {
+            peer.reset();
+            if (options.storage && peer.synced_mark != 0) options.storage->mark_synced(from, 0);
+            peer.synced_mark = 0;
+        }
         peer.incarnation = ack.incarnation;
     }
     if (!ack.ranges.empty()) peer.backoff = 1;
@@ -177,6 +197,18 @@ void Store::Impl::sync() {
     if (!options.transport)
         throw InvalidOperation("sync needs a transport: set Options::transport");
     std::lock_guard lock(peers_mutex);
+    // Every change stored up to here is in the log (or acknowledged) by the end of the round.
+    std::uint64_t written = 0;
+    if (options.storage) {
+        try {
+            written = options.storage->flush();
+        } catch (const StorageError& e) {
+            storage_failures.fetch_add(1, std::memory_order_relaxed);
+            warn_once(storage_failure_logged, std::string("sync rounds wait for the storage: ") +
+                                                  e.what() + " (converge_storage_failures)");
+            return;
+        }
+    }
     ++round;
     for (auto& [id, peer] : peers) {
         const std::uint64_t sent_before = messages_out.load(std::memory_order_relaxed);
@@ -197,6 +229,7 @@ void Store::Impl::sync() {
         }
     }
     collect_log_locked();
+    if (options.storage) mark_synced_locked(written);
     last_sync_ms.store(options.clock->now_ms(), std::memory_order_relaxed);
 }
 
@@ -293,14 +326,15 @@ void Store::add_peer(ReplicaId peer) {
         throw InvalidOperation("add_peer needs a transport: set Options::transport");
     if (peer == s.options.replica) return;
     std::lock_guard lock(s.peers_mutex);
-    s.peers.try_emplace(peer, s.shards.size());
+    auto [it, added] = s.peers.try_emplace(peer, s.shards.size());
+    if (added) s.restore_peer_locked(peer, it->second);
     s.logging.store(true, std::memory_order_relaxed);
 }
 
 void Store::remove_peer(ReplicaId peer) {
     Impl& s = *impl_;
     std::lock_guard lock(s.peers_mutex);
-    s.peers.erase(peer);
+    if (s.peers.erase(peer) != 0 && s.options.storage) s.options.storage->forget(peer);
     s.logging.store(!s.peers.empty(), std::memory_order_relaxed);
 }
 

@@ -30,6 +30,7 @@ Store::Impl::Impl(Options opts)
         shards.push_back(std::make_unique<Shard>(&hash));
     log_entries_per_shard = std::max<std::size_t>(1, options.delta_buffer_entries / count);
     log_bytes_per_shard = std::max<std::size_t>(1, options.delta_buffer_bytes / count);
+    if (options.storage) recover();
 }
 
 Timestamp Store::Impl::tick_clock() {
@@ -63,11 +64,22 @@ void Store::Impl::record_local(Shard& shard, Slot& slot, Touched& touched) {
         bytes += slot.log_bytes;
     }
     shard.log_touch(slot, static_cast<std::uint32_t>(std::min<std::size_t>(bytes, UINT32_MAX)));
-    while (shard.log_head != &slot &&
+    trim_log(shard, &slot);
+}
+
+void Store::Impl::trim_log(Shard& shard, const Slot* keep) {
+    while (shard.log_head != nullptr && shard.log_head != keep &&
            (shard.log_count > log_entries_per_shard || shard.log_bytes > log_bytes_per_shard)) {
         shard.log_remove(*shard.log_head);
         log_dropped.fetch_add(1, std::memory_order_relaxed);
     }
+}
+
+std::uint64_t Store::Impl::persist(const Slot& slot) {
+    if (!options.storage) return 0;
+    codec::Writer w;
+    detail::encode_value(w, slot.value);
+    return options.storage->write(*slot.key, w.bytes());
 }
 
 std::int64_t Store::Impl::add_to_counter(std::string_view key, std::uint64_t n, bool up) {

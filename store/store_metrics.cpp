@@ -37,6 +37,7 @@ Metrics Store::metrics() const {
     for (std::size_t r = 0; r < m.frames_rejected.size(); ++r)
         m.frames_rejected[r] = get(s.frames_rejected[r]);
     m.log_dropped = get(s.log_dropped);
+    m.storage_failures = get(s.storage_failures);
     m.repairs_started = get(s.repairs_started);
     m.repairs_completed = get(s.repairs_completed);
     m.repair_keys_sent = get(s.repair_keys_sent);

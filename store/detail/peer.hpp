@@ -73,6 +73,8 @@ struct Peer {
     // Resends wait resend_after_syncs times this; it doubles (to 64) while resends go
     // unacknowledged, so a dead peer is not sent the whole log every few rounds.
     std::uint64_t backoff = 1;
+    // The last storage write number recorded as acknowledged by this peer (Storage::mark_synced).
+    std::uint64_t synced_mark = 0;
     RepairState repair;
     void reset() {
         for (PartitionProgress& p : parts)

@@ -85,13 +85,17 @@ struct Store::Impl {
                      .first;
             it->second.key = &it->first;
             key_count.fetch_add(1, std::memory_order_relaxed);
-            if (touched.changed) record_local(shard, it->second, touched);
+            const std::uint64_t written = finish_local(shard, it->second, touched);
+            lock.unlock();
+            await_durable(written);
             return result;
         }
         T* value = std::get_if<T>(&it->second.value);
         if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
         R result = fn(*value, touched);
-        if (touched.changed) record_local(shard, it->second, touched);
+        const std::uint64_t written = finish_local(shard, it->second, touched);
+        lock.unlock();
+        await_durable(written);
         return result;
     }
 
@@ -111,6 +115,29 @@ struct Store::Impl {
     // Puts a local change of slot into the delta log (or, with no peer, only moves the floor).
     // Called under shard's exclusive lock.
     void record_local(Shard& shard, Slot& slot, Touched& touched);
+    // Drops the oldest entries of shard's log (never keep) while it is over its limits.
+    void trim_log(Shard& shard, const Slot* keep);
+    // After a local mutation under shard's exclusive lock: logs and stores the change, if any.
+    // Returns its storage write number (0: nothing to wait for).
+    std::uint64_t finish_local(Shard& shard, Slot& slot, Touched& touched) {
+        if (!touched.changed) return 0;
+        record_local(shard, slot, touched);
+        return persist(slot);
+    }
+    // Hands slot's state to the storage, if any; returns the write number (0 without storage).
+    // Called under its stripe's exclusive lock.
+    std::uint64_t persist(const Slot& slot);
+    void await_durable(std::uint64_t written) {
+        if (written != 0) options.storage->wait(written);
+    }
+
+    // Durability (durability.cpp). Rebuilds the keyspace, the log of changes some peer may lack
+    // and the peers' marks from the storage; called by the constructor.
+    void recover();
+    // The marks of the peers that have every change up to `written`; called at the end of sync.
+    void mark_synced_locked(std::uint64_t written);
+    // Gives peer the progress recovered for it, if any; called when it is added.
+    void restore_peer_locked(ReplicaId id, detail::Peer& peer);
 
     std::int64_t add_to_counter(std::string_view key, std::uint64_t n, bool up);
     void notify(std::string_view key, ChangeKind kind, bool remote = false) {
@@ -182,6 +209,13 @@ struct Store::Impl {
     std::array<std::atomic<std::uint64_t>, wire::reject_reason_count> frames_rejected{};
     std::array<std::atomic<bool>, wire::reject_reason_count> rejection_logged{};
     std::atomic<bool> conflict_logged{false};
+    std::atomic<bool> storage_failure_logged{false};
+    std::atomic<std::uint64_t> storage_failures{0};
+
+    // Recovered from the storage: each shard's floor (0 when nothing was stored) and the write
+    // number up to which each peer had every change.
+    std::uint64_t recovered_floor = 0;
+    std::map<ReplicaId, std::uint64_t> recovered_marks;
 };
 
 }  // namespace converge::store
