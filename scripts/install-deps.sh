@@ -8,6 +8,7 @@ packages=(
     libboost-serialization-dev libcereal-dev
     libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
     libspdlog-dev prometheus-cpp-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
+    libsqlite3-dev libsodium-dev libasio-dev
 )
 
 sudo_cmd=()

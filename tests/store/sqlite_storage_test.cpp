@@ -1,0 +1,213 @@
+// SqliteStorage: recovery from the file, commit policies, and the files it must refuse untouched.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <store/sqlite_storage.hpp>
+#include <store/store.hpp>
+
+namespace converge::store {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class SqliteStorageTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir = std::filesystem::temp_directory_path() /
+              ("converge-sqlite-" + std::to_string(::getpid()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        file = dir / "replica.db";
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+
+    static std::string contents(const std::filesystem::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        return {std::istreambuf_iterator<char>(in), {}};
+    }
+    static void write_file(const std::filesystem::path& p, const std::string& bytes) {
+        std::ofstream(p, std::ios::binary) << bytes;
+    }
+    std::unique_ptr<Store> open_store(std::uint64_t replica = 1, SqliteOptions o = {}) {
+        return std::make_unique<Store>(Options{
+            .replica = ReplicaId{replica}, .storage = std::make_shared<SqliteStorage>(file, o)});
+    }
+    // Expects opening file to throw a StorageError mentioning what, leaving the file as it was.
+    void expect_refused(const std::string& what, std::uint64_t replica = 1) {
+        const std::string before = contents(file);
+        try {
+            open_store(replica);
+            FAIL() << "opened " << file;
+        } catch (const StorageError& e) {
+            EXPECT_THAT(e.what(), HasSubstr(what));
+        }
+        EXPECT_EQ(contents(file), before);
+    }
+
+    std::filesystem::path dir, file;
+};
+
+TEST_F(SqliteStorageTest, ARestartedReplicaRecoversEveryKeyFromTheFile) {
+    {
+        auto s = open_store();
+        s->put("k", "v");
+        s->counter("n").increment(7);
+        s->set("cart").add("apple");
+        s->set("cart").add("pear");
+        s->set("cart").remove("apple");
+        s->del("k");
+        s->put("k2", std::string("\0binary\xff", 8));
+    }
+    auto s = open_store();
+    EXPECT_EQ(s->get("k"), std::nullopt);
+    EXPECT_EQ(s->get("k2"), std::string("\0binary\xff", 8));
+    EXPECT_EQ(s->counter("n").value(), 7);
+    EXPECT_THAT(s->set("cart").elements(), ElementsAre("pear"));
+}
+
+TEST_F(SqliteStorageTest, AWriteIsInTheFileWhenItsCallReturns) {
+    auto s = open_store();
+    s->put("k", "v");
+    // Another connection sees it while the store still runs: it was committed, not just queued.
+    // (The store's connection holds the file exclusively, so read a copy of the file and its WAL.)
+    std::filesystem::copy_file(file, dir / "copy.db");
+    if (std::filesystem::exists(file.string() + "-wal"))
+        std::filesystem::copy_file(file.string() + "-wal", dir / "copy.db-wal");
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "copy.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM keys", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+
+TEST_F(SqliteStorageTest, GroupCommitRecoversWhatWasFlushed) {
+    const SqliteOptions group{.commit = SqliteOptions::Commit::group, .group_commit_ms = 5};
+    {
+        auto s = open_store(1, group);
+        for (int i = 0; i < 100; ++i)
+            s->put("k" + std::to_string(i), std::to_string(i));
+    }
+    auto s = open_store(1, group);
+    EXPECT_EQ(s->keys().size(), 100u);
+    EXPECT_EQ(s->get("k99"), "99");
+}
+
+TEST_F(SqliteStorageTest, PeersMarksSurviveARestart) {
+    LoopbackNetwork net(3);
+    auto clock = std::make_shared<ManualClock>(1'000'000);
+    auto make = [&](std::uint64_t id, std::shared_ptr<Storage> storage) {
+        Options o{.replica = ReplicaId{id},
+                  .clock = clock,
+                  .rng = std::make_shared<SeededRng>(id * 7 + (storage ? 1 : 0)),
+                  .transport = net.transport(ReplicaId{id}),
+                  .storage = std::move(storage)};
+        auto s = std::make_unique<Store>(o);
+        net.attach(ReplicaId{id}, *s);
+        s->add_peer(ReplicaId{3 - id});
+        return s;
+    };
+    auto b = make(2, nullptr);
+    auto a = make(1, std::make_shared<SqliteStorage>(file));
+    a->put("old", "1");
+    for (int i = 0; i < 3; ++i) {
+        a->sync();
+        b->sync();
+        net.run_until_idle();
+    }
+    a->put("new", "2");
+    net.detach(ReplicaId{1});
+    a.reset();
+    a = make(1, std::make_shared<SqliteStorage>(file));
+    EXPECT_EQ(a->metrics().log_entries, 1u);
+    a->sync();
+    net.run_until_idle();
+    EXPECT_EQ(b->get("new"), "2");
+    EXPECT_EQ(a->metrics().repairs_started, 0u);
+}
+
+TEST_F(SqliteStorageTest, AnEmptyFileIsRefused) {
+    write_file(file, "");
+    expect_refused("exists but is empty");
+}
+
+TEST_F(SqliteStorageTest, AFileThatIsNotADatabaseIsRefused) {
+    write_file(file, std::string(4096, 'x'));
+    expect_refused("is not a readable SQLite database");
+}
+
+TEST_F(SqliteStorageTest, AnotherProgramsDatabaseIsRefused) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    sqlite3_close(db);
+    expect_refused("is not a converge replica's database");
+}
+
+TEST_F(SqliteStorageTest, ANewerFormatIsRefused) {
+    { open_store(); }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=2", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    expect_refused("has format version 2");
+}
+
+TEST_F(SqliteStorageTest, ATruncatedFileIsRefused) {
+    {
+        auto s = open_store();
+        for (int i = 0; i < 2000; ++i)
+            s->put("key-" + std::to_string(i), std::string(100, 'v'));
+    }
+    const std::string whole = contents(file);
+    ASSERT_GT(whole.size(), 3 * 4096u);
+    write_file(file, whole.substr(0, whole.size() / 2));
+    expect_refused("is damaged");
+}
+
+TEST_F(SqliteStorageTest, ADamagedPageIsRefused) {
+    {
+        auto s = open_store();
+        for (int i = 0; i < 2000; ++i)
+            s->put("key-" + std::to_string(i), std::string(100, 'v'));
+    }
+    std::string bytes = contents(file);
+    for (std::size_t i = 2 * 4096; i < 2 * 4096 + 512; ++i)
+        bytes[i] = static_cast<char>(0xA5);
+    write_file(file, bytes);
+    expect_refused("is damaged");
+}
+
+TEST_F(SqliteStorageTest, AnotherReplicasFileIsRefused) {
+    { open_store(1)->put("k", "v"); }
+    expect_refused("belongs to replica 1, not 2", 2);
+}
+
+TEST_F(SqliteStorageTest, AFileInUseIsRefused) {
+    auto first = open_store();
+    first->put("k", "v");
+    try {
+        SqliteStorage second(file);
+        FAIL() << "two owners of one file";
+    } catch (const StorageError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("in use"));
+    }
+    EXPECT_EQ(first->get("k"), "v");
+}
+
+}  // namespace
+}  // namespace converge::store
