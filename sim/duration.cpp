@@ -11,7 +11,7 @@ namespace converge::sim {
 Micros parse_duration(std::string_view text) {
     auto bad = [&](const char* why) {
         return ScenarioError("bad duration \"" + std::string(text) + "\": " + why +
-                             " (write a number and a unit: us, ms, s or m, as in \"250ms\")");
+                             " (write a number and a unit: us, ms, s, m or h, as in \"250ms\")");
     };
     std::size_t unit_at = 0;
     while (unit_at < text.size() &&
@@ -31,6 +31,8 @@ Micros parse_duration(std::string_view text) {
         scale = 1e6;
     else if (unit == "m")
         scale = 60e6;
+    else if (unit == "h")
+        scale = 3600e6;
     else
         throw bad("unknown unit");
     const double micros = number * scale;

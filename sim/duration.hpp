@@ -1,6 +1,6 @@
 // File: sim/duration.hpp
 // Simulated time: microseconds since the start of a run. Durations in scenario files are strings
-// such as "250ms", "5s", "1.5s", "2m", "100us".
+// such as "250ms", "5s", "1.5s", "2m", "1h", "100us".
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <store/metrics.hpp>
+#include <store/tcp_transport.hpp>
 
 namespace converge::store {
 namespace {
@@ -88,6 +89,28 @@ std::string prometheus_text(const Metrics& m, ReplicaId replica) {
         e.gauge("converge_peer_repairing", "1 while a digest repair of the peer is under way",
                 p.repairing ? 1 : 0, peer);
     }
+    return e.text();
+}
+
+std::string prometheus_text(const TcpStats& s, ReplicaId replica) {
+    Exporter e(replica);
+    const char* connections = "Authenticated connections established, by direction";
+    e.counter("converge_tcp_connections_total", connections, s.connections_out,
+              {{"direction", "out"}});
+    e.counter("converge_tcp_connections_total", connections, s.connections_in,
+              {{"direction", "in"}});
+    e.counter("converge_tcp_connect_failures_total", "Dials that failed", s.connect_failures);
+    e.counter("converge_tcp_handshakes_refused_total",
+              "Connections refused: unknown replica or key, bad proof, bad hello",
+              s.handshakes_refused);
+    const char* frames = "Frames, by what became of them";
+    e.counter("converge_tcp_frames_total", frames, s.frames_sent, {{"outcome", "sent"}});
+    e.counter("converge_tcp_frames_total", frames, s.frames_received, {{"outcome", "received"}});
+    e.counter("converge_tcp_frames_total", frames, s.frames_bad_tag, {{"outcome", "bad_tag"}});
+    e.counter("converge_tcp_frames_total", frames, s.frames_wrong_sender,
+              {{"outcome", "wrong_sender"}});
+    e.counter("converge_tcp_frames_total", frames, s.frames_oversized, {{"outcome", "oversized"}});
+    e.counter("converge_tcp_frames_total", frames, s.frames_dropped, {{"outcome", "dropped"}});
     return e.text();
 }
 

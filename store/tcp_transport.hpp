@@ -77,6 +77,9 @@ struct TcpStats {
     std::uint64_t frames_dropped = 0;  // queue full or peer not configured
 };
 
+// stats in the Prometheus text exposition format (converge_tcp_*), labelled with the replica.
+std::string prometheus_text(const TcpStats& stats, ReplicaId replica);
+
 class TcpTransport final : public Transport {
   public:
     // Binds the listening socket (throws Error if it cannot). Nothing runs until start().

@@ -1,0 +1,112 @@
+// converge-cli: talks to a converge-node's client port. Its commands and exit statuses are a
+// contract that scripts rely on (docs/node.md):
+//
+//   converge-cli --node HOST:PORT put KEY VALUE [--ttl 30s]
+//   converge-cli --node HOST:PORT get KEY          # the value; nothing and exit 1 when absent
+//   converge-cli --node HOST:PORT del KEY
+//   converge-cli --node HOST:PORT incr KEY [N]     # prints the new value (decr likewise)
+//   converge-cli --node HOST:PORT sadd KEY MEMBER...   (srem likewise)
+//   converge-cli --node HOST:PORT smembers KEY     # one member a line, sorted
+//
+// Exit status: 0 done, 1 get found nothing, 2 an error (printed on stderr).
+#include <cstdio>
+
+#include "node/client_protocol.hpp"
+#include "node/node_config.hpp"
+#include <CLI/CLI.hpp>
+#include <asio.hpp>
+
+#include <crdt/error.hpp>
+#include <sim/duration.hpp>
+#include <sim/error.hpp>
+
+namespace {
+
+using namespace converge;
+
+// Sends request to the node at address and returns the response's fields.
+std::vector<std::string> call(const tools::Address& address,
+                              const std::vector<std::string>& request) {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    try {
+        asio::ip::tcp::resolver resolver(io);
+        asio::connect(socket, resolver.resolve(address.host, std::to_string(address.port)));
+        asio::write(socket, asio::buffer(tools::encode_line(request)));
+        std::string line;
+        const std::size_t n =
+            asio::read_until(socket, asio::dynamic_buffer(line, tools::line_bytes_max), '\n');
+        return tools::decode_line(std::string_view(line).substr(0, n - 1));
+    } catch (const std::system_error& e) {
+        throw Error("cannot talk to the node at " + address.host + ":" +
+                    std::to_string(address.port) + ": " + e.code().message() +
+                    "; is converge-node running there (its [node] client address)?");
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"converge-cli: read and write a converge-node's keys"};
+    std::string node = "127.0.0.1:8001";
+    app.add_option("--node", node, "the node's client address, HOST:PORT")->capture_default_str();
+    app.require_subcommand(1);
+    std::string key, value, ttl;
+    std::vector<std::string> members;
+    std::uint64_t n = 1;
+
+    auto* put = app.add_subcommand("put", "write a value");
+    put->add_option("key", key)->required();
+    put->add_option("value", value)->required();
+    put->add_option("--ttl", ttl, "expire after this long: 500ms, 30s, 5m, 1h");
+    for (const char* name : {"get", "del", "smembers"})
+        app.add_subcommand(name, std::string(name) == "get"   ? "print a value"
+                                 : std::string(name) == "del" ? "delete a value"
+                                                              : "print a set, one a line")
+            ->add_option("key", key)
+            ->required();
+    for (const char* name : {"incr", "decr"}) {
+        auto* c = app.add_subcommand(
+            name, std::string(name) == "incr" ? "add to a counter" : "subtract from a counter");
+        c->add_option("key", key)->required();
+        c->add_option("n", n, "how much (default 1)");
+    }
+    for (const char* name : {"sadd", "srem"}) {
+        auto* c = app.add_subcommand(
+            name, std::string(name) == "sadd" ? "add members to a set" : "remove members");
+        c->add_option("key", key)->required();
+        c->add_option("members", members)->required();
+    }
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        const tools::Address address = tools::parse_address(node, "--node");
+        const std::string command = app.get_subcommands().front()->get_name();
+        std::vector<std::string> request{command, key};
+        if (command == "put") {
+            request.push_back(value);
+            if (!ttl.empty()) {
+                const sim::Micros micros = sim::parse_duration(ttl);
+                if (micros < 1000) throw Error("--ttl must be at least 1ms");
+                request.push_back(std::to_string(micros / 1000));
+            }
+        } else if (command == "incr" || command == "decr") {
+            request.push_back(std::to_string(n));
+        } else if (command == "sadd" || command == "srem") {
+            request.insert(request.end(), members.begin(), members.end());
+        }
+        const std::vector<std::string> reply = call(address, request);
+        if (reply.at(0) == "none") return 1;
+        if (reply.at(0) == "error") {
+            std::fprintf(stderr, "converge-cli: %s\n", reply.size() > 1 ? reply[1].c_str() : "");
+            return 2;
+        }
+        if (command == "get" || command == "incr" || command == "decr" || command == "smembers")
+            for (std::size_t i = 1; i < reply.size(); ++i)
+                std::printf("%s\n", reply[i].c_str());
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "converge-cli: %s\n", e.what());
+        return 2;
+    }
+}

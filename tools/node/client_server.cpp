@@ -1,0 +1,178 @@
+#include "client_server.hpp"
+
+#include <charconv>
+#include <thread>
+
+#include "client_protocol.hpp"
+#include <asio.hpp>
+
+#include <crdt/error.hpp>
+
+namespace converge::tools {
+
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+
+namespace {
+
+std::uint64_t number(const std::string& text, const char* what) {
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size())
+        throw InvalidOperation(std::string(what) + " \"" + text + "\" is not a whole number");
+    return n;
+}
+
+void arity(const std::vector<std::string>& r, std::size_t min, std::size_t max, const char* usage) {
+    if (r.size() < min || r.size() > max) throw InvalidOperation(std::string("usage: ") + usage);
+}
+
+std::string ok(std::vector<std::string> values = {}) {
+    values.insert(values.begin(), "ok");
+    return encode_line(values);
+}
+
+}  // namespace
+
+std::string ClientServer::answer(store::Store& store, const std::vector<std::string>& r) {
+    try {
+        const std::string& command = r.at(0);
+        if (command == "put") {
+            arity(r, 3, 4, "put KEY VALUE [TTL_MS]");
+            std::optional<std::chrono::milliseconds> ttl;
+            if (r.size() == 4)
+                ttl = std::chrono::milliseconds(static_cast<std::int64_t>(number(r[3], "ttl")));
+            store.put(r[1], r[2], ttl);
+            return ok();
+        }
+        if (command == "get") {
+            arity(r, 2, 2, "get KEY");
+            const auto value = store.get(r[1]);
+            return value ? ok({*value}) : encode_line({"none"});
+        }
+        if (command == "del") {
+            arity(r, 2, 2, "del KEY");
+            return ok({store.del(r[1]) ? "1" : "0"});
+        }
+        if (command == "incr" || command == "decr") {
+            arity(r, 3, 3, "incr|decr KEY N");
+            auto counter = store.counter(r[1]);
+            const std::uint64_t n = number(r[2], "n");
+            return ok(
+                {std::to_string(command == "incr" ? counter.increment(n) : counter.decrement(n))});
+        }
+        if (command == "sadd" || command == "srem") {
+            arity(r, 3, SIZE_MAX, "sadd|srem KEY MEMBER...");
+            auto set = store.set(r[1]);
+            std::size_t changed = 0;
+            for (std::size_t i = 2; i < r.size(); ++i) {
+                if (command == "sadd") {
+                    changed += !set.contains(r[i]);
+                    set.add(r[i]);
+                } else {
+                    changed += set.remove(r[i]);
+                }
+            }
+            return ok({std::to_string(changed)});
+        }
+        if (command == "smembers") {
+            arity(r, 2, 2, "smembers KEY");
+            return ok(store.set(r[1]).elements());
+        }
+        return encode_line({"error", "unknown command \"" + command +
+                                         "\"; commands: put get del incr decr sadd srem smembers"});
+    } catch (const Error& e) {
+        return encode_line({"error", e.what()});
+    }
+}
+
+struct ClientServer::Impl {
+    Impl(store::Store& s, const Address& address, std::function<std::string()> m)
+        : store(s), metrics(std::move(m)), acceptor(io) {
+        try {
+            const tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
+            acceptor.open(endpoint.protocol());
+            acceptor.set_option(tcp::acceptor::reuse_address(true));
+            acceptor.bind(endpoint);
+            acceptor.listen();
+        } catch (const std::system_error& e) {
+            throw Error("cannot listen for clients on " + address.host + ":" +
+                        std::to_string(address.port) + ": " + e.what());
+        }
+    }
+
+    awaitable<void> accept_loop() {
+        for (;;) {
+            tcp::socket socket = co_await acceptor.async_accept(use_awaitable);
+            asio::co_spawn(io, serve(std::move(socket)), asio::detached);
+        }
+    }
+
+    awaitable<void> serve(tcp::socket socket) {
+        std::string buffer;
+        auto dynamic = asio::dynamic_buffer(buffer, line_bytes_max);
+        for (;;) {
+            std::error_code ec;
+            const std::size_t n = co_await asio::async_read_until(
+                socket, dynamic, '\n', asio::redirect_error(use_awaitable, ec));
+            if (ec == asio::error::not_found) {  // longer than line_bytes_max
+                const std::string reply = encode_line(
+                    {"error", "request longer than " + std::to_string(line_bytes_max) + " bytes"});
+                co_await asio::async_write(socket, asio::buffer(reply), use_awaitable);
+            }
+            if (ec) co_return;
+            std::string line = buffer.substr(0, n - 1);
+            buffer.erase(0, n);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (line.rfind("GET ", 0) == 0) {
+                co_await http(socket, line);
+                co_return;
+            }
+            std::string reply;
+            try {
+                reply = answer(store, decode_line(line));
+            } catch (const Error& e) {
+                reply = encode_line({"error", std::string("bad request: ") + e.what()});
+            }
+            co_await asio::async_write(socket, asio::buffer(reply), use_awaitable);
+        }
+    }
+
+    awaitable<void> http(tcp::socket& socket, const std::string& request_line) {
+        const bool found =
+            request_line.rfind("GET /metrics ", 0) == 0 || request_line == "GET /metrics";
+        const std::string body = found ? metrics() : "only GET /metrics is served here\n";
+        const std::string head = std::string("HTTP/1.0 ") + (found ? "200 OK" : "404 Not Found") +
+                                 "\r\nContent-Type: text/plain; version=0.0.4\r\n"
+                                 "Content-Length: " +
+                                 std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+        co_await asio::async_write(socket, asio::buffer(head + body), use_awaitable);
+    }
+
+    store::Store& store;
+    std::function<std::string()> metrics;
+    asio::io_context io;
+    tcp::acceptor acceptor;
+    std::thread thread;
+};
+
+ClientServer::ClientServer(store::Store& store, const Address& address,
+                           std::function<std::string()> metrics)
+    : impl_(std::make_unique<Impl>(store, address, std::move(metrics))) {}
+
+ClientServer::~ClientServer() {
+    stop();
+}
+
+void ClientServer::start() {
+    asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+    impl_->thread = std::thread([this] { impl_->io.run(); });
+}
+
+void ClientServer::stop() {
+    impl_->io.stop();
+    if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace converge::tools
