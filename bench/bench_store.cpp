@@ -3,6 +3,7 @@
 // the same binary.
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,7 +11,9 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <store/sqlite_storage.hpp>
 #include <store/store.hpp>
 
 namespace {
@@ -55,6 +58,32 @@ void BM_StorePut(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_StorePut);
+
+// Puts into a store over SqliteStorage in a scratch file: arg 0 commits every write (durable when
+// put returns: one fsync each, shared by concurrent writers), arg 1 commits in groups every 10 ms.
+void BM_StorePutSqlite(benchmark::State& state) {
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("converge-bench-" + std::to_string(::getpid()) + ".db");
+    std::filesystem::remove(file);
+    {
+        const bool group = state.range(0) == 1;
+        Store store(Options{
+            .replica = converge::ReplicaId{1},
+            .storage = std::make_shared<SqliteStorage>(
+                file, SqliteOptions{.commit = group ? SqliteOptions::Commit::group
+                                                    : SqliteOptions::Commit::every_write})});
+        const auto& k = keys();
+        std::size_t i = 0;
+        for (auto _ : state) {
+            store.put(k[i], kValue);
+            i = (i + 1) % 100'000;
+        }
+        state.SetItemsProcessed(state.iterations());
+    }
+    for (const char* suffix : {"", "-wal", "-shm"})
+        std::filesystem::remove(file.string() + suffix);
+}
+BENCHMARK(BM_StorePutSqlite)->ArgName("group")->Arg(0)->Arg(1)->UseRealTime();
 
 // Puts the first 100,000 keys into store; returns all the keys.
 const std::vector<std::string>& fill(Store& store) {
