@@ -113,7 +113,15 @@ struct TcpTransport::Impl : std::enable_shared_from_this<Impl> {
 
 awaitable<void> TcpTransport::Impl::accept_loop() {
     for (;;) {
-        tcp::socket socket = co_await acceptor.async_accept(use_awaitable);
+        std::error_code ec;
+        tcp::socket socket =
+            co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+        if (ec == asio::error::operation_aborted) co_return;
+        if (ec) {  // out of descriptors, say: wait a little rather than spin or stop accepting
+            asio::steady_timer pause(io, std::chrono::milliseconds(100));
+            co_await pause.async_wait(use_awaitable);
+            continue;
+        }
         if (handshaking >= options.handshakes_max) continue;  // closed as it goes out of scope
         asio::co_spawn(io, serve(std::move(socket)), asio::detached);
     }

@@ -104,7 +104,15 @@ struct ClientServer::Impl {
 
     awaitable<void> accept_loop() {
         for (;;) {
-            tcp::socket socket = co_await acceptor.async_accept(use_awaitable);
+            std::error_code ec;
+            tcp::socket socket =
+                co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+            if (ec == asio::error::operation_aborted) co_return;
+            if (ec) {  // out of descriptors, say: wait a little, then accept again
+                asio::steady_timer pause(io, std::chrono::milliseconds(100));
+                co_await pause.async_wait(use_awaitable);
+                continue;
+            }
             asio::co_spawn(io, serve(std::move(socket)), asio::detached);
         }
     }
