@@ -122,7 +122,7 @@ struct Store::Impl {
     std::uint64_t finish_local(Shard& shard, Slot& slot, Touched& touched) {
         if (!touched.changed) return 0;
         record_local(shard, slot, touched);
-        return persist(slot);
+        return options.storage ? persist(slot) : 0;
     }
     // Hands slot's state to the storage, if any; returns the write number (0 without storage).
     // Called under its stripe's exclusive lock.
