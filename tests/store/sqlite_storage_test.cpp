@@ -169,7 +169,7 @@ TEST_F(SqliteStorageTest, ANewerFormatIsRefused) {
 
 TEST_F(SqliteStorageTest, ATruncatedFileIsRefused) {
     {
-        auto s = open_store();
+        auto s = open_store(1, {.commit = SqliteOptions::Commit::group});  // fast to fill
         for (int i = 0; i < 2000; ++i)
             s->put("key-" + std::to_string(i), std::string(100, 'v'));
     }
@@ -181,7 +181,7 @@ TEST_F(SqliteStorageTest, ATruncatedFileIsRefused) {
 
 TEST_F(SqliteStorageTest, ADamagedPageIsRefused) {
     {
-        auto s = open_store();
+        auto s = open_store(1, {.commit = SqliteOptions::Commit::group});  // fast to fill
         for (int i = 0; i < 2000; ++i)
             s->put("key-" + std::to_string(i), std::string(100, 'v'));
     }
