@@ -81,6 +81,18 @@ void Store::Impl::restore_peer_locked(ReplicaId id, detail::Peer& peer) {
     recovered_marks.erase(it);
 }
 
+std::optional<std::uint64_t> Store::Impl::flush_storage(const char* held_back) {
+    try {
+        return options.storage->flush();
+    } catch (const StorageError& e) {
+        storage_failures.fetch_add(1, std::memory_order_relaxed);
+        warn_once(storage_failure_logged, std::string(held_back) + ": " + e.what() +
+                                              "; frames wait for the storage to recover "
+                                              "(converge_storage_failures_total)");
+        return std::nullopt;
+    }
+}
+
 void Store::Impl::mark_synced_locked(std::uint64_t written) {
     for (auto& [id, peer] : peers) {
         if (peer.synced_mark >= written) continue;

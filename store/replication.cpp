@@ -9,17 +9,8 @@ using wire::MessageType;
 void Store::Impl::send(ReplicaId to, MessageType type, std::string payload) {
     // What a frame carries must be durable before it leaves (store/storage.hpp): a state lost in a
     // crash was then seen by no peer.
-    if (options.storage && options.storage->dirty()) {
-        try {
-            options.storage->flush();
-        } catch (const StorageError& e) {
-            storage_failures.fetch_add(1, std::memory_order_relaxed);
-            warn_once(storage_failure_logged,
-                      std::string("a frame was held back: ") + e.what() +
-                          "; frames wait for the storage to recover (converge_storage_failures)");
-            return;
-        }
-    }
+    if (options.storage && options.storage->dirty() && !flush_storage("a frame was held back"))
+        return;
     std::string frame = wire::seal(options.replica, type, payload);
     messages_out.fetch_add(1, std::memory_order_relaxed);
     bytes_out.fetch_add(frame.size(), std::memory_order_relaxed);
@@ -200,14 +191,9 @@ void Store::Impl::sync() {
     // Every change stored up to here is in the log (or acknowledged) by the end of the round.
     std::uint64_t written = 0;
     if (options.storage) {
-        try {
-            written = options.storage->flush();
-        } catch (const StorageError& e) {
-            storage_failures.fetch_add(1, std::memory_order_relaxed);
-            warn_once(storage_failure_logged, std::string("sync rounds wait for the storage: ") +
-                                                  e.what() + " (converge_storage_failures)");
-            return;
-        }
+        const auto flushed = flush_storage("a sync round was skipped");
+        if (!flushed) return;
+        written = *flushed;
     }
     ++round;
     for (auto& [id, peer] : peers) {

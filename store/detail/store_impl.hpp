@@ -134,6 +134,9 @@ struct Store::Impl {
     // Durability (durability.cpp). Rebuilds the keyspace, the log of changes some peer may lack
     // and the peers' marks from the storage; called by the constructor.
     void recover();
+    // Flushes the storage; if it fails, counts and logs it (once, saying what was held back) and
+    // returns nullopt.
+    std::optional<std::uint64_t> flush_storage(const char* held_back);
     // The marks of the peers that have every change up to `written`; called at the end of sync.
     void mark_synced_locked(std::uint64_t written);
     // Gives peer the progress recovered for it, if any; called when it is added.

@@ -186,5 +186,61 @@ TEST(Durability, AStoredStateThatDoesNotDecodeIsRefusedAndKept) {
     EXPECT_EQ(storage->size(), 1u);
 }
 
+// A storage whose commits fail while `failing` is set; its writes stay queued meanwhile.
+class FlakyStorage final : public Storage {
+  public:
+    std::vector<SyncMark> open(ReplicaId replica, const KeyVisitor& on_key) override {
+        return inner.open(replica, on_key);
+    }
+    std::uint64_t write(std::string_view key, std::string_view state) override {
+        queued = true;
+        return inner.write(key, state);
+    }
+    void mark_synced(ReplicaId peer, std::uint64_t seq) override { inner.mark_synced(peer, seq); }
+    void forget(ReplicaId peer) override { inner.forget(peer); }
+    void wait(std::uint64_t) override {}
+    std::uint64_t flush() override {
+        if (failing) throw StorageError("disk full");
+        queued = false;
+        return inner.flush();
+    }
+    bool dirty() const override { return queued; }
+
+    MemoryStorage inner;
+    bool failing = false;
+    bool queued = false;
+};
+
+TEST(Durability, NothingLeavesWhileTheStorageFailsAndEverythingDoesOnceItRecovers) {
+    LoopbackNetwork net(5);
+    auto storage = std::make_shared<FlakyStorage>();
+    std::vector<std::string> warnings;
+    Store a(Options{.replica = ReplicaId{1},
+                    .rng = std::make_shared<SeededRng>(1),
+                    .transport = net.transport(ReplicaId{1}),
+                    .storage = storage,
+                    .log = [&](std::string_view w) { warnings.emplace_back(w); }});
+    Store b(Options{.replica = ReplicaId{2},
+                    .rng = std::make_shared<SeededRng>(2),
+                    .transport = net.transport(ReplicaId{2})});
+    net.attach(ReplicaId{1}, a);
+    net.attach(ReplicaId{2}, b);
+    a.add_peer(ReplicaId{2});
+    b.add_peer(ReplicaId{1});
+    storage->failing = true;
+    a.put("k", "v");
+    a.sync();
+    net.run_until_idle();
+    EXPECT_EQ(b.get("k"), std::nullopt);
+    EXPECT_EQ(net.stats().sent, 0u);
+    EXPECT_GE(a.metrics().storage_failures, 1u);
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_THAT(warnings[0], HasSubstr("disk full"));
+    storage->failing = false;
+    a.sync();
+    net.run_until_idle();
+    EXPECT_EQ(b.get("k"), "v");
+}
+
 }  // namespace
 }  // namespace converge::store
