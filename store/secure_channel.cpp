@@ -74,26 +74,29 @@ std::optional<Hello> decode_hello(std::string_view bytes) {
     return h;
 }
 
-std::optional<Session> client_session(const KeyPair& me, const Hello& mine, const Hello& server) {
+namespace {
+// The session of one end: kx runs crypto_kx's client or server key derivation.
+template <class Kx>
+std::optional<Session> session_of(Kx kx, bool client, const KeyPair& me, const Hello& mine,
+                                  const Hello& theirs) {
     std::uint8_t rx[crypto_kx_SESSIONKEYBYTES], tx[crypto_kx_SESSIONKEYBYTES];
-    if (crypto_kx_client_session_keys(rx, tx, me.public_key.data(), me.secret_key.data(),
-                                      server.key.data()) != 0)
+    if (kx(rx, tx, me.public_key.data(), me.secret_key.data(), theirs.key.data()) != 0)
         return std::nullopt;
-    auto s = make_session(tx, rx, encode(mine) + encode(server));
+    // The client sends frames with its tx key, which is the server's rx key.
+    auto s = client ? make_session(tx, rx, encode(mine) + encode(theirs))
+                    : make_session(rx, tx, encode(theirs) + encode(mine));
     sodium_memzero(rx, sizeof rx);
     sodium_memzero(tx, sizeof tx);
     return s;
 }
+}  // namespace
+
+std::optional<Session> client_session(const KeyPair& me, const Hello& mine, const Hello& server) {
+    return session_of(crypto_kx_client_session_keys, true, me, mine, server);
+}
 
 std::optional<Session> server_session(const KeyPair& me, const Hello& mine, const Hello& client) {
-    std::uint8_t rx[crypto_kx_SESSIONKEYBYTES], tx[crypto_kx_SESSIONKEYBYTES];
-    if (crypto_kx_server_session_keys(rx, tx, me.public_key.data(), me.secret_key.data(),
-                                      client.key.data()) != 0)
-        return std::nullopt;
-    auto s = make_session(rx, tx, encode(client) + encode(mine));
-    sodium_memzero(rx, sizeof rx);
-    sodium_memzero(tx, sizeof tx);
-    return s;
+    return session_of(crypto_kx_server_session_keys, false, me, mine, client);
 }
 
 std::string proof(const Key& key, const std::string& transcript) {
