@@ -94,13 +94,13 @@ std::optional<std::uint64_t> Store::Impl::flush_storage(const char* held_back) {
 }
 
 void Store::Impl::mark_synced_locked(std::uint64_t written) {
+    std::vector<std::uint64_t> heads;
     for (auto& [id, peer] : peers) {
         if (peer.synced_mark >= written) continue;
+        if (heads.empty()) heads = log_heads();  // once a round, when some mark could move
         bool everything = true;
-        for (std::size_t p = 0; p < shards.size() && everything; ++p) {
-            std::shared_lock lock(shards[p]->mutex);
-            everything = peer.parts[p].acked.prefix() >= shards[p]->position;
-        }
+        for (std::size_t p = 0; p < shards.size() && everything; ++p)
+            everything = peer.parts[p].acked.prefix() >= heads[p];
         if (!everything) continue;
         options.storage->mark_synced(id, written);
         peer.synced_mark = written;

@@ -34,11 +34,7 @@ void Store::Impl::repair_step_locked(ReplicaId to, Peer& peer) {
         repairs_started.fetch_add(1, std::memory_order_relaxed);
         peer.last_repair_round = round;
         r.cursor = 0;
-        r.heads.clear();
-        for (const auto& shard : shards) {
-            std::shared_lock lock(shard->mutex);
-            r.heads.push_back(shard->position);
-        }
+        r.heads = log_heads();
         send_digest_top_locked(to, peer);
     } else if (round - r.since_round >= options.resend_after_syncs * peer.backoff) {
         // A step was lost (or the peer is silent): redo this pass under a new id, waiting

@@ -115,6 +115,16 @@ struct Store::Impl {
     // Puts a local change of slot into the delta log (or, with no peer, only moves the floor).
     // Called under shard's exclusive lock.
     void record_local(Shard& shard, Slot& slot, Touched& touched);
+    // The last log position handed out in each stripe, each read under its stripe's lock.
+    std::vector<std::uint64_t> log_heads() const {
+        std::vector<std::uint64_t> heads;
+        heads.reserve(shards.size());
+        for (const auto& shard : shards) {
+            std::shared_lock lock(shard->mutex);
+            heads.push_back(shard->position);
+        }
+        return heads;
+    }
     // Drops the oldest entries of shard's log (never keep) while it is over its limits.
     void trim_log(Shard& shard, const Slot* keep);
     // After a local mutation under shard's exclusive lock: logs and stores the change, if any.
