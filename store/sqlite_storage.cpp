@@ -43,6 +43,8 @@ struct Statement {
 
 struct SqliteStorage::Impl {
     Impl(std::filesystem::path path, SqliteOptions opts) : file(std::move(path)), options(opts) {}
+    // close_v2 defers the close until the statements below are finalized by their destructors.
+    ~Impl() { sqlite3_close_v2(db); }
 
     [[noreturn]] void fail(const std::string& what, int rc) const {
         throw StorageError("SQLite file " + file.string() + ": " + what + ": " +
@@ -76,18 +78,19 @@ struct SqliteStorage::Impl {
         if (rc != SQLITE_DONE) fail(what, rc);
     }
 
+    static constexpr const char* in_use =
+        "the file is in use by another process or storage (one replica, one owner)";
+    static constexpr const char* damaged =
+        "is damaged; it was left untouched: restore it from a backup, or start this replica "
+        "with a new file under a new id";
     // Throws the StorageError for a first read of an existing file that failed with rc.
     [[noreturn]] void unreadable(int rc) const {
         switch (rc & 0xFF) {
             case SQLITE_BUSY:
             case SQLITE_LOCKED:
-                fail("the file is in use by another process or storage (one replica, one owner)",
-                     rc);
+                fail(in_use, rc);
             case SQLITE_CORRUPT:
-                fail(
-                    "is damaged; it was left untouched: restore it from a backup, or start this "
-                    "replica with a new file under a new id",
-                    rc);
+                fail(damaged, rc);
             default:
                 fail("is not a readable SQLite database; it was left untouched", rc);
         }
@@ -111,8 +114,8 @@ struct SqliteStorage::Impl {
     mutable std::mutex queue_mutex;
     std::unordered_map<std::string, Pending> pending_keys;
     std::unordered_map<std::uint64_t, std::optional<std::uint64_t>> pending_marks;
-    std::uint64_t last_seq = 0;            // the last write number handed out
-    std::atomic<std::uint64_t> queued{0};  // the last write number queued and not yet committed
+    // The last write number handed out; changed under queue_mutex, read without it by dirty().
+    std::atomic<std::uint64_t> last_seq{0};
     std::atomic<bool> marks_queued{false};
 
     std::mutex commit_mutex;  // one commit at a time; held around every use of db after open
@@ -135,8 +138,6 @@ void SqliteStorage::Impl::open_file() {
     const int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
     if (rc != SQLITE_OK) {
         const std::string reason = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-        sqlite3_close(db);
-        db = nullptr;
         throw StorageError("cannot open SQLite file " + file.string() + ": " + reason);
     }
     sqlite3_extended_result_codes(db, 1);
@@ -146,21 +147,19 @@ void SqliteStorage::Impl::open_file() {
         check_existing();
     else
         create_schema();
-    const char* journal = nullptr;
     {
         Statement s;
         prepare(s, "PRAGMA journal_mode=WAL");
         const int step = sqlite3_step(s.stmt);
         if (step != SQLITE_ROW)
             fail("cannot switch to WAL mode (is another process using the file?)", step);
-        journal = reinterpret_cast<const char*>(sqlite3_column_text(s.stmt, 0));
+        const char* journal = reinterpret_cast<const char*>(sqlite3_column_text(s.stmt, 0));
         if (journal == nullptr || std::string(journal) != "wal")
             fail("SQLite refused WAL mode", SQLITE_ERROR);
     }
     exec("PRAGMA synchronous=FULL", "cannot set synchronous=FULL");
     if (sqlite3_exec(db, "BEGIN EXCLUSIVE; COMMIT;", nullptr, nullptr, nullptr) != SQLITE_OK)
-        fail("the file is in use by another process or storage (one replica, one owner)",
-             SQLITE_BUSY);
+        fail(in_use, SQLITE_BUSY);
     prepare(upsert_key,
             "INSERT INTO keys(key, state, seq) VALUES(?1, ?2, ?3) "
             "ON CONFLICT(key) DO UPDATE SET state = excluded.state, seq = excluded.seq");
@@ -197,10 +196,8 @@ void SqliteStorage::Impl::check_existing() {
     const auto* verdict =
         rc == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(s.stmt, 0)) : nullptr;
     if (verdict == nullptr || std::string(verdict) != "ok")
-        throw StorageError("SQLite file " + file.string() + " is damaged (" +
-                           (verdict ? verdict : sqlite3_errmsg(db)) +
-                           "); it was left untouched: restore it from a backup, or start this "
-                           "replica with a new file under a new id");
+        throw StorageError("SQLite file " + file.string() + ": " + damaged +
+                           " (quick_check: " + (verdict ? verdict : sqlite3_errmsg(db)) + ")");
 }
 
 void SqliteStorage::Impl::create_schema() {
@@ -215,13 +212,7 @@ void SqliteStorage::Impl::create_schema() {
 
 SqliteStorage::SqliteStorage(std::filesystem::path file, SqliteOptions options)
     : impl_(std::make_unique<Impl>(std::move(file), options)) {
-    try {
-        impl_->open_file();
-    } catch (...) {
-        sqlite3_close(impl_->db);
-        impl_->db = nullptr;
-        throw;
-    }
+    impl_->open_file();
     if (options.commit == SqliteOptions::Commit::group)
         impl_->committer = std::thread([this] { impl_->commit_loop(); });
 }
@@ -241,12 +232,6 @@ SqliteStorage::~SqliteStorage() {
     } catch (const StorageError&) {
         // Nothing left to report to: what was queued since the last flush is lost.
     }
-    sqlite3_finalize(s.upsert_key.stmt);
-    sqlite3_finalize(s.upsert_peer.stmt);
-    sqlite3_finalize(s.delete_peer.stmt);
-    sqlite3_finalize(s.update_seq.stmt);
-    s.upsert_key.stmt = s.upsert_peer.stmt = s.delete_peer.stmt = s.update_seq.stmt = nullptr;
-    sqlite3_close(s.db);
 }
 
 const std::filesystem::path& SqliteStorage::file() const noexcept {
@@ -267,10 +252,9 @@ std::vector<Storage::SyncMark> SqliteStorage::open(ReplicaId replica, const KeyV
         s.prepare(insert, "INSERT INTO meta(name, value) VALUES('replica', ?1)");
         s.run(insert, {to_sql(replica.value)}, "cannot record the replica id");
     }
-    std::uint64_t seq = from_sql(s.scalar("SELECT value FROM meta WHERE name = 'seq'",
-                                          "cannot read the write "
-                                          "number")
-                                     .value_or(0));
+    std::uint64_t seq = from_sql(
+        s.scalar("SELECT value FROM meta WHERE name = 'seq'", "cannot read the write number")
+            .value_or(0));
     Statement keys;
     s.prepare(keys, "SELECT key, state, seq FROM keys");
     int rc = 0;
@@ -293,7 +277,7 @@ std::vector<Storage::SyncMark> SqliteStorage::open(ReplicaId replica, const KeyV
                          from_sql(sqlite3_column_int64(peers.stmt, 1))});
     if (rc != SQLITE_DONE) s.fail("cannot read the peers' marks", rc);
     std::lock_guard queue_lock(s.queue_mutex);
-    s.last_seq = seq;
+    s.last_seq.store(seq);
     s.durable.store(seq);
     return marks;
 }
@@ -301,11 +285,11 @@ std::vector<Storage::SyncMark> SqliteStorage::open(ReplicaId replica, const KeyV
 std::uint64_t SqliteStorage::write(std::string_view key, std::string_view state) {
     Impl& s = *impl_;
     std::lock_guard lock(s.queue_mutex);
-    const std::uint64_t seq = ++s.last_seq;
+    const std::uint64_t seq = s.last_seq.load(std::memory_order_relaxed) + 1;
     Impl::Pending& p = s.pending_keys[std::string(key)];
     p.state.assign(state);
     p.seq = seq;
-    s.queued.store(seq, std::memory_order_release);
+    s.last_seq.store(seq, std::memory_order_release);
     return seq;
 }
 
@@ -325,7 +309,7 @@ void SqliteStorage::forget(ReplicaId peer) {
 
 bool SqliteStorage::dirty() const {
     const Impl& s = *impl_;
-    return s.queued.load(std::memory_order_acquire) > s.durable.load(std::memory_order_acquire) ||
+    return s.last_seq.load(std::memory_order_acquire) > s.durable.load(std::memory_order_acquire) ||
            s.marks_queued.load(std::memory_order_acquire);
 }
 
@@ -351,7 +335,7 @@ void SqliteStorage::Impl::commit() {
         keys.swap(pending_keys);
         marks.swap(pending_marks);
         marks_queued.store(false, std::memory_order_release);
-        upto = last_seq;
+        upto = last_seq.load(std::memory_order_relaxed);
     }
     if (keys.empty() && marks.empty()) {
         durable.store(std::max(durable.load(), upto), std::memory_order_release);
