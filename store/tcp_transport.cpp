@@ -41,7 +41,7 @@ class HandshakeDeadline {
 
 }  // namespace
 
-struct TcpTransport::Impl : std::enable_shared_from_this<Impl> {
+struct TcpTransport::Impl {
     // Frames waiting for one peer's connection.
     struct Outgoing {
         Outgoing(asio::io_context& io, TcpPeer p) : peer(std::move(p)), wakeup(io) {
@@ -205,12 +205,12 @@ awaitable<void> TcpTransport::Impl::serve(tcp::socket socket) {
                                       " failed authentication; connection closed");
             co_return;
         }
-        const auto opened = wire::open(*frame, options.max_frame_bytes);
-        if (const auto* f = std::get_if<wire::Frame>(&opened); f != nullptr && f->sender != from) {
+        // A frame whose header does not parse goes on: the store rejects and counts it by reason.
+        if (const auto sender = wire::sender_of(*frame); sender && *sender != from) {
             frames_wrong_sender.fetch_add(1, std::memory_order_relaxed);
             warn_once(sender_logged, "replica " + std::to_string(from.value) +
                                          " sent a frame claiming to be from replica " +
-                                         std::to_string(f->sender.value) + "; dropped");
+                                         std::to_string(sender->value) + "; dropped");
             continue;
         }
         frames_received.fetch_add(1, std::memory_order_relaxed);
@@ -303,7 +303,7 @@ awaitable<void> TcpTransport::Impl::pump(tcp::socket& socket, Outgoing& out,
 }
 
 TcpTransport::TcpTransport(TcpOptions options)
-    : impl_(std::make_shared<Impl>(std::move(options))) {}
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 TcpTransport::~TcpTransport() {
     stop();

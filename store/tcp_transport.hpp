@@ -105,7 +105,7 @@ class TcpTransport final : public Transport {
 
   private:
     struct Impl;
-    std::shared_ptr<Impl> impl_;
+    std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace converge::store

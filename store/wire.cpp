@@ -78,6 +78,18 @@ std::string seal(ReplicaId sender, MessageType type, std::string_view payload) {
     return out;
 }
 
+std::optional<ReplicaId> sender_of(std::string_view bytes) {
+    if (bytes.size() < overhead_min || static_cast<std::uint8_t>(bytes[0]) != magic ||
+        static_cast<std::uint8_t>(bytes[1]) != version)
+        return std::nullopt;
+    try {
+        codec::Reader r(bytes.substr(3));
+        return ReplicaId{r.varint("sender")};
+    } catch (const DecodeError&) {
+        return std::nullopt;
+    }
+}
+
 std::variant<Frame, Rejection> open(std::string_view bytes, std::size_t max_frame_bytes) {
     if (bytes.size() > max_frame_bytes)
         return Rejection{RejectReason::oversized, "frame of " + std::to_string(bytes.size()) +

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -66,6 +67,10 @@ std::uint32_t crc32c_without_hardware(std::string_view data) noexcept;
 
 // Wraps payload in a frame from sender.
 std::string seal(ReplicaId sender, MessageType type, std::string_view payload);
+
+// The sender bytes' header names, read without checking the rest (open() does that): for a
+// transport that must match it to the peer it authenticated. nullopt if the header does not parse.
+std::optional<ReplicaId> sender_of(std::string_view bytes);
 
 // Checks bytes as one whole frame of at most max_frame_bytes; returns it or why it was rejected.
 std::variant<Frame, Rejection> open(std::string_view bytes, std::size_t max_frame_bytes);

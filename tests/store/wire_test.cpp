@@ -40,6 +40,16 @@ TEST(Wire, Crc32cIsTheSameWithAndWithoutTheHardwareInstruction) {
     }
 }
 
+TEST(Wire, SenderOfReadsTheHeaderAlone) {
+    std::string frame = wire::seal(ReplicaId{300}, wire::MessageType::ack, "payload");
+    EXPECT_EQ(wire::sender_of(frame), ReplicaId{300});
+    frame.back() ^= 1;  // a bad checksum: open() rejects it, the header still names the sender
+    EXPECT_EQ(wire::sender_of(frame), ReplicaId{300});
+    EXPECT_EQ(wire::sender_of(frame.substr(0, 4)), std::nullopt);
+    frame[0] = 0;
+    EXPECT_EQ(wire::sender_of(frame), std::nullopt);
+}
+
 TEST(Wire, SealedFramesOpenToTheSameFields) {
     const std::string frame = wire::seal(ReplicaId{300}, MessageType::ack, "payload");
     EXPECT_EQ(frame.size(), 7 + wire::overhead_min + 1);  // sender 300 takes two varint bytes
