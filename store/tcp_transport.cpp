@@ -10,6 +10,7 @@
 
 #include <crdt/error.hpp>
 #include <store/detail/secure_channel.hpp>
+#include <store/detail/tcp_listener.hpp>
 #include <store/tcp_transport.hpp>
 #include <store/wire.hpp>
 
@@ -55,7 +56,9 @@ struct TcpTransport::Impl {
         std::atomic<bool> connected{false};
     };
 
-    explicit Impl(TcpOptions opts) : options(std::move(opts)), acceptor(io) {
+    explicit Impl(TcpOptions opts)
+        : options(std::move(opts)),
+          acceptor(detail::listen_on(io, options.listen_host, options.listen_port, "peers")) {
         if (sodium_init() < 0) throw Error("libsodium failed to initialise");
         if (!options.log)
             options.log = [](std::string_view message) {
@@ -63,18 +66,6 @@ struct TcpTransport::Impl {
             };
         for (const TcpPeer& p : options.peers)
             outgoing.emplace(p.id, std::make_unique<Outgoing>(io, p));
-        try {
-            const tcp::endpoint endpoint(asio::ip::make_address(options.listen_host),
-                                         options.listen_port);
-            acceptor.open(endpoint.protocol());
-            acceptor.set_option(tcp::acceptor::reuse_address(true));
-            acceptor.bind(endpoint);
-            acceptor.listen();
-        } catch (const std::system_error& e) {
-            throw Error("cannot listen on " + options.listen_host + ":" +
-                        std::to_string(options.listen_port) + ": " + e.what() +
-                        "; choose another address or port");
-        }
     }
 
     void warn_once(std::atomic<bool>& flag, const std::string& message) {
@@ -112,18 +103,9 @@ struct TcpTransport::Impl {
 };
 
 awaitable<void> TcpTransport::Impl::accept_loop() {
-    for (;;) {
-        std::error_code ec;
-        tcp::socket socket =
-            co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
-        if (ec == asio::error::operation_aborted) co_return;
-        if (ec) {  // out of descriptors, say: wait a little rather than spin or stop accepting
-            asio::steady_timer pause(io, std::chrono::milliseconds(100));
-            co_await pause.async_wait(use_awaitable);
-            continue;
-        }
+    while (auto socket = co_await detail::next_connection(acceptor)) {
         if (handshaking >= options.handshakes_max) continue;  // closed as it goes out of scope
-        asio::co_spawn(io, serve(std::move(socket)), asio::detached);
+        asio::co_spawn(io, serve(std::move(*socket)), asio::detached);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <asio.hpp>
 
 #include <crdt/error.hpp>
+#include <store/detail/tcp_listener.hpp>
 
 namespace converge::tools {
 
@@ -89,32 +90,13 @@ std::string ClientServer::answer(store::Store& store, const std::vector<std::str
 
 struct ClientServer::Impl {
     Impl(store::Store& s, const Address& address, std::function<std::string()> m)
-        : store(s), metrics(std::move(m)), acceptor(io) {
-        try {
-            const tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
-            acceptor.open(endpoint.protocol());
-            acceptor.set_option(tcp::acceptor::reuse_address(true));
-            acceptor.bind(endpoint);
-            acceptor.listen();
-        } catch (const std::system_error& e) {
-            throw Error("cannot listen for clients on " + address.host + ":" +
-                        std::to_string(address.port) + ": " + e.what());
-        }
-    }
+        : store(s),
+          metrics(std::move(m)),
+          acceptor(store::detail::listen_on(io, address.host, address.port, "clients")) {}
 
     awaitable<void> accept_loop() {
-        for (;;) {
-            std::error_code ec;
-            tcp::socket socket =
-                co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
-            if (ec == asio::error::operation_aborted) co_return;
-            if (ec) {  // out of descriptors, say: wait a little, then accept again
-                asio::steady_timer pause(io, std::chrono::milliseconds(100));
-                co_await pause.async_wait(use_awaitable);
-                continue;
-            }
-            asio::co_spawn(io, serve(std::move(socket)), asio::detached);
-        }
+        while (auto socket = co_await store::detail::next_connection(acceptor))
+            asio::co_spawn(io, serve(std::move(*socket)), asio::detached);
     }
 
     awaitable<void> serve(tcp::socket socket) {
