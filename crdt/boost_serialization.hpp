@@ -8,13 +8,17 @@
 //   boost::archive::binary_iarchive in(stream);    in >> copy;
 //
 // Boost archives are neither portable nor forward compatible across Boost versions: use cereal's
-// PortableBinary archives, or converge::encode, for the wire and for files.
+// PortableBinary archives, or converge::encode, for the wire and for files. Boost's own archive
+// header is not safe on untrusted bytes (binary_iarchive's constructor allocates whatever length
+// the header's signature claims, up to 2^64): open an archive from an untrusted source with
+// boost::archive::no_header (both ends), as fuzz/crdt_boost.cpp does.
 #pragma once
 
 #include <concepts>
 #include <string>
 
 #include <boost/archive/archive_exception.hpp>
+#include <boost/serialization/level.hpp>
 #include <boost/serialization/split_free.hpp>
 
 #include <crdt/codec/cereal_blob.hpp>
@@ -54,5 +58,14 @@ template <class Archive, converge::BoostSerializable T>
 void serialize(Archive& ar, T& value, const unsigned int version) {
     boost::serialization::split_free(ar, value, version);
 }
+
+// No class information (tracking flag, class version) precedes the blob: there is nothing for
+// Boost to read but converge's bounded load, so a truncated archive fails with DecodeError.
+template <converge::BoostSerializable T>
+struct implementation_level_impl<const T> {
+    using tag = mpl::integral_c_tag;
+    using type = mpl::int_<object_serializable>;
+    static constexpr int value = type::value;
+};
 
 }  // namespace boost::serialization

@@ -71,8 +71,8 @@ struct World::Impl {
         bool up = true;
 
         // What drift added to the clock since it last changed.
-        Micros drift_since(Micros now) const {
-            return static_cast<Micros>(static_cast<double>(now - drifting_from) * drift_ppm / 1e6);
+        Micros drift_since(Micros at) const {
+            return static_cast<Micros>(static_cast<double>(at - drifting_from) * drift_ppm / 1e6);
         }
         bool paused = false;
         std::uint32_t generation = 0;

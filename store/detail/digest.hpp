@@ -7,9 +7,9 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
-#include <vector>
 
 namespace converge::store::detail {
 
@@ -27,26 +27,29 @@ std::uint64_t digest_state_hash(std::uint64_t key_hash, std::string_view encoded
 
 class DigestTree {
   public:
-    DigestTree() : leaves_(digest_leaves, 0) { stale_.fill(true); }
     // Adds or removes (XOR is its own inverse) one key's state hash.
-    void toggle(std::uint16_t leaf, std::uint64_t state_hash) noexcept {
-        leaves_[leaf] ^= state_hash;
-        stale_[leaf / leaves_per_range] = true;
+    void toggle(std::uint16_t leaf, std::uint64_t state_hash) {
+        const std::size_t r = leaf / leaves_per_range;
+        if (!ranges_[r]) ranges_[r] = std::make_unique<Leaves>();
+        (*ranges_[r])[leaf % leaves_per_range] ^= state_hash;
+        stale_[r] = true;
     }
-    std::span<const std::uint64_t, leaves_per_range> range(std::size_t r) const noexcept {
-        return std::span<const std::uint64_t, leaves_per_range>(
-            leaves_.data() + r * leaves_per_range, leaves_per_range);
-    }
+    // Range r's leaves (all zero until one of its keys is added).
+    std::span<const std::uint64_t, leaves_per_range> range(std::size_t r) const noexcept;
     // The hash of range r's leaves, kept until one of them changes. Not safe to call from two
     // threads at once (the store calls it under its digest lock).
     std::uint64_t range_hash(std::size_t r) const noexcept;
 
   private:
-    std::uint64_t compute_range_hash(std::size_t r) const noexcept;
+    using Leaves = std::array<std::uint64_t, leaves_per_range>;
 
-    std::vector<std::uint64_t> leaves_;
-    mutable std::array<std::uint64_t, digest_ranges> range_hashes_{};
+    // A range's leaves are allocated when its first key arrives: a small store holds a few KiB of
+    // digest, not 512 KiB.
+    std::array<std::unique_ptr<Leaves>, digest_ranges> ranges_;
+    mutable std::array<std::uint64_t, digest_ranges> range_hashes_ = empty_range_hashes();
     mutable std::array<bool, digest_ranges> stale_{};
+
+    static std::array<std::uint64_t, digest_ranges> empty_range_hashes() noexcept;
 };
 
 }  // namespace converge::store::detail
