@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/std_hash_collisions.hpp"
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -47,9 +48,9 @@ const std::vector<std::string>& keys() {
 const std::string kValue = "value-0123456789";  // 16 bytes
 
 // Goal: >= 3 M puts/s on one thread.
-// Puts the 100,000 keys in turn, for as long as state runs.
-void put_each_key(benchmark::State& state, Store& store) {
-    const auto& k = keys();
+// Puts the first 100,000 of keys in turn, for as long as state runs.
+void put_each_key(benchmark::State& state, Store& store,
+                  const std::vector<std::string>& k = keys()) {
     std::size_t i = 0;
     for (auto _ : state) {
         store.put(k[i], kValue);
@@ -63,6 +64,22 @@ void BM_StorePut(benchmark::State& state) {
     put_each_key(state, store);
 }
 BENCHMARK(BM_StorePut);
+
+// Hash flooding: puts into a fresh store of 100,000 keys that all collide under std::hash (arg 1)
+// against 100,000 ordinary keys (arg 0). Goal: colliding keys at most 2x slower.
+void BM_StorePutFlood(benchmark::State& state) {
+    static const std::vector<std::string> colliding =
+        converge::store::testing::std_hash_collisions(100'000);
+    const auto& k = state.range(0) == 1 ? colliding : keys();
+    for (auto _ : state) {
+        Store store(Options{.replica = converge::ReplicaId{1}});
+        for (std::size_t i = 0; i < 100'000; ++i)
+            store.put(k[i], kValue);
+        benchmark::DoNotOptimize(store.metrics().keys);
+    }
+    state.SetItemsProcessed(state.iterations() * 100'000);
+}
+BENCHMARK(BM_StorePutFlood)->ArgName("colliding")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Puts into a store over SqliteStorage in a scratch file: arg 0 commits every write (durable when
 // put returns: one fsync each, shared by concurrent writers), arg 1 commits in groups every 10 ms.

@@ -18,7 +18,33 @@ KeyState decode_key_state(codec::Reader& r) {
     return s;
 }
 
+bool context_out_of_range(const CausalContext& context) {
+    for (const auto& entry : context.compact())
+        if (entry.count > counter_limit) return true;
+    return std::any_of(context.cloud_begin(), context.cloud_end(),
+                       [](const Dot& d) { return d.counter > counter_limit; });
+}
+
+bool total_out_of_range(const GCounter& counter) {
+    try {
+        return counter.value() > counter_limit;
+    } catch (const InvalidOperation&) {  // the sum passes 2^64
+        return true;
+    }
+}
+
 }  // namespace
+
+const char* out_of_range(const Value& v) {
+    if (const auto* c = std::get_if<PNCounter>(&v))
+        return total_out_of_range(c->increments()) || total_out_of_range(c->decrements())
+                   ? "a counter total past 2^62"
+                   : nullptr;
+    const CausalContext& context = std::holds_alternative<KvRegister>(v)
+                                       ? std::get<KvRegister>(v).context()
+                                       : std::get<StringSet>(v).context();
+    return context_out_of_range(context) ? "a dot counter past 2^62" : nullptr;
+}
 
 void write_fixed64(codec::Writer& w, std::uint64_t v) {
     for (int i = 0; i < 8; ++i)

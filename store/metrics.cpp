@@ -53,6 +53,9 @@ std::string prometheus_text(const Metrics& m, ReplicaId replica) {
     e.gauge("converge_metadata_bytes", meta, static_cast<double>(m.metadata_bytes.sets),
             {{"type", "set"}});
     e.counter("converge_merges_total", "Keys merged from peers", m.merges);
+    e.counter("converge_merges_unchanged_total",
+              "Keys merged from peers that changed nothing a reader sees (replays, resends)",
+              m.merges_unchanged);
     e.counter("converge_type_conflicts_total", "Keys a peer used as another type",
               m.type_conflicts);
     e.counter("converge_clock_drift_exceeded_total",

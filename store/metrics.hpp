@@ -41,7 +41,9 @@ struct Metrics {
     MetadataBytes metadata_bytes;
 
     // Replication.
-    std::uint64_t merges = 0;          // keys merged from peers' messages
+    std::uint64_t merges = 0;  // keys merged from peers' messages
+    // Of those, merges that changed nothing a reader sees (a replayed or resent delta).
+    std::uint64_t merges_unchanged = 0;
     std::uint64_t type_conflicts = 0;  // a peer used a key as another type (docs/semantics.md)
     std::uint64_t clock_drift_exceeded = 0;  // peer timestamps too far ahead to move the clock
     std::uint64_t messages_out = 0;

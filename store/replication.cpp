@@ -39,6 +39,12 @@ bool Store::Impl::receive(std::string_view bytes) {
         return false;
     }
     const wire::Frame frame = std::get<wire::Frame>(opened);
+    if (frame.sender == options.replica) {
+        reject(wire::RejectReason::own_id,
+               "a frame claims to come from this replica (" + std::to_string(frame.sender.value) +
+                   "): a peer is misconfigured with this replica's id, or is forging frames");
+        return false;
+    }
     const DecodeLimits limits{};
     std::vector<Notice> notices;
     try {
@@ -46,6 +52,8 @@ bool Store::Impl::receive(std::string_view bytes) {
             case MessageType::deltas: {
                 std::vector<detail::DeltaChunk> chunks =
                     detail::decode_deltas(frame.payload, limits);
+                for (const detail::DeltaChunk& chunk : chunks)
+                    if (!within_range(frame.sender, chunk.keys)) return false;
                 detail::Ack ack{incarnation, {}};
                 for (detail::DeltaChunk& chunk : chunks) {
                     merge_all(std::move(chunk.keys), notices);
@@ -65,6 +73,7 @@ bool Store::Impl::receive(std::string_view bytes) {
                 break;
             case MessageType::key_states: {
                 detail::KeyStates states = detail::decode_key_states(frame.payload, limits);
+                if (!within_range(frame.sender, states.keys)) return false;
                 merge_all(std::move(states.keys), notices);
                 if (options.transport)
                     send(frame.sender, MessageType::repair_ack,
@@ -84,6 +93,17 @@ bool Store::Impl::receive(std::string_view bytes) {
     }
     for (const Notice& n : notices)
         notify(n.key, n.kind, /*remote=*/true);
+    return true;
+}
+
+bool Store::Impl::within_range(ReplicaId sender, const std::vector<KeyState>& keys) {
+    for (const KeyState& k : keys)
+        if (const char* what = detail::out_of_range(k.value)) {
+            reject(wire::RejectReason::out_of_range,
+                   "message from replica " + std::to_string(sender.value) + ": key \"" + k.key +
+                       "\" carries " + what + "; nothing of the message was applied");
+            return false;
+        }
     return true;
 }
 
@@ -157,7 +177,10 @@ std::optional<ChangeKind> Store::Impl::merge_remote(KeyState&& incoming) {
     // set's elements without changing any count the mark sees.
     shard.mark_dirty(slot);
     persist(slot);
-    if (detail::change_mark(slot.value) == before) return std::nullopt;
+    if (detail::change_mark(slot.value) == before) {
+        merges_unchanged.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+    }
     return kind_of(slot.value);
 }
 

@@ -28,6 +28,7 @@ Metrics Store::metrics() const {
     m.keys = get(s.key_count);
     m.expired_keys = get(s.expired_keys);
     m.merges = get(s.merges);
+    m.merges_unchanged = get(s.merges_unchanged);
     m.type_conflicts = get(s.type_conflicts);
     m.clock_drift_exceeded = get(s.clock_drift_exceeded);
     m.messages_out = get(s.messages_out);

@@ -24,6 +24,10 @@ const char* to_string(RejectReason reason) noexcept {
             return "bad_checksum";
         case RejectReason::malformed:
             return "malformed";
+        case RejectReason::own_id:
+            return "own_id";
+        case RejectReason::out_of_range:
+            return "out_of_range";
     }
     return "unknown";
 }

@@ -41,9 +41,11 @@ enum class RejectReason : std::uint8_t {
     truncated,
     oversized,
     bad_checksum,
-    malformed,  // a well-formed frame whose payload does not decode
+    malformed,     // a well-formed frame whose payload does not decode
+    own_id,        // the frame claims to come from the replica receiving it
+    out_of_range,  // it carries dot counters or counter totals past detail::counter_limit
 };
-inline constexpr std::size_t reject_reason_count = 7;
+inline constexpr std::size_t reject_reason_count = 9;
 
 // A short snake_case name of reason, for metrics labels and logs.
 const char* to_string(RejectReason reason) noexcept;

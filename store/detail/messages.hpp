@@ -88,6 +88,12 @@ void encode_key_state(codec::Writer& w, std::string_view key, const T& value) {
 void encode_delta_chunk(codec::Writer& w, const LogRange& range, std::size_t count,
                         std::string_view keys);
 
+// The largest dot counter or counter total (increments or decrements) a peer may send: beyond any
+// real history (2^62 writes), and far enough below 2^64 that no merge or later write overflows.
+inline constexpr std::uint64_t counter_limit = std::uint64_t{1} << 62;
+// What in v passes counter_limit (a dot counter, a counter's total), or null if nothing does.
+const char* out_of_range(const Value& v);
+
 std::vector<DeltaChunk> decode_deltas(std::string_view payload, const DecodeLimits& limits);
 std::string encode(const Ack& ack);
 Ack decode_ack(std::string_view payload, const DecodeLimits& limits);

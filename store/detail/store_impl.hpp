@@ -170,6 +170,9 @@ struct Store::Impl {
     std::optional<ChangeKind> merge_remote(detail::KeyState&& incoming);
     // Observes the timestamps of incoming writes on the hybrid clock.
     void observe_remote(const std::vector<detail::KeyState>& keys);
+    // False (the message rejected as out_of_range, nothing applied) if any key passes
+    // detail::counter_limit.
+    bool within_range(ReplicaId sender, const std::vector<detail::KeyState>& keys);
     void merge_all(std::vector<detail::KeyState>&& keys, std::vector<Notice>& notices);
     void on_ack(ReplicaId from, const detail::Ack& ack);
 
@@ -216,9 +219,9 @@ struct Store::Impl {
     detail::DigestTree digests;
 
     std::atomic<std::uint64_t> puts{0}, gets{0}, dels{0}, counter_ops{0}, set_ops{0},
-        type_mismatches{0}, key_count{0}, expired_keys{0}, merges{0}, type_conflicts{0},
-        clock_drift_exceeded{0}, messages_out{0}, messages_in{0}, bytes_out{0}, bytes_in{0},
-        log_dropped{0}, repairs_started{0}, repairs_completed{0}, repair_keys_sent{0};
+        type_mismatches{0}, key_count{0}, expired_keys{0}, merges{0}, merges_unchanged{0},
+        type_conflicts{0}, clock_drift_exceeded{0}, messages_out{0}, messages_in{0}, bytes_out{0},
+        bytes_in{0}, log_dropped{0}, repairs_started{0}, repairs_completed{0}, repair_keys_sent{0};
     std::array<std::atomic<std::uint64_t>, wire::reject_reason_count> frames_rejected{};
     std::array<std::atomic<bool>, wire::reject_reason_count> rejection_logged{};
     std::atomic<bool> conflict_logged{false};
