@@ -106,6 +106,30 @@ TEST(DecodeBomb, DeeplyNestedMapsStopAtTheDepthLimit) {
     EXPECT_EQ(decode_error<Outer>(encode(m)), "");
 }
 
+TEST(DecodeBomb, AMillionLevelsOfNestedMapsStopAtTheTypesOwnDepth) {
+    // A value nests only as deep as its type. Input that goes on opening maps a million levels
+    // down is read as the innermost type at the first level the type does not have; what follows
+    // is refused as trailing bytes. No recursion follows the input.
+    using Outer = ORMap<int, ORMap<int, GCounter>>;
+    auto nested = [](std::uint64_t count) {
+        Outer m;
+        m.apply(a, 1, [&](auto& inner) {
+            return inner.apply(a, 2, [&](GCounter& g) { return g.increment(a, count); });
+        });
+        return encode(m);
+    };
+    const std::string one = nested(1), two = nested(2);
+    std::size_t common = 0;
+    while (one[common] == two[common])
+        ++common;
+    const std::string opening = one.substr(0, common);  // everything up to the innermost count
+    std::string bomb;
+    bomb.reserve(opening.size() * 1'000'000);
+    for (int level = 0; level < 1'000'000; ++level)
+        bomb += opening;
+    EXPECT_THAT(decode_error<Outer>(bomb), HasSubstr("trailing bytes"));
+}
+
 TEST(DecodeBomb, LiveDotOutsideTheContextIsRejected) {
     ORSet<std::string> s;
     s.add(a, "x");

@@ -294,6 +294,15 @@ void expect_error(const std::string& toml, const std::string& fragment) {
     }
 }
 
+TEST(Scenario, AMillionLevelsOfNestingAreRefusedAtTheParsersDepthLimit) {
+    expect_error("a = " + std::string(1'000'000, '[') + std::string(1'000'000, ']') + "\n",
+                 "maximum nested value depth");
+    std::string tables = "a = ";
+    for (int i = 0; i < 1'000'000; ++i)
+        tables += "{ b = ";
+    expect_error(tables, "maximum nested value depth");
+}
+
 TEST(Scenario, BadFilesAreRejectedWithTheLineAndTheReason) {
     expect_error("[sim]\nseed = 1\n", "no [[region]]");
     expect_error("[[region]]\nname = \"a\"\n[sim]\nduration = \"5 parsecs\"\n", "bad.toml:4");
