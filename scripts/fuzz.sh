@@ -7,24 +7,27 @@
 #   scripts/fuzz.sh                      every target for 30 s each (CI)
 #   scripts/fuzz.sh --seconds 600 wire_frames
 #   scripts/fuzz.sh --runs 10000000      every target for ten million inputs
+#   scripts/fuzz.sh --seed 0             a random seed (the default, 1, repeats the same run)
 #   scripts/fuzz.sh --corpus             rewrite fuzz/corpus/ from real encodings
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 targets_all=(crdt_decode crdt_cereal crdt_boost wire_frames scenario_toml stored_records secure_channel)
 limit=(-max_total_time=30)
+seed=1
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) limit=(-max_total_time="$2"); shift 2 ;;
         --runs) limit=(-runs="$2"); shift 2 ;;
+        --seed) seed="$2"; shift 2 ;;
         --corpus)
             cmake --preset release >/dev/null
             cmake --build --preset release --target converge_fuzz_corpus
             rm -rf fuzz/corpus
             ./build/release/fuzz/converge_fuzz_corpus fuzz/corpus examples/scenarios
             exit 0 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         -*) echo "fuzz: unknown option $1 (see --help)" >&2; exit 2 ;;
         *)
             if [[ ! " ${targets_all[*]} " == *" $1 "* ]]; then
@@ -47,7 +50,7 @@ for t in "${targets[@]}"; do
     echo "fuzz: running $t (${limit[*]}); log in $log" >&2
     status=passed
     if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-        "./build/fuzz/fuzz/fuzz_$t" "${limit[@]}" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+        "./build/fuzz/fuzz/fuzz_$t" "${limit[@]}" -seed="$seed" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
         -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/" \
         "$work" "fuzz/corpus/$t" >"$log" 2>&1; then
         status="FAILED: see $log and $artifacts/"
