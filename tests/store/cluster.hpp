@@ -4,11 +4,23 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <store/store.hpp>
 
 namespace converge::store::testing {
+
+// Keeps a copy of every frame sent, and forwards it to inner if there is one.
+struct RecordingTransport final : Transport {
+    explicit RecordingTransport(std::shared_ptr<Transport> to = nullptr) : inner(std::move(to)) {}
+    void send(ReplicaId to, std::string frame) override {
+        frames.push_back(frame);
+        if (inner) inner->send(to, std::move(frame));
+    }
+    std::shared_ptr<Transport> inner;
+    std::vector<std::string> frames;
+};
 
 struct Cluster {
     explicit Cluster(std::size_t n, std::uint64_t seed = 1, LinkFaults faults = {},

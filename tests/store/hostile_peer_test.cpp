@@ -96,11 +96,7 @@ TEST_F(HostilePeer, DotCountersNearTwoToThe64AreRejectedAndThisReplicaKeepsWriti
 }
 
 TEST_F(HostilePeer, ReplayedFramesChangeNothingAndAreCounted) {
-    struct Capture final : Transport {
-        void send(ReplicaId, std::string frame) override { frames.push_back(std::move(frame)); }
-        std::vector<std::string> frames;
-    };
-    auto capture = std::make_shared<Capture>();
+    auto capture = std::make_shared<testing::RecordingTransport>();
     Store a(Options{
         .replica = ReplicaId{1}, .rng = std::make_shared<SeededRng>(1), .transport = capture});
     a.add_peer(ReplicaId{2});

@@ -14,6 +14,7 @@ namespace {
 using testing::Cluster;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using testing::RecordingTransport;
 
 TEST(Replication, APutReachesEveryPeer) {
     Cluster c(3);
@@ -210,17 +211,6 @@ TEST(Replication, ARestartedEmptyPeerIsNoticedAndRepaired) {
     EXPECT_LE(c.settle(), 5u);
     EXPECT_EQ(c[1].keys().size(), 50u);
 }
-
-// Forwards to another transport and keeps a copy of every frame.
-struct RecordingTransport final : Transport {
-    explicit RecordingTransport(std::shared_ptr<Transport> to) : inner(std::move(to)) {}
-    void send(ReplicaId to, std::string frame) override {
-        frames.push_back(frame);
-        inner->send(to, std::move(frame));
-    }
-    std::shared_ptr<Transport> inner;
-    std::vector<std::string> frames;
-};
 
 TEST(Replication, AReplayedOldDeltaNeverBringsBackARemovedElement) {
     LoopbackNetwork net(1);

@@ -121,11 +121,7 @@ TEST(Wire, AStoreRejectsDamagedFramesCountsThemLogsOnceAndChangesNothing) {
 
 TEST(Wire, EveryBitFlipOfARealFrameIsRejectedAndChangesNothing) {
     // Capture a real deltas frame by sending into a replica that is not attached.
-    struct Capture final : Transport {
-        void send(ReplicaId, std::string frame) override { frames.push_back(std::move(frame)); }
-        std::vector<std::string> frames;
-    };
-    auto capture = std::make_shared<Capture>();
+    auto capture = std::make_shared<testing::RecordingTransport>();
     Store a(Options{
         .replica = ReplicaId{1}, .rng = std::make_shared<SeededRng>(1), .transport = capture});
     a.add_peer(ReplicaId{2});
