@@ -95,6 +95,17 @@ struct SqliteStorage::Impl {
                 fail("is not a readable SQLite database; it was left untouched", rc);
         }
     }
+    // A write number or mark read from the file; a negative one (2^63 and up as unsigned: no
+    // replica writes that often) means the file was damaged or edited.
+    std::uint64_t counter_column(sqlite3_stmt* stmt, int column, const char* what) const {
+        return counter_value(sqlite3_column_int64(stmt, column), what);
+    }
+    std::uint64_t counter_value(std::int64_t v, const char* what) const {
+        if (v < 0)
+            throw StorageError("SQLite file " + file.string() + " holds " + what + " " +
+                               std::to_string(v) + ", out of range: it " + damaged);
+        return from_sql(v);
+    }
     void open_file();
     void check_existing();
     void create_schema();
@@ -252,9 +263,10 @@ std::vector<Storage::SyncMark> SqliteStorage::open(ReplicaId replica, const KeyV
         s.prepare(insert, "INSERT INTO meta(name, value) VALUES('replica', ?1)");
         s.run(insert, {to_sql(replica.value)}, "cannot record the replica id");
     }
-    std::uint64_t seq = from_sql(
+    std::uint64_t seq = s.counter_value(
         s.scalar("SELECT value FROM meta WHERE name = 'seq'", "cannot read the write number")
-            .value_or(0));
+            .value_or(0),
+        "the last write number");
     Statement keys;
     s.prepare(keys, "SELECT key, state, seq FROM keys");
     int rc = 0;
@@ -263,7 +275,7 @@ std::vector<Storage::SyncMark> SqliteStorage::open(ReplicaId replica, const KeyV
         const auto key_bytes = static_cast<std::size_t>(sqlite3_column_bytes(keys.stmt, 0));
         const auto* state = static_cast<const char*>(sqlite3_column_blob(keys.stmt, 1));
         const auto state_bytes = static_cast<std::size_t>(sqlite3_column_bytes(keys.stmt, 1));
-        const std::uint64_t row_seq = from_sql(sqlite3_column_int64(keys.stmt, 2));
+        const std::uint64_t row_seq = s.counter_column(keys.stmt, 2, "a key's write number");
         seq = std::max(seq, row_seq);
         on_key(std::string_view(key ? key : "", key_bytes),
                std::string_view(state ? state : "", state_bytes), row_seq);
@@ -274,7 +286,7 @@ std::vector<Storage::SyncMark> SqliteStorage::open(ReplicaId replica, const KeyV
     s.prepare(peers, "SELECT id, synced FROM peers");
     while ((rc = sqlite3_step(peers.stmt)) == SQLITE_ROW)
         marks.push_back({ReplicaId{from_sql(sqlite3_column_int64(peers.stmt, 0))},
-                         from_sql(sqlite3_column_int64(peers.stmt, 1))});
+                         s.counter_column(peers.stmt, 1, "a peer's sync mark")});
     if (rc != SQLITE_DONE) s.fail("cannot read the peers' marks", rc);
     std::lock_guard queue_lock(s.queue_mutex);
     s.last_seq.store(seq);

@@ -192,6 +192,26 @@ TEST_F(SqliteStorageTest, ADamagedPageIsRefused) {
     expect_refused("is damaged");
 }
 
+TEST_F(SqliteStorageTest, WriteNumbersOutOfRangeAreRefused) {
+    for (const char* edit : {"UPDATE keys SET seq = -1", "UPDATE peers SET synced = -5",
+                             "UPDATE meta SET value = -2 WHERE name = 'seq'"}) {
+        std::filesystem::remove(file);
+        {
+            auto s = open_store();
+            s->put("k", "v");
+        }
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "INSERT OR REPLACE INTO peers(id, synced) VALUES(2, 1)", nullptr,
+                               nullptr, nullptr),
+                  SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, edit, nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+        SCOPED_TRACE(edit);
+        expect_refused("out of range");
+    }
+}
+
 TEST_F(SqliteStorageTest, AnotherReplicasFileIsRefused) {
     { open_store(1)->put("k", "v"); }
     expect_refused("belongs to replica 1, not 2", 2);
