@@ -8,7 +8,7 @@
 #   scripts/fuzz.sh --seconds 600 wire_frames
 #   scripts/fuzz.sh --runs 10000000      every target for ten million inputs
 #   scripts/fuzz.sh --seed 0             a random seed (the default, 1, repeats the same run)
-#   scripts/fuzz.sh --corpus             rewrite fuzz/corpus/ from real encodings
+#   scripts/fuzz.sh --corpus             rewrite the seed-* files of fuzz/corpus/ from real encodings
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
         --corpus)
             cmake --preset release >/dev/null
             cmake --build --preset release --target converge_fuzz_corpus
-            rm -rf fuzz/corpus
+            find fuzz/corpus -name 'seed-*' -delete  # found inputs (crash-*) stay
             ./build/release/fuzz/converge_fuzz_corpus fuzz/corpus examples/scenarios
             exit 0 ;;
         -h|--help) sed -n '2,13p' "$0"; exit 0 ;;

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -110,6 +111,23 @@ class Reader {
         return out;
     }
 
+    // Fails at `at` unless name is one of known; what names the kind ("replica", "region").
+    void known_name(const toml::node* at, const std::string& name,
+                    const std::vector<std::string>& known, const std::string& what) const {
+        if (std::find(known.begin(), known.end(), name) != known.end()) return;
+        std::string hint;
+        if (!known.empty()) hint = " (" + what + " names are like \"" + known.front() + "\")";
+        fail(at, "no " + what + " named \"" + name + "\"" + hint);
+    }
+
+    // Reads the required string at key and fails unless it is one of known.
+    std::string name(const toml::table& t, std::string_view key,
+                     const std::vector<std::string>& known, const std::string& what) const {
+        std::string n = text(t, key, {}, true);
+        known_name(t.get(key), n, known, what);
+        return n;
+    }
+
     OpType op_type(const toml::table& t) const {
         const std::string type = text(t, "type", {}, true);
         if (type == "counter") return OpType::counter;
@@ -164,14 +182,35 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
         if (s.sync_interval <= 0)
             in.fail(sim->get("sync_interval"), "sync_interval must be positive");
     }
+    std::vector<const toml::node*> region_name_at;
     for (const toml::table* t : in.tables(root, "region")) {
         in.only(*t, {"name", "replicas"}, "[[region]]");
+        region_name_at.push_back(t->get("name"));
         Region r;
         r.name = in.text(*t, "name", {}, true);
         r.replicas = static_cast<std::size_t>(in.integer(*t, "replicas", 1, 1, 1000));
         s.regions.push_back(std::move(r));
     }
     if (s.regions.empty()) in.fail(nullptr, "no [[region]]: a scenario needs at least one");
+    std::vector<std::string> regions;
+    for (const Region& r : s.regions)
+        regions.push_back(r.name);
+    const std::vector<std::string> replicas = replica_names(s);
+    std::vector<std::string> all = regions;
+    all.insert(all.end(), replicas.begin(), replicas.end());
+    std::set<std::string> taken;
+    for (std::size_t r = 0; r < s.regions.size(); ++r) {
+        if (regions[r].empty()) in.fail(region_name_at[r], "a region's name must not be empty");
+        bool fresh = taken.insert(regions[r]).second;
+        for (std::size_t i = 1; fresh && i <= s.regions[r].replicas; ++i)
+            fresh = taken.insert(replica_name(s.regions[r], i)).second;
+        if (!fresh)
+            in.fail(region_name_at[r], "region \"" + regions[r] +
+                                           "\" clashes with a name taken before it (region and "
+                                           "replica names, like \"" +
+                                           regions[r] + "-1\", must all differ)");
+    }
+    const std::string region_or_replica = "region or replica";
     if (const toml::table* lat = root["latency"].as_table()) {
         in.only(*lat, {"default", "jitter", "within_region", "link"}, "[latency]");
         s.latency.default_base = in.duration(*lat, "default", s.latency.default_base);
@@ -180,8 +219,8 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
         for (const toml::table* l : in.tables(*lat, "link"))
             in.only(*l, {"from", "to", "base"}, "[[latency.link]]");
         for (const toml::table* l : in.tables(*lat, "link"))
-            s.latency.links.push_back(LatencyLink{in.text(*l, "from", {}, true),
-                                                  in.text(*l, "to", {}, true),
+            s.latency.links.push_back(LatencyLink{in.name(*l, "from", regions, "region"),
+                                                  in.name(*l, "to", regions, "region"),
                                                   in.duration(*l, "base", 0, true)});
     }
     if (const toml::table* net = root["network"].as_table()) {
@@ -201,16 +240,21 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
             const toml::node* groups = t->get("groups");
             if (groups == nullptr || !groups->is_array())
                 in.fail(t, "a partition needs groups = [[\"region\", ...], [...]]");
-            for (const toml::node& g : *groups->as_array())
+            for (const toml::node& g : *groups->as_array()) {
                 f.groups.push_back(in.strings(g, "each group"));
+                for (std::size_t i = 0; i < f.groups.back().size(); ++i)
+                    in.known_name(g.as_array()->get(i), f.groups.back()[i], all, region_or_replica);
+            }
         }
         if (f.kind == FaultKind::oneway) {
-            f.from = in.text(*t, "from", {}, true);
-            f.to = in.text(*t, "to", {}, true);
+            f.from = in.name(*t, "from", all, region_or_replica);
+            f.to = in.name(*t, "to", all, region_or_replica);
         }
         if (f.kind != FaultKind::partition && f.kind != FaultKind::oneway &&
             f.kind != FaultKind::heal)
-            f.replica = in.text(*t, "replica", {}, true);
+            f.replica = f.kind == FaultKind::isolate
+                            ? in.name(*t, "replica", all, region_or_replica)
+                            : in.name(*t, "replica", replicas, "replica");
         if (const toml::node* keep = t->get("keep_storage")) {
             if (!keep->is_boolean()) in.fail(keep, "keep_storage must be true or false");
             f.keep_storage = *keep->value<bool>();
@@ -257,7 +301,7 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
         in.only(*t, {"at", "replica", "type", "key", "action", "value", "ttl"}, "[[op]]");
         Op op;
         op.at = in.duration(*t, "at", 0, true);
-        op.replica = in.text(*t, "replica", {}, true);
+        op.replica = in.name(*t, "replica", replicas, "replica");
         op.type = in.op_type(*t);
         op.key = in.text(*t, "key", {}, true);
         op.action = in.text(*t, "action", {}, true);
@@ -300,12 +344,7 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
             if (wl.counter + wl.set + wl.kv <= 0)
                 in.fail(w->get("mix"), "the mix must give some weight to counter, set or kv");
         }
-        const std::vector<std::string> replicas = replica_names(s);
-        if (!wl.region.empty() &&
-            std::none_of(s.regions.begin(), s.regions.end(),
-                         [&](const Region& r) { return r.name == wl.region; }) &&
-            std::find(replicas.begin(), replicas.end(), wl.region) == replicas.end())
-            in.fail(w->get("region"), "no region or replica named \"" + wl.region + "\"");
+        if (!wl.region.empty()) in.known_name(w->get("region"), wl.region, all, region_or_replica);
         s.workloads.push_back(std::move(wl));
     }
     for (const toml::table* t : in.tables(root, "expect")) {

@@ -104,6 +104,33 @@ struct World::Impl {
             latency_base[r][r] = scenario.latency.within_region;
         for (const LatencyLink& link : scenario.latency.links)
             latency_base[region_index(link.from)][region_index(link.to)] = link.base;
+        for (const Fault& f : scenario.faults)
+            check_names(f);
+        for (const Op& op : scenario.ops)
+            replica_index(op.replica);
+    }
+
+    // Throws ScenarioError if a name in f stands for no replica (or region, where one fits), so
+    // a scenario built in code fails before the run rather than when the fault fires.
+    void check_names(const Fault& f) const {
+        switch (f.kind) {
+            case FaultKind::partition:
+                for (const auto& group : f.groups)
+                    for (const std::string& name : group)
+                        members(name);
+                break;
+            case FaultKind::oneway:
+                members(f.from);
+                members(f.to);
+                break;
+            case FaultKind::isolate:
+                members(f.replica);
+                break;
+            case FaultKind::heal:
+                break;
+            default:
+                replica_index(f.replica);
+        }
     }
 
     std::size_t region_index(const std::string& name) const {

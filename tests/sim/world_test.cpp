@@ -371,10 +371,56 @@ TEST(Scenario, ToTomlReadsBackToTheSameScenario) {
     EXPECT_EQ(parse_scenario(text), s) << text;
 }
 
-TEST(Scenario, UnknownNamesAreRejectedWhenTheRunStarts) {
-    Scenario s = parse_scenario(kThreeRegions);
-    s.faults.push_back(Fault{.at = 1, .kind = FaultKind::crash, .replica = "mars-1"});
-    EXPECT_THROW(World(s).run(), ScenarioError);
+TEST(Scenario, UnknownNamesInAScenarioBuiltInCodeAreRejectedBeforeTheRun) {
+    const Scenario base = parse_scenario(kThreeRegions);
+    const std::vector<Fault> bad = {
+        Fault{.at = 1, .kind = FaultKind::crash, .replica = "mars-1"},
+        Fault{.at = 1, .kind = FaultKind::skew, .replica = ""},
+        Fault{.at = 1, .kind = FaultKind::oneway, .from = "us-east", .to = "mars"},
+        Fault{.at = 1, .kind = FaultKind::partition, .groups = {{"us-east"}, {"mars"}}},
+        Fault{.at = 1, .kind = FaultKind::isolate, .replica = "mars"},
+    };
+    for (const Fault& f : bad) {
+        Scenario s = base;
+        s.faults.push_back(f);
+        EXPECT_THROW(World{s}, ScenarioError) << to_toml(s);
+    }
+    Scenario s = base;
+    s.ops.push_back(
+        Op{.at = 1, .replica = "mars-1", .type = OpType::kv, .key = "k", .action = "del"});
+    EXPECT_THROW(World{s}, ScenarioError);
+}
+
+// Found by the scenario_toml fuzz target: a fault on replica "" was accepted, and to_toml left
+// the empty name out, so the written file no longer read back.
+TEST(Scenario, EveryNameIsCheckedAgainstTheRegionsWithItsLine) {
+    const std::string regions =
+        "[[region]]\nname = \"a\"\nreplicas = 2\n[[region]]\nname = \"b\"\n";
+    expect_error(
+        regions + "[[fault]]\nat = \"0s\"\nkind = \"skew\"\nreplica = \"\"\noffset = \"1s\"\n",
+        "bad.toml:9: no replica named \"\" (replica names are like \"a-1\")");
+    expect_error(regions + "[[fault]]\nat = \"0s\"\nkind = \"crash\"\nreplica = \"a\"\n",
+                 "bad.toml:9: no replica named \"a\"");
+    expect_error(regions + "[[fault]]\nat = \"0s\"\nkind = \"isolate\"\nreplica = \"c\"\n",
+                 "bad.toml:9: no region or replica named \"c\"");
+    expect_error(regions + "[[fault]]\nat = \"0s\"\nkind = \"oneway\"\nfrom = \"a\"\nto = \"c\"\n",
+                 "bad.toml:10: no region or replica named \"c\"");
+    expect_error(
+        regions + "[[fault]]\nat = \"0s\"\nkind = \"partition\"\ngroups = [[\"a\"], [\"b-2\"]]\n",
+        "bad.toml:9: no region or replica named \"b-2\"");
+    expect_error(regions +
+                     "[[op]]\nat = \"1s\"\nreplica = \"c-1\"\ntype = \"kv\"\nkey = \"k\"\naction = "
+                     "\"del\"\n",
+                 "bad.toml:8: no replica named \"c-1\"");
+    expect_error(
+        regions + "[latency]\n[[latency.link]]\nfrom = \"a\"\nto = \"a-1\"\nbase = \"1ms\"\n",
+        "bad.toml:9: no region named \"a-1\"");
+    expect_error("[[region]]\nname = \"\"\n", "bad.toml:2: a region's name must not be empty");
+    expect_error(regions + "[[region]]\nname = \"a\"\n", "bad.toml:7: region \"a\" clashes");
+    expect_error(regions + "[[region]]\nname = \"a-2\"\n", "bad.toml:7: region \"a-2\" clashes");
+    const Scenario ok = parse_scenario(
+        regions + "[[fault]]\nat = \"0s\"\nkind = \"partition\"\ngroups = [[\"a\"], [\"b-1\"]]\n");
+    EXPECT_EQ(parse_scenario(to_toml(ok)), ok);
 }
 
 TEST(Duration, ParsesEveryUnitAndRejectsTheRest) {
