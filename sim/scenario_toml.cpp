@@ -78,8 +78,10 @@ class Reader {
                          std::int64_t min, std::int64_t max) const {
         const toml::node* n = t.get(key);
         if (n == nullptr) return fallback;
-        const auto v = n->value<std::int64_t>();
-        if (!n->is_integer() || !v || *v < min || *v > max)
+        // value_exact: toml++'s converting value<int64_t>() casts a float like 1e19 to an integer
+        // unchecked (undefined behaviour, found by the scenario_toml fuzz target).
+        const auto v = n->value_exact<std::int64_t>();
+        if (!v || *v < min || *v > max)
             fail(n, "\"" + std::string(key) + "\" must be an integer from " + std::to_string(min) +
                         " to " + std::to_string(max));
         return *v;

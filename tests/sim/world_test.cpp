@@ -330,6 +330,10 @@ TEST(Scenario, BadFilesAreRejectedWithTheLineAndTheReason) {
                  "bad.toml:5: unknown key \"regions\" in [workload]");
     expect_error("[[region]]\nname = \"a\"\n[netwrk]\nloss = 0.1\n",
                  "unknown key \"netwrk\" in the file");
+    // Found by the scenario_toml fuzz target: toml++'s value<int64_t>() cast 1.1e19 unchecked.
+    expect_error("[[region]]\nname = \"a\"\nreplicas = 11111111111111111110.05\n",
+                 "bad.toml:3: \"replicas\" must be an integer from 1 to 1000");
+    expect_error("[[region]]\nname = \"a\"\nreplicas = 2.0\n", "bad.toml:3: \"replicas\" must be");
 }
 
 TEST(Scenario, ToTomlReadsBackToTheSameScenario) {

@@ -24,7 +24,7 @@ class Reader {
     T required(const toml::table& t, const char* key, const char* table) const {
         const toml::node* n = t.get(key);
         if (n == nullptr) fail(&t, std::string("[") + table + "] needs " + key);
-        auto v = n->value<T>();
+        auto v = n->value_exact<T>();  // value<T>() casts 1e19 to int64_t unchecked
         if (!v) fail(n, std::string(key) + " has the wrong type");
         return *v;
     }
@@ -32,7 +32,7 @@ class Reader {
     T optional(const toml::table& t, const char* key, T fallback) const {
         const toml::node* n = t.get(key);
         if (n == nullptr) return fallback;
-        auto v = n->value<T>();
+        auto v = n->value_exact<T>();  // value<T>() casts 1e19 to int64_t unchecked
         if (!v) fail(n, std::string(key) + " has the wrong type");
         return *v;
     }
