@@ -2,6 +2,7 @@
 #include <fstream>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -25,6 +26,10 @@ class Reader {
 
     // Fails on the first key of t not in known: a typo is an error, not a silent default.
     void only(const toml::table& t, std::initializer_list<std::string_view> known,
+              std::string_view where) const {
+        only(t, std::span(known.begin(), known.size()), where);
+    }
+    void only(const toml::table& t, std::span<const std::string_view> known,
               std::string_view where) const {
         for (const auto& [key, node] : t) {
             if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
@@ -150,6 +155,37 @@ std::optional<FaultKind> fault_kind_named(std::string_view kind) {
     return std::nullopt;
 }
 
+// The keys a fault of kind k reads: a key it would ignore is refused, and to_toml writes these.
+std::span<const std::string_view> fault_keys(FaultKind k) {
+    static constexpr std::string_view partition[] = {"at", "kind", "groups"};
+    static constexpr std::string_view oneway[] = {"at", "kind", "from", "to"};
+    static constexpr std::string_view heal[] = {"at", "kind"};
+    static constexpr std::string_view crash[] = {"at", "kind", "replica", "keep_storage"};
+    static constexpr std::string_view skew[] = {"at", "kind", "replica", "offset"};
+    static constexpr std::string_view drift[] = {"at", "kind", "replica", "ppm"};
+    static constexpr std::string_view one_replica[] = {"at", "kind", "replica"};
+    switch (k) {
+        case FaultKind::partition:
+            return partition;
+        case FaultKind::oneway:
+            return oneway;
+        case FaultKind::heal:
+            return heal;
+        case FaultKind::crash:
+            return crash;
+        case FaultKind::skew:
+            return skew;
+        case FaultKind::drift:
+            return drift;
+        case FaultKind::isolate:
+        case FaultKind::restart:
+        case FaultKind::pause:
+        case FaultKind::resume:
+            break;
+    }
+    return one_replica;
+}
+
 FaultKind fault_kind(const Reader& in, const toml::table& t) {
     const std::string kind = in.text(t, "kind", {}, true);
     if (const auto k = fault_kind_named(kind)) return *k;
@@ -238,6 +274,7 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
         Fault f;
         f.at = in.duration(*t, "at", 0, true);
         f.kind = fault_kind(in, *t);
+        in.only(*t, fault_keys(f.kind), "a [[fault]] of kind " + std::string(name(f.kind)));
         if (f.kind == FaultKind::partition) {
             const toml::node* groups = t->get("groups");
             if (groups == nullptr || !groups->is_array())
@@ -319,6 +356,12 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
             op.value = std::to_string(in.integer(*t, "value", 1, 0, INT64_MAX));
         else if (!(op.type == OpType::kv && op.action == "del"))
             op.value = in.text(*t, "value", {}, true);
+        const bool kv_put = op.type == OpType::kv && op.action == "put";
+        if (!kv_put && t->get("ttl"))
+            in.fail(t->get("ttl"), "ttl applies only to a kv put, not to a " +
+                                       std::string(name(op.type)) + " " + op.action);
+        if (op.type == OpType::kv && op.action == "del" && t->get("value"))
+            in.fail(t->get("value"), "a kv del takes no value");
         if (t->get("ttl")) op.ttl = in.duration(*t, "ttl", 0);
         s.ops.push_back(std::move(op));
     }

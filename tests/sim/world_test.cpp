@@ -422,6 +422,23 @@ TEST(Scenario, EveryNameIsCheckedAgainstTheRegionsWithItsLine) {
     expect_error("[[region]]\nname = \"\"\n", "bad.toml:2: a region's name must not be empty");
     expect_error(regions + "[[region]]\nname = \"a\"\n", "bad.toml:7: region \"a\" clashes");
     expect_error(regions + "[[region]]\nname = \"a-2\"\n", "bad.toml:7: region \"a-2\" clashes");
+    // Found by the scenario_toml fuzz target: keep_storage on a drift was read and then lost
+    // by to_toml. A key the fault's kind does not read is refused.
+    expect_error(regions +
+                     "[[fault]]\nat = \"0s\"\nkind = \"drift\"\nreplica = \"a-1\"\nppm = 5\n"
+                     "keep_storage = false\n",
+                 "bad.toml:11: unknown key \"keep_storage\" in a [[fault]] of kind drift (known "
+                 "keys: at, kind, replica, ppm)");
+    expect_error(regions + "[[fault]]\nat = \"0s\"\nkind = \"heal\"\nreplica = \"a-1\"\n",
+                 "bad.toml:9: unknown key \"replica\" in a [[fault]] of kind heal");
+    expect_error(regions +
+                     "[[op]]\nat = \"1s\"\nreplica = \"a-1\"\ntype = \"counter\"\nkey = "
+                     "\"k\"\naction = \"increment\"\nttl = \"1s\"\n",
+                 "bad.toml:12: ttl applies only to a kv put, not to a counter increment");
+    expect_error(regions +
+                     "[[op]]\nat = \"1s\"\nreplica = \"a-1\"\ntype = \"kv\"\nkey = "
+                     "\"k\"\naction = \"del\"\nvalue = \"v\"\n",
+                 "bad.toml:12: a kv del takes no value");
     const Scenario ok = parse_scenario(
         regions + "[[fault]]\nat = \"0s\"\nkind = \"partition\"\ngroups = [[\"a\"], [\"b-1\"]]\n");
     EXPECT_EQ(parse_scenario(to_toml(ok)), ok);
