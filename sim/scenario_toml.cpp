@@ -352,17 +352,18 @@ Scenario parse_scenario(std::string_view text_in, std::string_view source) {
             in.fail(t->get("action"), "action \"" + op.action +
                                           "\" does not fit the type (counter: increment|decrement, "
                                           "set: add|remove, kv: put|del)");
+        const bool kv_del = op.type == OpType::kv && op.action == "del";
         if (op.type == OpType::counter)
             op.value = std::to_string(in.integer(*t, "value", 1, 0, INT64_MAX));
-        else if (!(op.type == OpType::kv && op.action == "del"))
+        else if (!kv_del)
             op.value = in.text(*t, "value", {}, true);
-        const bool kv_put = op.type == OpType::kv && op.action == "put";
-        if (!kv_put && t->get("ttl"))
-            in.fail(t->get("ttl"), "ttl applies only to a kv put, not to a " +
-                                       std::string(name(op.type)) + " " + op.action);
-        if (op.type == OpType::kv && op.action == "del" && t->get("value"))
-            in.fail(t->get("value"), "a kv del takes no value");
-        if (t->get("ttl")) op.ttl = in.duration(*t, "ttl", 0);
+        if (const toml::node* ttl = t->get("ttl")) {
+            if (op.type != OpType::kv || op.action != "put")
+                in.fail(ttl, "ttl applies only to a kv put, not to a " +
+                                 std::string(name(op.type)) + " " + op.action);
+            op.ttl = in.duration(*t, "ttl", 0);
+        }
+        if (kv_del && t->get("value")) in.fail(t->get("value"), "a kv del takes no value");
         s.ops.push_back(std::move(op));
     }
     // One [workload] table, or several [[workload]] entries (one per region, for instance).
