@@ -55,6 +55,8 @@ cli 1 put greeting "hello again"
 cli 2 incr visits 10 >/dev/null
 cli 1 srem cart pear
 cli 2 sadd cart fig
+# The delete is observed-remove: it removes the put only once node 1 has received it.
+for _ in $(seq 150); do [ "$(cli 1 get session 2>/dev/null)" = token ] && break; sleep 0.1; done
 cli 1 del session
 
 echo "three_nodes: restarting node 3"
