@@ -14,8 +14,9 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
-#include <store/sqlite_storage.hpp>
+#include <store/storage/sqlite_storage.hpp>
 #include <store/store.hpp>
+#include <store/testing/loopback_network.hpp>
 
 namespace {
 

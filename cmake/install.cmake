@@ -1,7 +1,8 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS converge_crdt converge_crdt_boost converge_testing converge_store converge_sim
+install(TARGETS converge_crdt converge_crdt_boost converge_testing converge_store converge_sqlite converge_tcp converge_prometheus
+        converge_loopback converge_sim
         EXPORT convergeTargets
         FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT convergeTargets NAMESPACE converge:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/converge)

@@ -14,9 +14,9 @@
 #include <string>
 #include <thread>
 
-#include <store/sqlite_storage.hpp>
+#include <store/net/tcp_transport.hpp>
+#include <store/storage/sqlite_storage.hpp>
 #include <store/store.hpp>
-#include <store/tcp_transport.hpp>
 
 using namespace converge;
 using namespace converge::store;

@@ -12,7 +12,7 @@
 #include "check.hpp"
 
 #include <crdt/crdt.hpp>
-#include <store/kv_value.hpp>
+#include <store/keyspace/kv_value.hpp>
 
 namespace converge::fuzz {
 

@@ -19,9 +19,9 @@
 
 #include <crdt/boost_serialization.hpp>
 #include <crdt/testing/arbitrary.hpp>
-#include <store/detail/secure_channel.hpp>
+#include <store/net/secure_channel.hpp>
+#include <store/replication/wire.hpp>
 #include <store/store.hpp>
-#include <store/wire.hpp>
 
 namespace {
 

@@ -1,13 +1,13 @@
 // Fuzz target: what TcpTransport reads from a peer before and after authenticating it
-// (store/detail/secure_channel.hpp). Input: a mode byte, then
+// (store/net/secure_channel.hpp). Input: a mode byte, then
 //   mode 0: a hello (decode_hello; one that decodes must encode to the same bytes), and the
 //           session keys derived against it, as client and as server;
 //   mode 1: a proof checked against a fixed transcript;
 //   mode 2: frame bodies (one-byte length prefixed) opened in order, plain or encrypted.
 #include "check.hpp"
 
-#include <store/detail/secure_channel.hpp>
-#include <store/peer_keys.hpp>
+#include <store/net/peer_keys.hpp>
+#include <store/net/secure_channel.hpp>
 
 namespace {
 

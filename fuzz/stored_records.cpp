@@ -9,7 +9,7 @@
 
 #include "check.hpp"
 
-#include <store/storage.hpp>
+#include <store/storage/storage.hpp>
 #include <store/store.hpp>
 
 namespace {

@@ -9,9 +9,9 @@
 
 #include "check.hpp"
 
-#include <store/detail/messages.hpp>
+#include <store/replication/messages.hpp>
+#include <store/replication/wire.hpp>
 #include <store/store.hpp>
-#include <store/wire.hpp>
 
 namespace {
 

@@ -27,7 +27,7 @@
 #include <sim/duration.hpp>
 #include <sim/scenario.hpp>
 #include <sim/value.hpp>
-#include <store/key_inspection.hpp>
+#include <store/keyspace/key_inspection.hpp>
 
 namespace converge::sim {
 

@@ -10,8 +10,8 @@
 
 #include <crdt/replica_id.hpp>
 #include <store/environment.hpp>
-#include <store/storage.hpp>
-#include <store/transport.hpp>
+#include <store/replication/transport.hpp>
+#include <store/storage/storage.hpp>
 
 namespace converge::store {
 
@@ -26,7 +26,7 @@ struct Options {
     // How frames reach peers; null: a replica on its own (add_peer and sync need one).
     std::shared_ptr<Transport> transport = nullptr;
     // Where the state is kept across restarts; null: memory only, lost with the Store. A Store
-    // built over storage that holds a replica's state recovers it (store/storage.hpp). With
+    // built over storage that holds a replica's state recovers it (store/storage/storage.hpp). With
     // storage, a local change returns once the storage holds it durably (as its policy says) and
     // throws StorageError if it failed: the change is then applied in memory but not durable.
     std::shared_ptr<Storage> storage = nullptr;

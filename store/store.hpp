@@ -26,12 +26,11 @@
 #include <vector>
 
 #include <crdt/error.hpp>
-#include <store/key_inspection.hpp>
-#include <store/loopback_network.hpp>
-#include <store/metrics.hpp>
+#include <store/keyspace/key_inspection.hpp>
+#include <store/metrics/metrics.hpp>
 #include <store/options.hpp>
+#include <store/replication/transport.hpp>
 #include <store/subscription.hpp>
-#include <store/transport.hpp>
 
 namespace converge::store {
 
@@ -150,8 +149,6 @@ class Store {
     // Counters and gauges of this replica. Sizes the causal metadata of the keys changed since
     // the last call (or digest comparison) and walks the delta log.
     Metrics metrics() const;
-    // metrics() in the Prometheus text exposition format.
-    std::string prometheus_text() const;
     ReplicaId replica() const noexcept;
 
   private:

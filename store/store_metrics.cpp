@@ -98,8 +98,4 @@ std::uint64_t Store::state_hash() const {
     });
 }
 
-std::string Store::prometheus_text() const {
-    return converge::store::prometheus_text(metrics(), impl_->options.replica);
-}
-
 }  // namespace converge::store

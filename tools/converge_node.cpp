@@ -14,9 +14,10 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
-#include <store/sqlite_storage.hpp>
+#include <store/metrics/prometheus.hpp>
+#include <store/net/tcp_transport.hpp>
+#include <store/storage/sqlite_storage.hpp>
 #include <store/store.hpp>
-#include <store/tcp_transport.hpp>
 
 namespace {
 
@@ -63,7 +64,8 @@ int run(const std::filesystem::path& config_file) {
                                         .storage = storage,
                                         .sync_interval_ms = config.sync_interval_ms});
     tools::ClientServer clients(replica, config.client, [&] {
-        return replica.prometheus_text() + store::prometheus_text(tcp->stats(), config.id);
+        return store::prometheus_text(replica.metrics(), replica.replica()) +
+               store::prometheus_text(tcp->stats(), config.id);
     });
     tcp->start([&](std::string frame) { replica.receive(frame); });
     for (const store::TcpPeer& p : config.peers)

@@ -18,13 +18,13 @@
 #include <vector>
 
 #include <crdt/hybrid_clock.hpp>
-#include <store/detail/digest.hpp>
-#include <store/detail/messages.hpp>
-#include <store/detail/peer.hpp>
-#include <store/detail/shard.hpp>
-#include <store/detail/value.hpp>
+#include <store/keyspace/stripe.hpp>
+#include <store/keyspace/value.hpp>
+#include <store/replication/digest_tree.hpp>
+#include <store/replication/messages.hpp>
+#include <store/replication/peer_progress.hpp>
+#include <store/replication/wire.hpp>
 #include <store/store.hpp>
-#include <store/wire.hpp>
 
 namespace converge::store {
 

@@ -18,3 +18,19 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build -G ${GENERATOR}
     "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
+run(${WORK_DIR}/build/consumer_parts)
+# An in-memory replica links neither SQLite nor libsodium: neither is on the consumer's link line,
+# where the static libraries' dependencies would be (the check reads Ninja's rules: GENERATOR is the
+# presets' Ninja).
+file(READ ${WORK_DIR}/build/build.ninja ninja)
+string(REGEX MATCH "build consumer:[^\n]*\n( [^\n]*\n)*" consumer_rule "${ninja}")
+if(consumer_rule STREQUAL "")
+    message(FATAL_ERROR "no link rule for consumer in ${WORK_DIR}/build/build.ninja")
+endif()
+foreach(library sqlite sodium prometheus asio)
+    string(FIND "${consumer_rule}" "${library}" found)
+    if(NOT found EQUAL -1)
+        message(FATAL_ERROR "converge::store alone put ${library} on the link line:\n${consumer_rule}")
+    endif()
+endforeach()
+message(STATUS "consumer (converge::store alone) links no SQLite, libsodium, prometheus-cpp or Asio")

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <store/store.hpp>
+#include <store/testing/loopback_network.hpp>
 
 namespace converge::store::testing {
 

@@ -7,6 +7,7 @@
 #include "cluster.hpp"
 #include <gtest/gtest.h>
 
+#include <store/metrics/prometheus.hpp>
 #include <store/store.hpp>
 
 namespace converge::store {
@@ -53,7 +54,7 @@ TEST(StoreConcurrency, ReplicationRunsAlongsideWritersAndLosesNothing) {
             c[1].sync();
             c.net.step();
             static_cast<void>(c[0].metrics());
-            static_cast<void>(c[1].prometheus_text());
+            static_cast<void>(prometheus_text(c[1].metrics(), c[1].replica()));
         }
     });
     std::vector<std::thread> writers;

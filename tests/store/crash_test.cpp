@@ -14,8 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <store/sqlite_storage.hpp>
+#include <store/storage/sqlite_storage.hpp>
 #include <store/store.hpp>
+#include <store/testing/loopback_network.hpp>
 
 extern char** environ;
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include <store/sqlite_storage.hpp>
+#include <store/storage/sqlite_storage.hpp>
 #include <store/store.hpp>
 
 int main(int argc, char** argv) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <store/store.hpp>
+#include <store/testing/loopback_network.hpp>
 
 namespace converge::store {
 namespace {

@@ -9,9 +9,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <store/detail/messages.hpp>
-#include <store/detail/shard.hpp>
-#include <store/wire.hpp>
+#include <store/keyspace/stripe.hpp>
+#include <store/metrics/prometheus.hpp>
+#include <store/replication/messages.hpp>
+#include <store/replication/wire.hpp>
 
 namespace converge::store {
 namespace {
@@ -54,7 +55,8 @@ TEST_F(HostilePeer, AFrameInThisReplicasOwnNameIsRejected) {
     EXPECT_FALSE(c[1].receive(deltas_frame(c[1].replica(), "k", reg)));
     EXPECT_EQ(c[1].state_hash(), state);
     EXPECT_EQ(rejected(c[1], RejectReason::own_id), 1u);
-    EXPECT_THAT(c[1].prometheus_text(), ::testing::HasSubstr("reason=\"own_id\""));
+    EXPECT_THAT(prometheus_text(c[1].metrics(), c[1].replica()),
+                ::testing::HasSubstr("reason=\"own_id\""));
 }
 
 TEST_F(HostilePeer, CountersNearTwoToThe64AreRejectedWholeAndTheCounterStaysUsable) {

@@ -5,8 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <store/metrics/prometheus.hpp>
+#include <store/replication/wire.hpp>
 #include <store/store.hpp>
-#include <store/wire.hpp>
+#include <store/testing/loopback_network.hpp>
 
 namespace converge::store {
 namespace {
@@ -308,7 +310,7 @@ TEST(Replication, PrometheusTextNamesEveryFamily) {
     c[0].put("k", "v");
     c.settle();
     c[0].receive("garbage!!!");
-    const std::string text = c[0].prometheus_text();
+    const std::string text = prometheus_text(c[0].metrics(), c[0].replica());
     EXPECT_THAT(text, HasSubstr("converge_operations_total{op=\"put\",replica=\"1\"} 1"));
     EXPECT_THAT(text,
                 HasSubstr("converge_frames_rejected_total{reason=\"bad_magic\",replica=\"1\"} 1"));

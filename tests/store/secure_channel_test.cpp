@@ -1,7 +1,7 @@
 // The handshake and frame protection under TcpTransport, on bytes alone.
 #include <gtest/gtest.h>
 
-#include <store/detail/secure_channel.hpp>
+#include <store/net/secure_channel.hpp>
 
 namespace converge::store::detail {
 namespace {

@@ -10,8 +10,9 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include <store/sqlite_storage.hpp>
+#include <store/storage/sqlite_storage.hpp>
 #include <store/store.hpp>
+#include <store/testing/loopback_network.hpp>
 
 namespace converge::store {
 namespace {

@@ -7,8 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <store/keyed_hash.hpp>
-#include <store/kv_value.hpp>
+#include <store/keyspace/keyed_hash.hpp>
+#include <store/keyspace/kv_value.hpp>
 #include <store/store.hpp>
 
 namespace converge::store {

@@ -13,10 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <store/detail/secure_channel.hpp>
+#include <store/net/secure_channel.hpp>
+#include <store/net/tcp_transport.hpp>
+#include <store/replication/wire.hpp>
 #include <store/store.hpp>
-#include <store/tcp_transport.hpp>
-#include <store/wire.hpp>
 
 namespace converge::store {
 namespace {

@@ -7,10 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <crdt/encoding.hpp>
-#include <store/detail/messages.hpp>
-#include <store/detail/value.hpp>
+#include <store/keyspace/value.hpp>
+#include <store/replication/messages.hpp>
+#include <store/replication/wire.hpp>
 #include <store/store.hpp>
-#include <store/wire.hpp>
 
 namespace converge::store {
 namespace {

@@ -7,7 +7,7 @@
 #include <asio.hpp>
 
 #include <crdt/error.hpp>
-#include <store/detail/tcp_listener.hpp>
+#include <store/net/tcp_listener.hpp>
 
 namespace converge::tools {
 

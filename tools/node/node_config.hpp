@@ -23,9 +23,9 @@
 #include <vector>
 
 #include <crdt/replica_id.hpp>
-#include <store/peer_keys.hpp>
-#include <store/sqlite_storage.hpp>
-#include <store/tcp_transport.hpp>
+#include <store/net/peer_keys.hpp>
+#include <store/net/tcp_transport.hpp>
+#include <store/storage/sqlite_storage.hpp>
 
 namespace converge::tools {
 

@@ -1,0 +1,133 @@
+// File: store/keyspace/value.hpp
+// What one key holds (a plain value's register, a counter or a set) and its encoding on the wire:
+// a type tag byte, then the CRDT's canonical encoding.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include <crdt/codec/reader.hpp>
+#include <crdt/codec/writer.hpp>
+#include <crdt/or_set.hpp>
+#include <crdt/pn_counter.hpp>
+#include <store/keyspace/kv_value.hpp>
+
+namespace converge::store::detail {
+
+using StringSet = ORSet<std::string>;
+// The alternatives' order is their tag on the wire and decides type conflicts between replicas:
+// the greater tag wins.
+using Value = std::variant<KvRegister, PNCounter, StringSet>;
+
+template <class T>
+const char* type_name() {
+    if constexpr (std::is_same_v<T, KvRegister>)
+        return "a value";
+    else if constexpr (std::is_same_v<T, PNCounter>)
+        return "a counter";
+    else
+        return "a set";
+}
+inline const char* type_name(const Value& v) {
+    return std::visit([](const auto& held) { return type_name<std::decay_t<decltype(held)>>(); },
+                      v);
+}
+
+template <class T>
+inline constexpr std::uint8_t type_tag = std::is_same_v<T, KvRegister>  ? 0
+                                         : std::is_same_v<T, PNCounter> ? 1
+                                                                        : 2;
+// The short form of the most common register: one replica's latest write is all it has seen.
+inline constexpr std::uint8_t sole_writer_tag = 3;
+
+// reg's only value and its dot if that replica's writes are all reg has seen; nulls otherwise.
+inline std::pair<const Dot*, const KvValue*> sole_writer(const KvRegister& reg) {
+    const CausalContext& context = reg.context();
+    if (context.cloud_size() != 0 || context.compact().size() != 1) return {};
+    std::pair<const Dot*, const KvValue*> only{};
+    std::size_t values = 0;
+    reg.for_each_dot([&](const Dot& dot, const KvValue& v) {
+        ++values;
+        if (dot.replica == v.written.replica && dot.counter == context.max(dot.replica))
+            only = {&dot, &v};
+    });
+    return values == 1 ? only : std::pair<const Dot*, const KvValue*>{};
+}
+
+// The tag, then the canonical encoding: of one alternative, or of whichever v holds. A register
+// written by one replica only takes the short form (about 8 bytes less).
+template <class T>
+void encode_value(codec::Writer& w, const T& v) {
+    if constexpr (std::is_same_v<T, KvRegister>) {
+        if (const auto [dot, value_ptr] = sole_writer(v); dot != nullptr) {
+            const KvValue& value = *value_ptr;
+            w.byte(sole_writer_tag);
+            w.varint(dot->replica.value);
+            w.varint(dot->counter);
+            w.varint(value.written.physical);
+            w.varint(std::uint64_t{value.written.logical} << 1 | (value.expires_ms != 0));
+            if (value.expires_ms != 0) w.varint(value.expires_ms);
+            w.string(value.bytes);
+            return;
+        }
+    }
+    w.byte(type_tag<T>);
+    v.encode(w);
+}
+
+inline KvRegister decode_sole_writer(codec::Reader& r) {
+    const ReplicaId replica{r.varint("writer")};
+    const std::uint64_t counter = r.varint_at_least(1, "write counter");
+    KvValue value;
+    value.written.physical = r.varint("write time");
+    const std::uint64_t logical_and_flag = r.varint("logical time");
+    if ((logical_and_flag >> 1) > UINT32_MAX) r.fail("logical time does not fit 32 bits");
+    value.written.logical = static_cast<std::uint32_t>(logical_and_flag >> 1);
+    value.written.replica = replica;
+    if (logical_and_flag & 1) value.expires_ms = r.varint_at_least(1, "expiry");
+    value.bytes = std::string(r.string("value bytes"));
+    KvRegister reg;
+    reg.advance_counter(replica, counter - 1);
+    reg.assign(replica, std::move(value));
+    return reg;
+}
+inline void encode_value(codec::Writer& w, const Value& v) {
+    std::visit([&](const auto& held) { encode_value(w, held); }, v);
+}
+// The bytes of value's canonical encoding (encoded_size long) that are causal metadata rather
+// than the user's data.
+std::uint64_t metadata_bytes(const Value& value, std::size_t encoded_size);
+
+inline Value decode_value(codec::Reader& r) {
+    switch (r.byte("value type")) {
+        case 0:
+            return KvRegister::decode(r);
+        case 1:
+            return PNCounter::decode(r);
+        case 2:
+            return StringSet::decode(r);
+        case sole_writer_tag:
+            return decode_sole_writer(r);
+        default:
+            r.fail("unknown value type tag");
+    }
+}
+
+// A number that differs before and after a merge that changes what v shows: a new or lost value,
+// element or count. (A merge that only moves a set's dots between its elements may leave it equal.)
+inline std::uint64_t change_mark(const Value& v) {
+    if (const auto* reg = std::get_if<KvRegister>(&v)) {
+        std::uint64_t n = 0;
+        reg->for_each([&](const KvValue&) { ++n; });
+        return (reg->context().dot_count() << 16) - n;
+    }
+    if (const auto* set = std::get_if<StringSet>(&v))
+        return (set->context().dot_count() << 32) - set->size();
+    const auto& c = std::get<PNCounter>(v);
+    return c.increments().value() + c.decrements().value();
+}
+
+}  // namespace converge::store::detail

@@ -1,0 +1,215 @@
+#include <algorithm>
+
+#include <store/replication/messages.hpp>
+
+namespace converge::store::detail {
+namespace {
+
+std::uint32_t read_u32(codec::Reader& r, const char* what) {
+    const std::uint64_t v = r.varint(what);
+    if (v > 0xFFFFFFFF) r.fail(std::string(what) + " does not fit 32 bits");
+    return static_cast<std::uint32_t>(v);
+}
+
+KeyState decode_key_state(codec::Reader& r) {
+    KeyState s;
+    s.key = std::string(r.string("key"));
+    s.value = decode_value(r);
+    return s;
+}
+
+bool context_out_of_range(const CausalContext& context) {
+    for (const auto& entry : context.compact())
+        if (entry.count > counter_limit) return true;
+    return std::any_of(context.cloud_begin(), context.cloud_end(),
+                       [](const Dot& d) { return d.counter > counter_limit; });
+}
+
+bool total_out_of_range(const GCounter& counter) {
+    try {
+        return counter.value() > counter_limit;
+    } catch (const InvalidOperation&) {  // the sum passes 2^64
+        return true;
+    }
+}
+
+}  // namespace
+
+const char* out_of_range(const Value& v) {
+    if (const auto* c = std::get_if<PNCounter>(&v))
+        return total_out_of_range(c->increments()) || total_out_of_range(c->decrements())
+                   ? "a counter total past 2^62"
+                   : nullptr;
+    const CausalContext& context = std::holds_alternative<KvRegister>(v)
+                                       ? std::get<KvRegister>(v).context()
+                                       : std::get<StringSet>(v).context();
+    return context_out_of_range(context) ? "a dot counter past 2^62" : nullptr;
+}
+
+void write_fixed64(codec::Writer& w, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i)
+        w.byte(static_cast<std::uint8_t>((v >> (8 * i)) & 0xFF));
+}
+
+std::uint64_t read_fixed64(codec::Reader& r, const char* what) {
+    const std::string_view b = r.raw(8, what);
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+        v |= std::uint64_t{static_cast<std::uint8_t>(b[static_cast<std::size_t>(i)])} << (8 * i);
+    return v;
+}
+
+void encode_range(codec::Writer& w, const LogRange& range) {
+    w.varint(range.partition);
+    w.varint(range.from);
+    w.varint(range.to - range.from);
+}
+
+LogRange decode_range(codec::Reader& r) {
+    LogRange range;
+    range.partition = read_u32(r, "log partition");
+    range.from = r.varint("range start");
+    const std::uint64_t span = r.varint("range length");
+    if (span == 0 || span > ~range.from) r.fail("empty or overflowing log range");
+    range.to = range.from + span;
+    return range;
+}
+
+void encode_delta_chunk(codec::Writer& w, const LogRange& range, std::size_t count,
+                        std::string_view keys) {
+    encode_range(w, range);
+    w.varint(count);
+    w.raw(keys);
+}
+
+std::vector<DeltaChunk> decode_deltas(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    std::vector<DeltaChunk> chunks;
+    while (!r.at_end()) {
+        DeltaChunk c;
+        c.range = decode_range(r);
+        const std::size_t n = r.count("keys in a delta chunk", 3);
+        c.keys.reserve(n);
+        for (std::size_t i = 0; i < n; ++i)
+            c.keys.push_back(decode_key_state(r));
+        chunks.push_back(std::move(c));
+    }
+    return chunks;
+}
+
+std::string encode(const Ack& ack) {
+    codec::Writer w;
+    write_fixed64(w, ack.incarnation);
+    for (const LogRange& range : ack.ranges)
+        encode_range(w, range);
+    return w.take();
+}
+
+Ack decode_ack(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    Ack ack;
+    ack.incarnation = read_fixed64(r, "incarnation");
+    while (!r.at_end())
+        ack.ranges.push_back(decode_range(r));
+    return ack;
+}
+
+std::string encode(const DigestTop& top) {
+    codec::Writer w;
+    w.varint(top.repair_id);
+    w.varint(top.cursor);
+    for (std::uint64_t h : top.range_hashes)
+        write_fixed64(w, h);
+    return w.take();
+}
+
+DigestTop decode_digest_top(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    DigestTop top;
+    top.repair_id = r.varint("repair id");
+    top.cursor = read_u32(r, "range cursor");
+    if (top.cursor >= digest_ranges) r.fail("range cursor past the last range");
+    if (r.remaining() != (digest_ranges - top.cursor) * 8)
+        r.fail("digest must hold one 8-byte hash per range from the cursor on");
+    while (!r.at_end())
+        top.range_hashes.push_back(read_fixed64(r, "range hash"));
+    return top;
+}
+
+void begin_digest_leaves(codec::Writer& w, std::uint64_t repair_id, std::uint32_t next_cursor) {
+    w.varint(repair_id);
+    w.varint(next_cursor);
+}
+
+void encode_leaf_range(codec::Writer& w, std::uint32_t index,
+                       std::span<const std::uint64_t, leaves_per_range> leaves) {
+    w.varint(index);
+    const auto nonzero = static_cast<std::size_t>(
+        std::count_if(leaves.begin(), leaves.end(), [](std::uint64_t h) { return h != 0; }));
+    w.varint(nonzero);
+    for (std::size_t i = 0; i < leaves_per_range; ++i) {
+        if (leaves[i] == 0) continue;
+        w.varint(i);
+        write_fixed64(w, leaves[i]);
+    }
+}
+
+DigestLeaves decode_digest_leaves(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    DigestLeaves out;
+    out.repair_id = r.varint("repair id");
+    out.next_cursor = read_u32(r, "next range cursor");
+    if (out.next_cursor > digest_ranges) r.fail("range cursor past the last range");
+    while (!r.at_end()) {
+        DigestLeaves::Range range;
+        range.index = read_u32(r, "range index");
+        if (range.index >= digest_ranges) r.fail("range index past the last range");
+        if (!out.ranges.empty() && range.index <= out.ranges.back().index)
+            r.fail("range indexes must increase");
+        const std::uint64_t count = r.varint("leaf count");
+        if (count > leaves_per_range) r.fail("more leaves than a range holds");
+        std::uint64_t next = 0;  // the least leaf offset allowed next
+        for (std::uint64_t n = 0; n < count; ++n) {
+            const std::uint64_t offset = r.varint("leaf offset");
+            if (offset < next || offset >= leaves_per_range)
+                r.fail("leaf offsets must increase and stay inside the range");
+            range.leaves[offset] = read_fixed64(r, "leaf hash");
+            next = offset + 1;
+        }
+        out.ranges.push_back(range);
+    }
+    return out;
+}
+
+void begin_key_states(codec::Writer& w, std::uint64_t repair_id, std::uint32_t chunk) {
+    w.varint(repair_id);
+    w.varint(chunk);
+}
+
+KeyStates decode_key_states(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    KeyStates out;
+    out.repair_id = r.varint("repair id");
+    out.chunk = read_u32(r, "chunk");
+    while (!r.at_end())
+        out.keys.push_back(decode_key_state(r));
+    return out;
+}
+
+std::string encode(const RepairAck& ack) {
+    codec::Writer w;
+    w.varint(ack.repair_id);
+    w.varint(ack.chunk);
+    return w.take();
+}
+
+RepairAck decode_repair_ack(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    RepairAck out;
+    out.repair_id = r.varint("repair id");
+    out.chunk = read_u32(r, "chunk");
+    r.expect_end("a repair ack");
+    return out;
+}
+
+}  // namespace converge::store::detail

@@ -1,0 +1,112 @@
+// File: store/replication/messages.hpp
+// The payloads of the replication messages (store/replication/wire.hpp frames them). Decoders read
+// untrusted bytes: they check every count against the bytes left and throw DecodeError on anything
+// malformed, before the caller applies any of it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <crdt/codec/limits.hpp>
+#include <crdt/codec/reader.hpp>
+#include <crdt/codec/writer.hpp>
+#include <store/keyspace/value.hpp>
+#include <store/replication/digest_tree.hpp>
+
+namespace converge::store::detail {
+
+struct KeyState {
+    std::string key;
+    Value value;
+};
+
+// Positions (from, to] of one partition of the sender's delta log.
+struct LogRange {
+    std::uint32_t partition = 0;
+    std::uint64_t from = 0;
+    std::uint64_t to = 0;
+};
+
+// Deltas: a sequence of chunks, each covering one LogRange: the keys changed there, each with its
+// joined delta or state.
+struct DeltaChunk {
+    LogRange range;
+    std::vector<KeyState> keys;
+};
+
+struct Ack {
+    std::uint64_t incarnation = 0;  // changes when the acknowledging replica restarts
+    std::vector<LogRange> ranges;
+};
+
+// Repair step 1: the hashes of the repairing replica's ranges from cursor on.
+struct DigestTop {
+    std::uint64_t repair_id = 0;
+    std::uint32_t cursor = 0;
+    std::vector<std::uint64_t> range_hashes;  // ranges cursor, cursor + 1, ...
+};
+
+// Repair step 2: the leaf hashes of the ranges that differ, as many as fit in one message;
+// next_cursor is the first range not yet compared (digest_ranges when all were).
+struct DigestLeaves {
+    struct Range {
+        std::uint32_t index = 0;
+        std::array<std::uint64_t, leaves_per_range> leaves{};
+    };
+    std::uint64_t repair_id = 0;
+    std::uint32_t next_cursor = 0;
+    std::vector<Range> ranges;
+};
+
+// Repair step 3: full states of keys in differing leaves; each message is acknowledged.
+struct KeyStates {
+    std::uint64_t repair_id = 0;
+    std::uint32_t chunk = 0;
+    std::vector<KeyState> keys;
+};
+struct RepairAck {
+    std::uint64_t repair_id = 0;
+    std::uint32_t chunk = 0;
+};
+
+void write_fixed64(codec::Writer& w, std::uint64_t v);
+void encode_range(codec::Writer& w, const LogRange& range);
+LogRange decode_range(codec::Reader& r);
+std::uint64_t read_fixed64(codec::Reader& r, const char* what);
+
+// One key and its value (any alternative of Value), as in deltas and key states.
+template <class T>
+void encode_key_state(codec::Writer& w, std::string_view key, const T& value) {
+    w.string(key);
+    encode_value(w, value);
+}
+// Appends one delta chunk whose keys (count of them) were encoded with encode_key_state.
+void encode_delta_chunk(codec::Writer& w, const LogRange& range, std::size_t count,
+                        std::string_view keys);
+
+// The largest dot counter or counter total (increments or decrements) a peer may send: beyond any
+// real history (2^62 writes), and far enough below 2^64 that no merge or later write overflows.
+inline constexpr std::uint64_t counter_limit = std::uint64_t{1} << 62;
+// What in v passes counter_limit (a dot counter, a counter's total), or null if nothing does.
+const char* out_of_range(const Value& v);
+
+std::vector<DeltaChunk> decode_deltas(std::string_view payload, const DecodeLimits& limits);
+std::string encode(const Ack& ack);
+Ack decode_ack(std::string_view payload, const DecodeLimits& limits);
+std::string encode(const DigestTop& top);
+DigestTop decode_digest_top(std::string_view payload, const DecodeLimits& limits);
+// Appends one range to a digest_leaves payload begun with begin_digest_leaves.
+void begin_digest_leaves(codec::Writer& w, std::uint64_t repair_id, std::uint32_t next_cursor);
+void encode_leaf_range(codec::Writer& w, std::uint32_t index,
+                       std::span<const std::uint64_t, leaves_per_range> leaves);
+DigestLeaves decode_digest_leaves(std::string_view payload, const DecodeLimits& limits);
+void begin_key_states(codec::Writer& w, std::uint64_t repair_id, std::uint32_t chunk);
+KeyStates decode_key_states(std::string_view payload, const DecodeLimits& limits);
+std::string encode(const RepairAck& ack);
+RepairAck decode_repair_ack(std::string_view payload, const DecodeLimits& limits);
+
+}  // namespace converge::store::detail

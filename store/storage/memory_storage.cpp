@@ -1,0 +1,52 @@
+#include <string>
+
+#include <store/storage/storage.hpp>
+
+namespace converge::store {
+
+std::vector<Storage::SyncMark> MemoryStorage::open(ReplicaId replica, const KeyVisitor& on_key) {
+    std::lock_guard lock(mutex_);
+    if (replica_.value != 0 && replica_ != replica)
+        throw StorageError("this storage belongs to replica " + std::to_string(replica_.value) +
+                           ", not " + std::to_string(replica.value) +
+                           "; give each replica its own storage");
+    replica_ = replica;
+    for (const auto& [key, row] : rows_)
+        on_key(key, row.state, row.seq);
+    std::vector<SyncMark> marks;
+    for (const auto& [peer, synced] : marks_)
+        marks.push_back({peer, synced});
+    return marks;
+}
+
+std::uint64_t MemoryStorage::write(std::string_view key, std::string_view state) {
+    std::lock_guard lock(mutex_);
+    const std::uint64_t seq = ++seq_;
+    auto it = rows_.find(key);
+    if (it == rows_.end()) it = rows_.emplace(std::string(key), Row{}).first;
+    it->second.state.assign(state);
+    it->second.seq = seq;
+    return seq;
+}
+
+void MemoryStorage::mark_synced(ReplicaId peer, std::uint64_t seq) {
+    std::lock_guard lock(mutex_);
+    marks_[peer] = seq;
+}
+
+void MemoryStorage::forget(ReplicaId peer) {
+    std::lock_guard lock(mutex_);
+    marks_.erase(peer);
+}
+
+std::uint64_t MemoryStorage::flush() {
+    std::lock_guard lock(mutex_);
+    return seq_;
+}
+
+std::size_t MemoryStorage::size() const {
+    std::lock_guard lock(mutex_);
+    return rows_.size();
+}
+
+}  // namespace converge::store
