@@ -71,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     .transport = std::make_shared<Discard>(),
                     .storage = storage,
                     .log = [](std::string_view) {},
-                    .shards = 1});
+                    .stripes = 1});
     } catch (const StorageError&) {
         return 0;
     }

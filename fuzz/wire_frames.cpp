@@ -19,7 +19,7 @@ using namespace converge;
 using namespace converge::store;
 namespace detail = converge::store::detail;
 
-constexpr std::size_t max_frame_bytes = 1 << 20;
+constexpr std::size_t frame_bytes_max = 1 << 20;
 
 void decode_payload(const wire::Frame& frame) {
     const DecodeLimits limits{};
@@ -66,7 +66,7 @@ void receive_in_store(const std::string& frame) {
                         .rng = std::make_shared<SeededRng>(2),
                         .transport = std::make_shared<Discard>(),
                         .log = [](std::string_view) {},
-                        .shards = 1});
+                        .stripes = 1});
     store.add_peer(ReplicaId{1});
     store.put("k", "v");
     store.counter("c").increment(3);
@@ -85,17 +85,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::Input in(data, size);
     const std::uint8_t mode = in.byte() % 3;
     if (mode == 0) {
-        const auto opened = wire::open(in.rest(), max_frame_bytes);
+        const auto opened = wire::open(in.rest(), frame_bytes_max);
         if (const auto* frame = std::get_if<wire::Frame>(&opened)) decode_payload(*frame);
         return 0;
     }
     const std::uint8_t type = in.byte();
     const std::string frame =
         wire::seal(ReplicaId{1}, static_cast<wire::MessageType>(type), in.rest());
-    const auto opened = wire::open(frame, max_frame_bytes);
+    const auto opened = wire::open(frame, frame_bytes_max);
     const auto* ok = std::get_if<wire::Frame>(&opened);
     FUZZ_CHECK((ok != nullptr) == (type >= 1 && type <= wire::message_type_max) ||
-               in.rest().size() + wire::overhead_min + 8 > max_frame_bytes);
+               in.rest().size() + wire::overhead_min + 8 > frame_bytes_max);
     if (ok == nullptr) return 0;
     FUZZ_CHECK(ok->sender == ReplicaId{1} && ok->payload == in.rest());
     if (mode == 1)

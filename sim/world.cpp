@@ -173,7 +173,7 @@ struct World::Impl {
         o.rng = std::make_shared<store::SeededRng>(random.next());
         o.transport = std::make_shared<SimTransport>(*this, i);
         o.log = [](std::string_view) {};
-        o.shards = 8;
+        o.stripes = 8;
         rep.store = std::make_unique<store::Store>(o);
         rep.checked = {};
         by_id[rep.id] = i;

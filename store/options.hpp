@@ -35,7 +35,7 @@ struct Options {
     std::function<void(std::string_view)> log = nullptr;
 
     // Lock stripes, rounded up to a power of two (at most 65,536). More stripes, less contention.
-    std::size_t shards = 64;
+    std::size_t stripes = 64;
     // A peer timestamp further ahead of local physical time than this does not move the clock.
     std::uint64_t max_clock_drift_ms = 60'000;
 
@@ -44,7 +44,7 @@ struct Options {
     // Messages are split to stay about this size (one key's state larger than it travels alone).
     std::size_t message_bytes = 64 * 1024;
     // Frames larger than this are refused, sent or received.
-    std::size_t max_frame_bytes = 32 * 1024 * 1024;
+    std::size_t frame_bytes_max = 32 * 1024 * 1024;
     // The delta log keeps at most this many changed keys and about this many bytes; a peer that
     // falls further behind is repaired by digest exchange instead.
     std::size_t delta_buffer_entries = 1'000'000;

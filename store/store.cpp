@@ -1,12 +1,25 @@
+// Store: the facade over one replica's parts (keyspace/, replication/, storage/durability). A
+// local operation runs on its key's slot under the stripe lock, enters the delta log, is handed to
+// the storage, and returns once durable; subscribers hear of it with no lock held.
+#include <cassert>
+
 #include <spdlog/spdlog.h>
 
-#include <store/detail/store_impl.hpp>
+#include <store/metrics/counters.hpp>
+#include <store/replica_clock.hpp>
+#include <store/replication/replicator.hpp>
+#include <store/storage/durability.hpp>
+#include <store/store.hpp>
 
 namespace converge::store {
 
+using detail::Slot;
 using detail::StringSet;
+using detail::Stripe;
+using detail::Value;
 
 namespace {
+
 // opts with every null default filled in: the machine's clock and random source, spdlog.
 Options with_defaults(Options opts) {
     if (!opts.clock) opts.clock = system_clock();
@@ -15,88 +28,134 @@ Options with_defaults(Options opts) {
         opts.log = [](std::string_view message) { spdlog::warn("converge: {}", message); };
     return opts;
 }
+
+KeyedHash keyed_hash_from(Rng& rng) {
+    const std::uint64_t key0 = rng.next();
+    return KeyedHash(key0, rng.next());
+}
+
+// What a local operation does when its key holds nothing yet.
+enum class IfAbsent { create, skip };
+
 }  // namespace
 
-Store::Impl::Impl(Options opts)
-    : options(with_defaults(std::move(opts))),
-      hash([&] {
-          const std::uint64_t key0 = options.rng->next();
-          return KeyedHash(key0, options.rng->next());
-      }()),
-      incarnation(options.rng->next() | 1),  // never 0, which means "not heard from"
-      hlc(options.replica, options.max_clock_drift_ms) {
-    const std::size_t count = std::bit_ceil(std::clamp<std::size_t>(options.shards, 1, 1 << 16));
-    for (std::size_t i = 0; i < count; ++i)
-        shards.push_back(std::make_unique<Shard>(&hash));
-    log_entries_per_shard = std::max<std::size_t>(1, options.delta_buffer_entries / count);
-    log_bytes_per_shard = std::max<std::size_t>(1, options.delta_buffer_bytes / count);
-    if (options.storage) recover();
-}
+struct Store::Impl {
+    // What a local mutation did, for the log.
+    struct Touched {
+        bool changed = false;
+        std::optional<StringSet> set_delta;  // a set's delta, joined into its slot's
+        std::size_t bytes = 0;               // estimated size of what the log must send
+    };
 
-Timestamp Store::Impl::tick_clock() {
-    std::lock_guard lock(clock_mutex);
-    const Timestamp t = hlc.now(options.clock->now_ms());
-    hlc_physical.store(t.physical, std::memory_order_relaxed);
-    return t;
-}
-
-void Store::Impl::mismatch(std::string_view key, const Value& held, const char* wanted) {
-    type_mismatches.fetch_add(1, std::memory_order_relaxed);
-    throw TypeMismatch("key \"" + std::string(key) + "\" holds " + detail::type_name(held) +
-                       ", not " + wanted + "; use it as " + detail::type_name(held) +
-                       " or choose another key");
-}
-
-void Store::Impl::record_local(Shard& shard, Slot& slot, Touched& touched) {
-    shard.mark_dirty(slot);
-    if (!logging.load(std::memory_order_relaxed)) {
-        // No peer to send it to: the change is not kept, and a peer added later is repaired.
-        if (slot.position != 0) shard.log_remove(slot);
-        shard.floor = ++shard.position;
-        return;
+    explicit Impl(Options opts)
+        : options(with_defaults(std::move(opts))),
+          clock(options.clock, options.replica, options.max_clock_drift_ms),
+          keyspace(keyed_hash_from(*options.rng), options.stripes, options.delta_buffer_entries,
+                   options.delta_buffer_bytes),
+          durability(options.storage, options.log, counters),
+          replicator(options, keyspace, durability, clock, counters,
+                     options.rng->next() | 1) {  // never 0, which means "not heard from"
+        if (durability.enabled()) durability.recover(options.replica, keyspace, clock);
     }
-    std::size_t bytes = slot.key->size() + touched.bytes;
-    if (touched.set_delta) {
-        if (slot.set_delta)
-            slot.set_delta->merge(*touched.set_delta);
-        else
-            slot.set_delta = std::make_unique<StringSet>(std::move(*touched.set_delta));
-        bytes += slot.log_bytes;
+
+    [[noreturn]] void mismatch(std::string_view key, const Value& held, const char* wanted) {
+        detail::bump(counters.type_mismatches);
+        throw TypeMismatch("key \"" + std::string(key) + "\" holds " + detail::type_name(held) +
+                           ", not " + wanted + "; use it as " + detail::type_name(held) +
+                           " or choose another key");
     }
-    shard.log_touch(slot, static_cast<std::uint32_t>(std::min<std::size_t>(bytes, UINT32_MAX)));
-    trim_log(shard, &slot);
-}
 
-void Store::Impl::trim_log(Shard& shard, const Slot* keep) {
-    while (shard.log_head != nullptr && shard.log_head != keep &&
-           (shard.log_count > log_entries_per_shard || shard.log_bytes > log_bytes_per_shard)) {
-        shard.log_remove(*shard.log_head);
-        log_dropped.fetch_add(1, std::memory_order_relaxed);
+    // Runs fn(T&, Touched&) on the value at key under its stripe's exclusive lock (on a fresh T
+    // first if key is absent and absent is create; returns fallback if it is skip). A change fn
+    // reports in Touched enters the log and the storage; the call returns once it is durable. fn
+    // must change nothing when it throws (converge's mutators are all-or-nothing).
+    template <class T, class Fn, class R = std::invoke_result_t<Fn, T&, Touched&>>
+    R mutate(std::string_view key, IfAbsent absent, R fallback, Fn&& fn) {
+        const detail::HashedKey k = keyspace.hashed(key);
+        Stripe& stripe = keyspace.stripe_of(k);
+        Touched touched;
+        std::unique_lock lock(stripe.mutex);
+        auto it = stripe.map.find(k);
+        Slot* slot = nullptr;
+        R result = fallback;
+        if (it == stripe.map.end()) {
+            if (absent == IfAbsent::skip) return fallback;
+            T fresh;
+            result = fn(fresh, touched);
+            slot = &keyspace.insert(stripe, std::string(key), Value(std::move(fresh)));
+        } else {
+            T* value = std::get_if<T>(&it->second.value);
+            if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
+            result = fn(*value, touched);
+            slot = &it->second;
+        }
+        const std::uint64_t written = touched.changed ? record_local(stripe, *slot, touched) : 0;
+        lock.unlock();
+        durability.await(written);
+        return result;
     }
-}
 
-std::uint64_t Store::Impl::persist(const Slot& slot) {
-    if (!options.storage) return 0;
-    codec::Writer w;
-    detail::encode_value(w, slot.value);
-    return options.storage->write(*slot.key, w.bytes());
-}
+    // Runs fn(const T*) under the stripe's shared lock; the pointer is null when key is absent.
+    template <class T, class Fn>
+    auto read(std::string_view key, Fn&& fn) {
+        const detail::HashedKey k = keyspace.hashed(key);
+        const Stripe& stripe = keyspace.stripe_of(k);
+        std::shared_lock lock(stripe.mutex);
+        auto it = stripe.map.find(k);
+        if (it == stripe.map.end()) return fn(static_cast<const T*>(nullptr));
+        const T* value = std::get_if<T>(&it->second.value);
+        if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
+        return fn(value);
+    }
 
-std::int64_t Store::Impl::add_to_counter(std::string_view key, std::uint64_t n, bool up) {
-    const std::int64_t result =
-        mutate<PNCounter>(key, true, std::int64_t{0}, [&](PNCounter& c, Touched& t) {
-            if (up)
-                c.increment(options.replica, n);
-            else
-                c.decrement(options.replica, n);
-            t.changed = true;
-            t.bytes = 48;
-            return c.value();
-        });
-    counter_ops.fetch_add(1, std::memory_order_relaxed);
-    notify(key, ChangeKind::counter);
-    return result;
-}
+    // A local change of slot (its stripe locked exclusively): into the log (or, with no peer, past
+    // it) and to the storage. Returns the storage's write number (0: nothing to wait for).
+    std::uint64_t record_local(Stripe& stripe, Slot& slot, Touched& touched) {
+        stripe.mark_dirty(slot);
+        if (!replicator.logging()) {
+            stripe.log.pass_over(slot);  // a peer added later is repaired
+        } else {
+            std::size_t bytes = slot.key->size() + touched.bytes;
+            if (touched.set_delta) {
+                if (slot.set_delta)
+                    slot.set_delta->merge(*touched.set_delta);
+                else
+                    slot.set_delta = std::make_unique<StringSet>(std::move(*touched.set_delta));
+                bytes += slot.log_bytes;
+            }
+            stripe.log.touch(slot,
+                             static_cast<std::uint32_t>(std::min<std::size_t>(bytes, UINT32_MAX)));
+            detail::bump(counters.log_dropped, keyspace.trim_log(stripe, &slot));
+        }
+        return durability.persist(slot);
+    }
+
+    template <class Fn>
+    std::int64_t counter_op(std::string_view key, Fn&& change) {
+        const std::int64_t result = mutate<PNCounter>(key, IfAbsent::create, std::int64_t{0},
+                                                      [&](PNCounter& c, Touched& t) {
+                                                          change(c);
+                                                          t.changed = true;
+                                                          t.bytes = 48;
+                                                          return c.value();
+                                                      });
+        detail::bump(counters.counter_ops);
+        notify(key, ChangeKind::counter);
+        return result;
+    }
+
+    void notify(std::string_view key, ChangeKind kind) {
+        subscribers->notify(Change{std::string(key), kind, false});
+    }
+
+    Options options;
+    detail::Counters counters;
+    detail::ReplicaClock clock;
+    detail::Keyspace keyspace;
+    detail::Durability durability;
+    detail::Replicator replicator;
+    std::shared_ptr<SubscriberList> subscribers = std::make_shared<SubscriberList>();
+};
 
 Store::Store(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Store::~Store() = default;
@@ -110,8 +169,8 @@ void Store::put(std::string_view key, std::string value,
     if (ttl && ttl->count() <= 0)
         throw InvalidOperation("ttl must be positive; use del to remove a value now");
     Impl& s = *impl_;
-    s.mutate<KvRegister>(key, true, 0, [&](KvRegister& reg, Impl::Touched& t) {
-        const Timestamp written = s.tick_clock();
+    s.mutate<KvRegister>(key, IfAbsent::create, 0, [&](KvRegister& reg, Impl::Touched& t) {
+        const Timestamp written = s.clock.tick();
         const std::uint64_t expires =
             ttl ? written.physical + static_cast<std::uint64_t>(ttl->count()) : 0;
         t.changed = true;
@@ -119,7 +178,7 @@ void Store::put(std::string_view key, std::string value,
         reg.overwrite(s.options.replica, KvValue{written, std::move(value), expires});
         return 0;
     });
-    s.puts.fetch_add(1, std::memory_order_relaxed);
+    detail::bump(s.counters.puts);
     s.notify(key, ChangeKind::put);
 }
 
@@ -131,11 +190,11 @@ std::optional<std::string> Store::get(std::string_view key) {
 
 bool Store::get(std::string_view key, std::string& out) {
     Impl& s = *impl_;
-    s.gets.fetch_add(1, std::memory_order_relaxed);
+    detail::bump(s.counters.gets);
     return s.read<KvRegister>(key, [&](const KvRegister* reg) {
         const KvValue* winner = reg ? winning_write(*reg) : nullptr;
         // The clock is read only for a value that can expire.
-        if (winner == nullptr || (winner->expires_ms != 0 && winner->expired_at(s.now_physical())))
+        if (winner == nullptr || (winner->expires_ms != 0 && winner->expired_at(s.clock.now_ms())))
             return false;
         out.assign(winner->bytes);
         return true;
@@ -144,52 +203,55 @@ bool Store::get(std::string_view key, std::string& out) {
 
 bool Store::del(std::string_view key) {
     Impl& s = *impl_;
-    const std::uint64_t now = s.now_physical();
-    const int outcome =
-        s.mutate<KvRegister>(key, false, -1, [&](KvRegister& reg, Impl::Touched& t) {
+    const std::uint64_t now = s.clock.now_ms();
+    enum class Outcome { absent, removed_expired, removed_live };
+    const Outcome outcome = s.mutate<KvRegister>(
+        key, IfAbsent::skip, Outcome::absent, [&](KvRegister& reg, Impl::Touched& t) {
             const KvValue* winner = winning_write(reg);
-            if (winner == nullptr) return -1;
+            if (winner == nullptr) return Outcome::absent;
             const bool live = !winner->expired_at(now);
             reg.clear();
             t.changed = true;
             t.bytes = 16;
-            return live ? 1 : 0;
+            return live ? Outcome::removed_live : Outcome::removed_expired;
         });
-    s.dels.fetch_add(1, std::memory_order_relaxed);
-    if (outcome >= 0) s.notify(key, ChangeKind::del);
-    return outcome == 1;
+    detail::bump(s.counters.dels);
+    if (outcome != Outcome::absent) s.notify(key, ChangeKind::del);
+    return outcome == Outcome::removed_live;
 }
 
 std::int64_t Store::Counter::increment(std::uint64_t n) {
-    return store_.impl_->add_to_counter(key_, n, /*up=*/true);
+    Impl& s = *store_.impl_;
+    return s.counter_op(key_, [&](PNCounter& c) { c.increment(s.options.replica, n); });
 }
 
 std::int64_t Store::Counter::decrement(std::uint64_t n) {
-    return store_.impl_->add_to_counter(key_, n, /*up=*/false);
+    Impl& s = *store_.impl_;
+    return s.counter_op(key_, [&](PNCounter& c) { c.decrement(s.options.replica, n); });
 }
 
 std::int64_t Store::Counter::value() {
     Impl& s = *store_.impl_;
-    s.counter_ops.fetch_add(1, std::memory_order_relaxed);
+    detail::bump(s.counters.counter_ops);
     return s.read<PNCounter>(key_, [](const PNCounter* c) { return c ? c->value() : 0; });
 }
 
 void Store::Set::add(std::string member) {
     Impl& s = *store_.impl_;
-    s.mutate<StringSet>(key_, true, 0, [&](StringSet& set, Impl::Touched& t) {
+    s.mutate<StringSet>(key_, IfAbsent::create, 0, [&](StringSet& set, Impl::Touched& t) {
         t.bytes = 8 + member.size();
         t.set_delta = set.add(s.options.replica, std::move(member));
         t.changed = true;
         return 0;
     });
-    s.set_ops.fetch_add(1, std::memory_order_relaxed);
+    detail::bump(s.counters.set_ops);
     s.notify(key_, ChangeKind::set);
 }
 
 bool Store::Set::remove(std::string_view member) {
     Impl& s = *store_.impl_;
     const bool removed =
-        s.mutate<StringSet>(key_, false, false, [&](StringSet& set, Impl::Touched& t) {
+        s.mutate<StringSet>(key_, IfAbsent::skip, false, [&](StringSet& set, Impl::Touched& t) {
             const std::string m(member);
             if (!set.contains(m)) return false;
             t.set_delta = set.remove(m);
@@ -197,14 +259,14 @@ bool Store::Set::remove(std::string_view member) {
             t.changed = true;
             return true;
         });
-    s.set_ops.fetch_add(1, std::memory_order_relaxed);
+    detail::bump(s.counters.set_ops);
     if (removed) s.notify(key_, ChangeKind::set);
     return removed;
 }
 
 bool Store::Set::contains(std::string_view member) {
     Impl& s = *store_.impl_;
-    s.set_ops.fetch_add(1, std::memory_order_relaxed);
+    detail::bump(s.counters.set_ops);
     return s.read<StringSet>(key_, [&](const StringSet* set) {
         return set != nullptr && set->contains(std::string(member));
     });
@@ -212,7 +274,7 @@ bool Store::Set::contains(std::string_view member) {
 
 std::vector<std::string> Store::Set::elements() {
     Impl& s = *store_.impl_;
-    s.set_ops.fetch_add(1, std::memory_order_relaxed);
+    detail::bump(s.counters.set_ops);
     return s.read<StringSet>(key_, [](const StringSet* set) {
         return set ? set->elements() : std::vector<std::string>{};
     });
@@ -225,45 +287,84 @@ Subscription Store::subscribe(std::string prefix, ChangeCallback callback) {
 
 std::size_t Store::sweep_expired(std::size_t max_keys) {
     Impl& s = *impl_;
-    std::lock_guard sweep_lock(s.sweep_mutex);
-    const std::uint64_t now = s.now_physical();
-    std::vector<std::string> expired;
-    std::size_t visited = 0;
-    for (std::size_t stripes = 0; stripes < s.shards.size() && visited < max_keys; ++stripes) {
-        Impl::Shard& shard = *s.shards[s.sweep_shard];
-        std::unique_lock lock(shard.mutex);
-        // Resume at the bucket (and position in it) where the last call stopped: no walk from the
-        // start of the stripe. A rehash in between only shifts which keys this pass sees first.
-        const std::size_t buckets = shard.map.bucket_count();
-        for (; s.sweep_bucket < buckets && visited < max_keys; ++s.sweep_bucket) {
-            auto it = shard.map.begin(s.sweep_bucket);
-            const auto bucket_end = shard.map.end(s.sweep_bucket);
-            for (std::size_t skip = 0; skip < s.sweep_in_bucket && it != bucket_end; ++skip)
-                ++it;
-            for (; it != bucket_end && visited < max_keys; ++it, ++visited, ++s.sweep_in_bucket) {
-                auto* reg = std::get_if<KvRegister>(&it->second.value);
-                if (reg == nullptr) continue;
-                const KvValue* winner = winning_write(*reg);
-                if (winner == nullptr || !winner->expired_at(now)) continue;
-                // Every replica expires the value at the same time on its own: the context stays,
-                // the bytes go, and nothing enters the log.
-                reg->clear();
-                shard.mark_dirty(it->second);
-                expired.push_back(it->first);
-            }
-            if (it != bucket_end) break;  // out of budget inside this bucket
-            s.sweep_in_bucket = 0;
-        }
-        if (s.sweep_bucket >= buckets) {
-            s.sweep_shard = (s.sweep_shard + 1) % s.shards.size();
-            s.sweep_bucket = 0;
-            s.sweep_in_bucket = 0;
-        }
-    }
-    s.expired_keys.fetch_add(expired.size(), std::memory_order_relaxed);
+    const std::vector<std::string> expired = s.keyspace.sweep_expired(s.clock.now_ms(), max_keys);
+    detail::bump(s.counters.expired_keys, expired.size());
     for (const std::string& key : expired)
         s.notify(key, ChangeKind::expire);
     return expired.size();
+}
+
+void Store::add_peer(ReplicaId peer) {
+    if (!impl_->options.transport)
+        throw InvalidOperation("add_peer needs a transport: set Options::transport");
+    impl_->replicator.add_peer(peer);
+}
+
+void Store::remove_peer(ReplicaId peer) {
+    impl_->replicator.remove_peer(peer);
+}
+
+std::vector<ReplicaId> Store::peers() const {
+    return impl_->replicator.peers();
+}
+
+void Store::sync() {
+    impl_->replicator.sync();
+}
+
+bool Store::tick(std::size_t sweep_budget) {
+    if (sweep_budget > 0) sweep_expired(sweep_budget);
+    if (!impl_->options.transport) return false;
+    return impl_->replicator.sync_if_due();
+}
+
+bool Store::receive(std::string_view frame) {
+    std::vector<Change> changes;
+    const bool accepted = impl_->replicator.receive(frame, changes);
+    for (const Change& change : changes)
+        impl_->subscribers->notify(change);
+    return accepted;
+}
+
+std::vector<std::string> Store::keys(std::string_view prefix) const {
+    return impl_->keyspace.visible_keys(prefix, impl_->clock.now_ms());
+}
+
+std::uint64_t Store::state_hash() const {
+    return impl_->replicator.repair().state_hash();
+}
+
+std::optional<KeyInspection> Store::inspect(std::string_view key) const {
+    return impl_->keyspace.inspect(key);
+}
+
+void Store::inspect_each(
+    const std::function<void(std::string_view, const KeyInspection&)>& fn) const {
+    impl_->keyspace.inspect_each(fn);
+}
+
+void Store::inspect_changed(
+    ChangeCursor& cursor,
+    const std::function<void(std::string_view, const KeyInspection&)>& fn) const {
+    impl_->keyspace.inspect_changed(cursor, fn);
+}
+
+Metrics Store::metrics() const {
+    Impl& s = *impl_;
+    Metrics m;
+    s.counters.copy_to(m);
+    m.keys = s.keyspace.key_count();
+    s.replicator.repair().with_digests([](const detail::DigestTree&) { return 0; });  // sizes keys
+    s.replicator.peer_metrics(m);
+    for (std::size_t i = 0; i < s.keyspace.stripe_count(); ++i) {
+        const Stripe& stripe = s.keyspace.stripe(i);
+        std::shared_lock lock(stripe.mutex);
+        using detail::MetadataKind;
+        m.metadata_bytes.values += stripe.metadata_bytes[static_cast<int>(MetadataKind::value)];
+        m.metadata_bytes.counters += stripe.metadata_bytes[static_cast<int>(MetadataKind::counter)];
+        m.metadata_bytes.sets += stripe.metadata_bytes[static_cast<int>(MetadataKind::set)];
+    }
+    return m;
 }
 
 }  // namespace converge::store

@@ -99,7 +99,16 @@ inline void encode_value(codec::Writer& w, const Value& v) {
 }
 // The bytes of value's canonical encoding (encoded_size long) that are causal metadata rather
 // than the user's data.
-std::uint64_t metadata_bytes(const Value& value, std::size_t encoded_size);
+inline std::uint64_t metadata_bytes(const Value& value, std::size_t encoded_size) {
+    std::uint64_t payload = 0;
+    if (const auto* reg = std::get_if<KvRegister>(&value))
+        reg->for_each([&](const KvValue& v) { payload += v.bytes.size(); });
+    else if (const auto* set = std::get_if<StringSet>(&value))
+        set->for_each([&](const std::string& member) { payload += member.size(); });
+    else
+        payload = 8;  // a counter's value
+    return encoded_size > payload ? encoded_size - payload : 0;
+}
 
 inline Value decode_value(codec::Reader& r) {
     switch (r.byte("value type")) {

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <crdt/error.hpp>
+#include <store/log_once.hpp>
 #include <store/net/secure_channel.hpp>
 #include <store/net/tcp_listener.hpp>
 #include <store/net/tcp_transport.hpp>
@@ -68,8 +69,8 @@ struct TcpTransport::Impl {
             outgoing.emplace(p.id, std::make_unique<Outgoing>(io, p));
     }
 
-    void warn_once(std::atomic<bool>& flag, const std::string& message) {
-        if (!flag.exchange(true)) options.log(message + " (further cases are only counted)");
+    void warn_once(LogOnce& once, const std::string& message) {
+        once(options.log, message + " (further cases are only counted)");
     }
     const TcpPeer* trusted(const detail::Hello& hello) const {
         auto it = outgoing.find(hello.id);
@@ -98,8 +99,7 @@ struct TcpTransport::Impl {
     std::atomic<std::uint64_t> connections_out{0}, connections_in{0}, connect_failures{0},
         handshakes_refused{0}, frames_sent{0}, frames_received{0}, frames_bad_tag{0},
         frames_wrong_sender{0}, frames_oversized{0}, frames_dropped{0};
-    std::atomic<bool> refusal_logged{false}, tag_logged{false}, sender_logged{false},
-        oversize_logged{false};
+    LogOnce refusal_logged, tag_logged, sender_logged, oversize_logged;
 };
 
 awaitable<void> TcpTransport::Impl::accept_loop() {
@@ -163,7 +163,7 @@ awaitable<void> TcpTransport::Impl::serve(tcp::socket socket) {
 
     const ReplicaId from = peer->id;
     detail::FrameOpener opener(session->frames, options.encrypt);
-    const std::size_t body_max = options.max_frame_bytes + detail::tag_bytes;
+    const std::size_t body_max = options.frame_bytes_max + detail::tag_bytes;
     std::string body;
     for (;;) {
         unsigned char length_bytes[detail::length_bytes];
@@ -316,7 +316,7 @@ void TcpTransport::send(ReplicaId to, std::string frame) {
         s.frames_dropped.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    if (frame.size() > s.options.max_frame_bytes) {
+    if (frame.size() > s.options.frame_bytes_max) {
         s.frames_oversized.fetch_add(1, std::memory_order_relaxed);
         return;
     }

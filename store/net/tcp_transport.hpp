@@ -15,7 +15,7 @@
 // TcpOptions::encrypt). What is dropped and counted, never delivered: a connection from an
 // unknown replica or key (which learns nothing: it gets no byte back), a frame whose tag fails
 // (the connection closes), a frame whose sender is not the authenticated peer, a frame over
-// max_frame_bytes (the connection closes). send() never blocks: a frame for a peer whose queue
+// frame_bytes_max (the connection closes). send() never blocks: a frame for a peer whose queue
 // is full, or that is not configured, is dropped and counted; the Store resends.
 #pragma once
 
@@ -51,7 +51,7 @@ struct TcpOptions {
     // setting differs is refused (and logged).
     bool encrypt = false;
     // Frames larger than this are refused, sent or received.
-    std::size_t max_frame_bytes = 32 * 1024 * 1024;
+    std::size_t frame_bytes_max = 32 * 1024 * 1024;
     // Frames queued for one peer beyond this many bytes are dropped (the Store resends them).
     std::size_t queue_bytes_max = 64 * 1024 * 1024;
     // Reconnection waits from the first to the second, doubling after each failure.

@@ -1,168 +1,177 @@
-#include <store/detail/store_impl.hpp>
+#include <cassert>
 
-namespace converge::store {
+#include <store/replication/digest_repair.hpp>
 
-using detail::DigestTree;
-using detail::Peer;
-using detail::RepairState;
+namespace converge::store::detail {
+
 using wire::MessageType;
 
-void Store::Impl::refresh_digests_locked() {
-    for (const auto& shard : shards) {
-        std::unique_lock lock(shard->mutex);
-        for (Slot* slot : shard->dirty) {
-            const std::uint16_t leaf = detail::leaf_of(slot->key_hash);
-            if (slot->state_hash != 0) digests.toggle(leaf, slot->state_hash);
+void DigestRepair::refresh_locked() {
+    for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
+        Stripe& stripe = keyspace_.stripe(i);
+        std::unique_lock lock(stripe.mutex);
+        for (Slot* slot : stripe.dirty) {
+            const std::uint16_t leaf = leaf_of(slot->key_hash);
+            if (slot->state_hash != 0) tree_.toggle(leaf, slot->state_hash);
             codec::Writer w;
-            detail::encode_value(w, slot->value);
-            slot->state_hash = detail::digest_state_hash(slot->key_hash, w.bytes());
-            digests.toggle(leaf, slot->state_hash);
-            shard->metadata_bytes[slot->metadata_kind] -= slot->metadata;
-            slot->metadata = detail::metadata_bytes(slot->value, w.bytes().size());
-            slot->metadata_kind =
-                static_cast<std::uint8_t>(std::min<std::size_t>(slot->value.index(), 2));
-            shard->metadata_bytes[slot->metadata_kind] += slot->metadata;
+            encode_value(w, slot->value);
+            slot->state_hash = digest_state_hash(slot->key_hash, w.bytes());
+            assert(slot->state_hash != 0 && "0 means not in the tree");
+            tree_.toggle(leaf, slot->state_hash);
+            auto& bytes = stripe.metadata_bytes;
+            bytes[static_cast<std::size_t>(slot->metadata_kind)] -= slot->metadata;
+            slot->metadata = metadata_bytes(slot->value, w.bytes().size());
+            slot->metadata_kind = metadata_kind_of(slot->value);
+            bytes[static_cast<std::size_t>(slot->metadata_kind)] += slot->metadata;
             slot->digest_dirty = false;
         }
-        shard->dirty.clear();
+        stripe.dirty.clear();
     }
 }
 
-void Store::Impl::repair_step_locked(ReplicaId to, Peer& peer) {
+std::uint64_t DigestRepair::state_hash() {
+    return with_digests([](const DigestTree& tree) {
+        std::uint64_t h = 0;
+        for (std::size_t r = 0; r < digest_ranges; ++r)
+            h = h * 0x100000001B3 ^ tree.range_hash(r);
+        return h;
+    });
+}
+
+void DigestRepair::step_locked(ReplicaId to, PeerProgress& peer, std::uint64_t round) {
     RepairState& r = peer.repair;
     if (r.phase == RepairState::Phase::idle) {
-        repairs_started.fetch_add(1, std::memory_order_relaxed);
+        bump(counters_.repairs_started);
         peer.last_repair_round = round;
         r.cursor = 0;
-        r.heads = log_heads();
-        send_digest_top_locked(to, peer);
-    } else if (round - r.since_round >= options.resend_after_syncs * peer.backoff) {
-        // A step was lost (or the peer is silent): redo this pass under a new id, waiting
-        // longer each time the peer stays silent.
-        send_digest_top_locked(to, peer);
-        peer.backoff = std::min<std::uint64_t>(peer.backoff * 2, 64);
+        r.heads = keyspace_.log_heads();
+        send_top_locked(to, peer, round);
+    } else if (round - r.since_round >= limits_.resend_after_syncs * peer.backoff) {
+        // A step was lost (or the peer is silent): redo this pass under a new id, waiting longer
+        // each time the peer stays silent.
+        send_top_locked(to, peer, round);
+        peer.back_off();
     }
 }
 
-void Store::Impl::send_digest_top_locked(ReplicaId to, Peer& peer) {
+void DigestRepair::send_top_locked(ReplicaId to, PeerProgress& peer, std::uint64_t round) {
     RepairState& r = peer.repair;
-    r.id = ++next_repair_id;
+    r.id = ++next_repair_id_;
     r.phase = RepairState::Phase::awaiting_leaves;
     r.outstanding.clear();
     r.since_round = round;
-    detail::DigestTop top{r.id, r.cursor, {}};
+    DigestTop top{r.id, r.cursor, {}};
     with_digests([&](const DigestTree& tree) {
-        for (std::size_t range = r.cursor; range < detail::digest_ranges; ++range)
+        for (std::size_t range = r.cursor; range < digest_ranges; ++range)
             top.range_hashes.push_back(tree.range_hash(range));
     });
-    send(to, MessageType::digest_top, detail::encode(top));
+    send_(to, MessageType::digest_top, encode(top));
 }
 
-void Store::Impl::on_digest_top(ReplicaId from, const detail::DigestTop& top) {
-    if (!options.transport) return;
-    // Each differing range costs 10 bytes per non-empty leaf (2 KiB when all 256 are); ranges
-    // go until the message reaches message_bytes, and the repairing replica asks again from
+void DigestRepair::on_digest_top(ReplicaId from, const DigestTop& top) {
+    // Each differing range costs 10 bytes per non-empty leaf (2 KiB when all 256 are); ranges go
+    // until the message reaches message_bytes, and the repairing replica asks again from
     // next_cursor.
     codec::Writer body;
-    std::uint32_t next_cursor = detail::digest_ranges;
+    std::uint32_t next_cursor = digest_ranges;
     with_digests([&](const DigestTree& tree) {
-        for (std::size_t range = top.cursor; range < detail::digest_ranges; ++range) {
-            if (body.bytes().size() >= options.message_bytes) {
+        for (std::size_t range = top.cursor; range < digest_ranges; ++range) {
+            if (body.bytes().size() >= limits_.message_bytes) {
                 next_cursor = static_cast<std::uint32_t>(range);
                 break;
             }
             if (tree.range_hash(range) == top.range_hashes[range - top.cursor]) continue;
-            detail::encode_leaf_range(body, static_cast<std::uint32_t>(range), tree.range(range));
+            encode_leaf_range(body, static_cast<std::uint32_t>(range), tree.range(range));
         }
     });
     codec::Writer message;
-    detail::begin_digest_leaves(message, top.repair_id, next_cursor);
+    begin_digest_leaves(message, top.repair_id, next_cursor);
     message.raw(body.bytes());
-    send(from, MessageType::digest_leaves, message.take());
+    send_(from, MessageType::digest_leaves, message.take());
 }
 
-void Store::Impl::on_digest_leaves(ReplicaId from, const detail::DigestLeaves& leaves) {
-    std::lock_guard lock(peers_mutex);
-    auto it = peers.find(from);
-    if (it == peers.end()) return;
-    Peer& peer = it->second;
+void DigestRepair::on_digest_leaves_locked(ReplicaId from, PeerProgress& peer,
+                                           const DigestLeaves& leaves, std::uint64_t round) {
     RepairState& r = peer.repair;
     if (r.phase != RepairState::Phase::awaiting_leaves || r.id != leaves.repair_id) return;
     peer.backoff = 1;
-
-    std::vector<bool> wanted(detail::digest_leaves, false);
-    std::size_t wanted_count = 0;
+    std::vector<bool> wanted(digest_leaves, false);
+    bool any = false;
     with_digests([&](const DigestTree& tree) {
         for (const auto& range : leaves.ranges) {
             const auto mine = tree.range(range.index);
-            for (std::size_t i = 0; i < detail::leaves_per_range; ++i)
+            for (std::size_t i = 0; i < leaves_per_range; ++i)
                 if (mine[i] != range.leaves[i]) {
-                    wanted[range.index * detail::leaves_per_range + i] = true;
-                    ++wanted_count;
+                    wanted[range.index * leaves_per_range + i] = true;
+                    any = true;
                 }
         }
     });
-    // This replica's states of every key in a differing leaf, in messages of about message_bytes.
-    std::vector<std::string> chunks;
-    codec::Writer states;
-    std::uint64_t sent_keys = 0;
-    if (wanted_count > 0) {
-        for (const auto& shard : shards) {
-            std::shared_lock shard_lock(shard->mutex);
-            for (const auto& [key, slot] : shard->map) {
-                if (!wanted[detail::leaf_of(slot.key_hash)]) continue;
-                detail::encode_key_state(states, key, slot.value);
-                ++sent_keys;
-                if (states.bytes().size() >= options.message_bytes) {
-                    chunks.push_back(states.take());
-                    states = codec::Writer();
-                }
-            }
-        }
-    }
-    if (!states.bytes().empty()) chunks.push_back(states.take());
-    repair_keys_sent.fetch_add(sent_keys, std::memory_order_relaxed);
-
+    const std::vector<std::string> chunks =
+        any ? key_state_chunks(wanted) : std::vector<std::string>{};
     r.next_cursor = leaves.next_cursor;
     r.outstanding.clear();
     for (std::uint32_t c = 0; c < chunks.size(); ++c) {
         codec::Writer message;
-        detail::begin_key_states(message, r.id, c);
+        begin_key_states(message, r.id, c);
         message.raw(chunks[c]);
-        send(from, MessageType::key_states, message.take());
+        send_(from, MessageType::key_states, message.take());
         r.outstanding.insert(c);
     }
     r.phase = RepairState::Phase::awaiting_acks;
     r.since_round = round;
-    if (r.outstanding.empty()) advance_repair_locked(from, peer);
+    if (r.outstanding.empty()) advance_locked(from, peer, round);
 }
 
-void Store::Impl::on_repair_ack(ReplicaId from, const detail::RepairAck& ack) {
-    std::lock_guard lock(peers_mutex);
-    auto it = peers.find(from);
-    if (it == peers.end()) return;
-    RepairState& r = it->second.repair;
+// This replica's states of every key in a wanted leaf, in chunks of about message_bytes.
+std::vector<std::string> DigestRepair::key_state_chunks(const std::vector<bool>& wanted) {
+    std::vector<std::string> chunks;
+    codec::Writer states;
+    std::uint64_t sent_keys = 0;
+    for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
+        const Stripe& stripe = keyspace_.stripe(i);
+        std::shared_lock lock(stripe.mutex);
+        for (const auto& [key, slot] : stripe.map) {
+            if (!wanted[leaf_of(slot.key_hash)]) continue;
+            encode_key_state(states, key, slot.value);
+            ++sent_keys;
+            if (states.bytes().size() >= limits_.message_bytes) {
+                chunks.push_back(states.take());
+                states = codec::Writer();
+            }
+        }
+    }
+    if (!states.bytes().empty()) chunks.push_back(states.take());
+    bump(counters_.repair_keys_sent, sent_keys);
+    return chunks;
+}
+
+void DigestRepair::on_repair_ack_locked(ReplicaId from, PeerProgress& peer, const RepairAck& ack,
+                                        std::uint64_t round) {
+    RepairState& r = peer.repair;
     if (r.phase != RepairState::Phase::awaiting_acks || r.id != ack.repair_id) return;
     r.outstanding.erase(ack.chunk);
     r.since_round = round;
-    if (r.outstanding.empty()) advance_repair_locked(from, it->second);
+    if (r.outstanding.empty()) advance_locked(from, peer, round);
 }
 
-void Store::Impl::advance_repair_locked(ReplicaId to, Peer& peer) {
+void DigestRepair::advance_locked(ReplicaId to, PeerProgress& peer, std::uint64_t round) {
     RepairState& r = peer.repair;
-    if (r.next_cursor < detail::digest_ranges) {
+    assert(r.outstanding.empty());
+    if (r.next_cursor < digest_ranges) {
         r.cursor = r.next_cursor;
-        send_digest_top_locked(to, peer);
+        send_top_locked(to, peer, round);
         return;
     }
     // Every range compared and every differing key applied: the peer holds at least this
     // replica's state when the repair began, so everything logged up to then is acknowledged.
-    for (std::size_t p = 0; p < peer.parts.size(); ++p) {
-        peer.parts[p].acked.add(0, r.heads[p]);
-        peer.parts[p].sent_to = std::max(peer.parts[p].sent_to, r.heads[p]);
+    assert(r.heads.size() == peer.stripes.size());
+    for (std::size_t i = 0; i < peer.stripes.size(); ++i) {
+        peer.stripes[i].acked.add(0, r.heads[i]);
+        peer.stripes[i].sent_to = std::max(peer.stripes[i].sent_to, r.heads[i]);
     }
     r = RepairState{};
-    repairs_completed.fetch_add(1, std::memory_order_relaxed);
+    bump(counters_.repairs_completed);
 }
 
-}  // namespace converge::store
+}  // namespace converge::store::detail

@@ -60,14 +60,14 @@ std::uint64_t read_fixed64(codec::Reader& r, const char* what) {
 }
 
 void encode_range(codec::Writer& w, const LogRange& range) {
-    w.varint(range.partition);
+    w.varint(range.stripe);
     w.varint(range.from);
     w.varint(range.to - range.from);
 }
 
 LogRange decode_range(codec::Reader& r) {
     LogRange range;
-    range.partition = read_u32(r, "log partition");
+    range.stripe = read_u32(r, "log stripe");
     range.from = r.varint("range start");
     const std::uint64_t span = r.varint("range length");
     if (span == 0 || span > ~range.from) r.fail("empty or overflowing log range");

@@ -24,9 +24,9 @@ struct KeyState {
     Value value;
 };
 
-// Positions (from, to] of one partition of the sender's delta log.
+// Positions (from, to] of one stripe of the sender's delta log.
 struct LogRange {
-    std::uint32_t partition = 0;
+    std::uint32_t stripe = 0;
     std::uint64_t from = 0;
     std::uint64_t to = 0;
 };

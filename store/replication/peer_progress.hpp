@@ -1,17 +1,22 @@
 // File: store/replication/peer_progress.hpp
-// What a replica knows of one peer: per partition of its delta log, how far the peer has
-// acknowledged and what is in flight; and the state of a digest repair of that peer.
+// What a replica knows of one peer (PeerProgress): per stripe of its delta log, how far the peer
+// has acknowledged and what is in flight; and the state of a digest repair of that peer.
+//
+// Not thread-safe: the Replicator keeps these under its peers lock.
 #pragma once
 
+#include <algorithm>
+#include <cassert>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <set>
 #include <vector>
 
 namespace converge::store::detail {
 
-// Log positions one peer has acknowledged in one partition: a prefix and ranges beyond it
-// (acks of later messages that overtook an earlier one).
+// Log positions one peer has acknowledged in one stripe: a prefix and ranges beyond it (acks of
+// later messages that overtook an earlier one).
 class AckedPositions {
   public:
     std::uint64_t prefix() const noexcept { return prefix_; }
@@ -21,12 +26,14 @@ class AckedPositions {
         return it != ranges_.begin() && std::prev(it)->second >= position &&
                std::prev(it)->first < position;
     }
-    // Records that positions (from, to] were applied by the peer.
+    // Records that positions (from, to] were applied by the peer. The prefix never goes back.
     void add(std::uint64_t from, std::uint64_t to) {
+        assert(from <= to && "a reversed range");
+        [[maybe_unused]] const std::uint64_t before = prefix_;
         if (to <= prefix_) return;
         if (from <= prefix_) {
             prefix_ = to;
-        } else if (ranges_.size() < max_ranges) {
+        } else if (ranges_.size() < ranges_max) {
             auto [it, inserted] = ranges_.try_emplace(from, to);
             if (!inserted && it->second < to) it->second = to;
         }
@@ -35,19 +42,16 @@ class AckedPositions {
             if (it->second > prefix_) prefix_ = it->second;
             it = ranges_.erase(it);
         }
-    }
-    void reset() noexcept {
-        prefix_ = 0;
-        ranges_.clear();
+        assert(prefix_ >= before && (ranges_.empty() || ranges_.begin()->first > prefix_));
     }
 
   private:
-    static constexpr std::size_t max_ranges = 256;  // more are dropped: they only save resends
+    static constexpr std::size_t ranges_max = 256;  // more are dropped: they only save resends
     std::uint64_t prefix_ = 0;
     std::map<std::uint64_t, std::uint64_t> ranges_;  // from -> to, (from, to]
 };
 
-struct PartitionProgress {
+struct StripeProgress {
     AckedPositions acked;
     std::uint64_t sent_to = 0;     // the last position sent
     std::uint64_t sent_round = 0;  // the sync round of the last send from the acked prefix
@@ -59,28 +63,39 @@ struct RepairState {
     std::uint64_t id = 0;
     std::uint32_t cursor = 0;             // first range of the current pass
     std::uint32_t next_cursor = 0;        // where the pass after the current leaves resumes
-    std::vector<std::uint64_t> heads;     // log positions per partition when the repair began
+    std::vector<std::uint64_t> heads;     // log positions per stripe when the repair began
     std::set<std::uint32_t> outstanding;  // key_states chunks not yet acknowledged
     std::uint64_t since_round = 0;        // the sync round of the last progress
 };
 
-struct Peer {
-    explicit Peer(std::size_t partitions) : parts(partitions) {}
-    std::vector<PartitionProgress> parts;
+struct PeerProgress {
+    explicit PeerProgress(std::size_t stripe_count) : stripes(stripe_count) {}
+    std::vector<StripeProgress> stripes;
     std::uint64_t incarnation = 0;        // 0: not yet heard from
     std::uint64_t last_sent_round = 0;    // the sync round of the last message sent to it
     std::uint64_t last_repair_round = 0;  // the sync round the last digest repair began
-    // Resends wait resend_after_syncs times this; it doubles (to 64) while resends go
+    // Resends wait resend_after_syncs times this; it doubles (to backoff_max) while resends go
     // unacknowledged, so a dead peer is not sent the whole log every few rounds.
     std::uint64_t backoff = 1;
+    static constexpr std::uint64_t backoff_max = 64;
     // The last storage write number recorded as acknowledged by this peer (Storage::mark_synced).
     std::uint64_t synced_mark = 0;
     RepairState repair;
+
+    void back_off() { backoff = std::min(backoff * 2, backoff_max); }
+    // The peer restarted and may have lost what it acknowledged: start over.
     void reset() {
-        for (PartitionProgress& p : parts)
-            p = PartitionProgress{};
+        for (StripeProgress& s : stripes)
+            s = StripeProgress{};
         repair = RepairState{};
         backoff = 1;
+    }
+    // Whether the peer acknowledged every position up to heads (one per stripe).
+    bool has_all(const std::vector<std::uint64_t>& heads) const {
+        assert(heads.size() == stripes.size());
+        for (std::size_t i = 0; i < stripes.size(); ++i)
+            if (stripes[i].acked.prefix() < heads[i]) return false;
+        return true;
     }
 };
 

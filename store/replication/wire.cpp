@@ -94,11 +94,11 @@ std::optional<ReplicaId> sender_of(std::string_view bytes) {
     }
 }
 
-std::variant<Frame, Rejection> open(std::string_view bytes, std::size_t max_frame_bytes) {
-    if (bytes.size() > max_frame_bytes)
+std::variant<Frame, Rejection> open(std::string_view bytes, std::size_t frame_bytes_max) {
+    if (bytes.size() > frame_bytes_max)
         return Rejection{RejectReason::oversized, "frame of " + std::to_string(bytes.size()) +
                                                       " bytes exceeds the limit of " +
-                                                      std::to_string(max_frame_bytes)};
+                                                      std::to_string(frame_bytes_max)};
     if (bytes.size() < overhead_min)
         return Rejection{RejectReason::truncated, "frame of " + std::to_string(bytes.size()) +
                                                       " bytes is shorter than " +

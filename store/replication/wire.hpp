@@ -74,7 +74,7 @@ std::string seal(ReplicaId sender, MessageType type, std::string_view payload);
 // transport that must match it to the peer it authenticated. nullopt if the header does not parse.
 std::optional<ReplicaId> sender_of(std::string_view bytes);
 
-// Checks bytes as one whole frame of at most max_frame_bytes; returns it or why it was rejected.
-std::variant<Frame, Rejection> open(std::string_view bytes, std::size_t max_frame_bytes);
+// Checks bytes as one whole frame of at most frame_bytes_max; returns it or why it was rejected.
+std::variant<Frame, Rejection> open(std::string_view bytes, std::size_t frame_bytes_max);
 
 }  // namespace converge::store::wire

@@ -14,7 +14,7 @@ namespace converge::store {
 namespace {
 
 TEST(StoreConcurrency, OverlappingOperationsLoseNoUpdate) {
-    Store store(Options{.replica = ReplicaId{7}, .shards = 4});
+    Store store(Options{.replica = ReplicaId{7}, .stripes = 4});
     constexpr int threads = 4, rounds = 2'000;
     std::vector<std::thread> workers;
     for (int t = 0; t < threads; ++t) {
@@ -45,7 +45,7 @@ TEST(StoreConcurrency, OverlappingOperationsLoseNoUpdate) {
 
 TEST(StoreConcurrency, ReplicationRunsAlongsideWritersAndLosesNothing) {
     testing::Cluster c(2, /*seed=*/3, {.drop = 0.1, .duplicate = 0.1, .max_delay_steps = 2},
-                       Options{.shards = 4});
+                       Options{.stripes = 4});
     constexpr int writers_per_replica = 2, rounds = 1'500;
     std::atomic<bool> done{false};
     std::thread network([&] {

@@ -112,7 +112,7 @@ RC_GTEST_PROP(StoreConvergence, ReplicasConvergeAndMatchTheReferenceModel, ()) {
 
     testing::Cluster c(
         n, seed, faults,
-        Options{.log = [](std::string_view) {}, .shards = 2, .delta_buffer_entries = log_entries});
+        Options{.log = [](std::string_view) {}, .stripes = 2, .delta_buffer_entries = log_entries});
     Model model;
     run(c, steps, model);
     RC_ASSERT(c.settle(60) <= 60u);

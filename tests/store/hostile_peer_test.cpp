@@ -123,7 +123,7 @@ TEST_F(HostilePeer, ReplayedFramesChangeNothingAndAreCounted) {
 
 TEST_F(HostilePeer, AnAckForgedInAPeersNameCannotHideDeltasFromIt) {
     c[0].put("new", "value");
-    // Before c[0] sends anything, an ack "from" c[1] for every position of every partition.
+    // Before c[0] sends anything, an ack "from" c[1] for every position of every stripe.
     detail::Ack ack{0xBAD, {}};
     for (std::uint32_t p = 0; p < 64; ++p)
         ack.ranges.push_back(detail::LogRange{p, 0, u64_max});
@@ -141,12 +141,12 @@ TEST(HashFlooding, KeysCollidingUnderStdHashSpreadOverTheStoresBuckets) {
     // The store's tables hash with SipHash under a key drawn from Options::rng: these keys land
     // in as many buckets as random keys would.
     const KeyedHash secret(SeededRng(7).next(), SeededRng(8).next());
-    detail::Shard shard(&secret);
+    detail::Stripe stripe(&secret);
     for (const std::string& k : keys)
-        shard.map.try_emplace(k, KvRegister{}, 0);
+        stripe.map.try_emplace(k, KvRegister{}, 0);
     std::size_t longest = 0;
-    for (std::size_t b = 0; b < shard.map.bucket_count(); ++b)
-        longest = std::max(longest, shard.map.bucket_size(b));
+    for (std::size_t b = 0; b < stripe.map.bucket_count(); ++b)
+        longest = std::max(longest, stripe.map.bucket_size(b));
     EXPECT_LE(longest, 12u);
 
     Store store(Options{.replica = ReplicaId{1}, .rng = std::make_shared<SeededRng>(1)});

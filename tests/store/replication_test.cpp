@@ -163,7 +163,7 @@ TEST(Replication, APeerAddedLaterIsRepairedByDigest) {
 }
 
 TEST(Replication, APeerBehindTheBoundedLogIsRepaired) {
-    Cluster c(2, 3, {}, Options{.shards = 1, .delta_buffer_entries = 8});
+    Cluster c(2, 3, {}, Options{.stripes = 1, .delta_buffer_entries = 8});
     c.settle();
     c.net.set_link(ReplicaId{1}, ReplicaId{2}, false);
     for (int i = 0; i < 100; ++i)

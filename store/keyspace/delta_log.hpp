@@ -1,0 +1,112 @@
+// File: store/keyspace/delta_log.hpp
+// DeltaLog: one lock stripe's log of changed keys, the source of the deltas a replica sends. It is
+// intrusive: a changed key's entry (LogEntry, a base of its Slot) is linked at the tail with a
+// fresh position, so a key changed many times before a peer acknowledges it is sent once, its
+// changes joined. Positions only grow; the floor is the greatest position that has left the log:
+// a peer that has not acknowledged up to it needs a digest repair instead.
+//
+// Not thread-safe: every call is made under its stripe's lock (exclusive to change it).
+#pragma once
+
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <crdt/or_set.hpp>
+
+namespace converge::store::detail {
+
+struct LogEntry {
+    std::uint64_t position = 0;  // in the log; 0: not in it
+    LogEntry* prev = nullptr;
+    LogEntry* next = nullptr;
+    std::uint32_t log_bytes = 0;  // estimated bytes this entry adds to the log
+    // The join of a set's deltas since it entered the log (sets only: registers and counters are
+    // small and travel whole).
+    std::unique_ptr<ORSet<std::string>> set_delta;
+};
+
+class DeltaLog {
+  public:
+    // Links entry at the tail at a new position (moving it there if it is in the log already: its
+    // earlier position is superseded, not lost); bytes is its new estimated size.
+    void touch(LogEntry& entry, std::uint32_t bytes) {
+        if (entry.position != 0) unlink(entry);
+        entry.position = ++head_;
+        entry.prev = tail_;
+        entry.next = nullptr;
+        (tail_ ? tail_->next : first_) = &entry;
+        tail_ = &entry;
+        entry.log_bytes = bytes;
+        bytes_ += bytes;
+        ++count_;
+        assert(count_ <= head_ && "more entries than positions handed out");
+    }
+    // Takes entry out of the log; the floor rises to its position.
+    void remove(LogEntry& entry) {
+        if (entry.position > floor_) floor_ = entry.position;
+        unlink(entry);
+        entry.position = 0;
+        entry.log_bytes = 0;
+        entry.set_delta.reset();
+    }
+    // A change that no peer will be sent (there is none): it takes a position and the floor moves
+    // past it, so a peer added later is repaired.
+    void pass_over(LogEntry& entry) {
+        if (entry.position != 0) remove(entry);
+        floor_ = ++head_;
+    }
+    // Drops the oldest entries (never keep) while the log holds more than max_entries or
+    // max_bytes; returns how many it dropped.
+    std::size_t trim(const LogEntry* keep, std::size_t max_entries, std::size_t max_bytes) {
+        std::size_t dropped = 0;
+        while (first_ != nullptr && first_ != keep &&
+               (count_ > max_entries || bytes_ > max_bytes)) {
+            remove(*first_);
+            ++dropped;
+        }
+        return dropped;
+    }
+    // Drops every entry at or below position (every peer has acknowledged it).
+    void collect(std::uint64_t position) {
+        while (first_ != nullptr && first_->position <= position)
+            remove(*first_);
+    }
+    // Positions 1..position stand for a state recovered from storage: no entry holds them.
+    void restart_at(std::uint64_t position) {
+        assert(first_ == nullptr && head_ == 0 && "restart_at on a log in use");
+        head_ = floor_ = position;
+    }
+
+    // Calls fn(entry) for each entry above position, newest first.
+    template <class Fn>
+    void for_each_after(std::uint64_t position, Fn&& fn) const {
+        for (const LogEntry* e = tail_; e != nullptr && e->position > position; e = e->prev)
+            fn(*e);
+    }
+    std::uint64_t head() const noexcept { return head_; }  // the last position handed out
+    std::uint64_t floor() const noexcept { return floor_; }
+    std::size_t count() const noexcept { return count_; }
+    std::size_t bytes() const noexcept { return bytes_; }
+
+  private:
+    void unlink(LogEntry& entry) {
+        assert(entry.position != 0 && count_ > 0 && "unlink of an entry not in the log");
+        (entry.prev ? entry.prev->next : first_) = entry.next;
+        (entry.next ? entry.next->prev : tail_) = entry.prev;
+        entry.prev = entry.next = nullptr;
+        --count_;
+        bytes_ -= entry.log_bytes;
+    }
+
+    LogEntry* first_ = nullptr;
+    LogEntry* tail_ = nullptr;
+    std::uint64_t head_ = 0;
+    std::uint64_t floor_ = 0;
+    std::size_t count_ = 0;
+    std::size_t bytes_ = 0;
+};
+
+}  // namespace converge::store::detail

@@ -1,0 +1,157 @@
+#include <algorithm>
+#include <bit>
+#include <cassert>
+
+#include <store/keyspace/keyspace.hpp>
+#include <store/replication/digest_tree.hpp>
+
+namespace converge::store::detail {
+namespace {
+
+KeyInspection state_of(const Value& value) {
+    KeyInspection out;
+    if (const auto* reg = std::get_if<KvRegister>(&value)) {
+        out.type = KeyInspection::Type::value;
+        out.context = reg->context();
+        reg->for_each_dot([&](const Dot& dot, const KvValue& v) {
+            out.live.push_back({dot, v.bytes, v.written, v.expires_ms});
+        });
+    } else if (const auto* set = std::get_if<StringSet>(&value)) {
+        out.type = KeyInspection::Type::set;
+        out.context = set->context();
+        set->for_each([&](const std::string& member) {
+            for (const Dot& dot : set->dots(member))
+                out.live.push_back({dot, member});
+        });
+    } else {
+        const auto& counter = std::get<PNCounter>(value);
+        out.type = KeyInspection::Type::counter;
+        out.increments = counter.increments().slots();
+        out.decrements = counter.decrements().slots();
+    }
+    std::sort(
+        out.live.begin(), out.live.end(),
+        [](const KeyInspection::Live& a, const KeyInspection::Live& b) { return a.dot < b.dot; });
+    return out;
+}
+
+bool visible_at(const Value& value, std::uint64_t now_ms) {
+    if (const auto* reg = std::get_if<KvRegister>(&value)) {
+        const KvValue* winner = winning_write(*reg);
+        return winner != nullptr && !winner->expired_at(now_ms);
+    }
+    if (const auto* set = std::get_if<StringSet>(&value)) return !set->empty();
+    return true;
+}
+
+}  // namespace
+
+Keyspace::Keyspace(KeyedHash hash, std::size_t stripe_count, std::size_t log_entries_max,
+                   std::size_t log_bytes_max)
+    : hash_(hash) {
+    const std::size_t count = std::bit_ceil(std::clamp<std::size_t>(stripe_count, 1, 1 << 16));
+    for (std::size_t i = 0; i < count; ++i)
+        stripes_.push_back(std::make_unique<Stripe>(&hash_));
+    log_entries_per_stripe_ = std::max<std::size_t>(1, log_entries_max / count);
+    log_bytes_per_stripe_ = std::max<std::size_t>(1, log_bytes_max / count);
+    assert(std::has_single_bit(stripes_.size()));
+}
+
+Slot& Keyspace::insert(Stripe& stripe, std::string key, Value value) {
+    const std::uint64_t key_hash = digest_key_hash(key);
+    auto [it, added] = stripe.map.try_emplace(std::move(key), std::move(value), key_hash);
+    assert(added && "insert of a key already present");
+    it->second.key = &it->first;
+    key_count_.fetch_add(1, std::memory_order_relaxed);
+    stripe.mark_dirty(it->second);
+    return it->second;
+}
+
+std::vector<std::uint64_t> Keyspace::log_heads() const {
+    std::vector<std::uint64_t> heads;
+    heads.reserve(stripes_.size());
+    for (const auto& stripe : stripes_) {
+        std::shared_lock lock(stripe->mutex);
+        heads.push_back(stripe->log.head());
+    }
+    return heads;
+}
+
+std::vector<std::string> Keyspace::sweep_expired(std::uint64_t now_ms, std::size_t max_keys) {
+    std::lock_guard sweep_lock(sweep_mutex_);
+    std::vector<std::string> expired;
+    std::size_t visited = 0;
+    for (std::size_t n = 0; n < stripes_.size() && visited < max_keys; ++n) {
+        Stripe& stripe = *stripes_[sweep_stripe_];
+        std::unique_lock lock(stripe.mutex);
+        // Resume at the bucket (and position in it) where the last call stopped: no walk from the
+        // start of the stripe. A rehash in between only shifts which keys this pass sees first.
+        const std::size_t buckets = stripe.map.bucket_count();
+        for (; sweep_bucket_ < buckets && visited < max_keys; ++sweep_bucket_) {
+            auto it = stripe.map.begin(sweep_bucket_);
+            const auto bucket_end = stripe.map.end(sweep_bucket_);
+            for (std::size_t skip = 0; skip < sweep_in_bucket_ && it != bucket_end; ++skip)
+                ++it;
+            for (; it != bucket_end && visited < max_keys; ++it, ++visited, ++sweep_in_bucket_) {
+                auto* reg = std::get_if<KvRegister>(&it->second.value);
+                if (reg == nullptr) continue;
+                const KvValue* winner = winning_write(*reg);
+                if (winner == nullptr || !winner->expired_at(now_ms)) continue;
+                // Every replica expires the value at the same time on its own.
+                reg->clear();
+                stripe.mark_dirty(it->second);
+                expired.push_back(it->first);
+            }
+            if (it != bucket_end) break;  // out of budget inside this bucket
+            sweep_in_bucket_ = 0;
+        }
+        if (sweep_bucket_ >= buckets) {
+            sweep_stripe_ = (sweep_stripe_ + 1) % stripes_.size();
+            sweep_bucket_ = 0;
+            sweep_in_bucket_ = 0;
+        }
+    }
+    return expired;
+}
+
+std::optional<KeyInspection> Keyspace::inspect(std::string_view key) const {
+    const HashedKey k = hashed(key);
+    const Stripe& stripe = stripe_of(k);
+    std::shared_lock lock(stripe.mutex);
+    const auto it = stripe.map.find(k);
+    if (it == stripe.map.end()) return std::nullopt;
+    return state_of(it->second.value);
+}
+
+void Keyspace::inspect_each(const InspectFn& fn) const {
+    for (const auto& stripe : stripes_) {
+        std::shared_lock lock(stripe->mutex);
+        for (const auto& [key, slot] : stripe->map)
+            fn(key, state_of(slot.value));
+    }
+}
+
+void Keyspace::inspect_changed(ChangeCursor& cursor, const InspectFn& fn) const {
+    cursor.stripes.resize(stripes_.size());
+    for (std::size_t i = 0; i < stripes_.size(); ++i) {
+        const Stripe& stripe = *stripes_[i];
+        std::shared_lock lock(stripe.mutex);
+        for (const auto& [key, slot] : stripe.map)
+            if (slot.changed > cursor.stripes[i]) fn(key, state_of(slot.value));
+        cursor.stripes[i] = stripe.changes;
+    }
+}
+
+std::vector<std::string> Keyspace::visible_keys(std::string_view prefix,
+                                                std::uint64_t now_ms) const {
+    std::vector<std::string> out;
+    for (const auto& stripe : stripes_) {
+        std::shared_lock lock(stripe->mutex);
+        for (const auto& [key, slot] : stripe->map)
+            if (key.starts_with(prefix) && visible_at(slot.value, now_ms)) out.push_back(key);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace converge::store::detail

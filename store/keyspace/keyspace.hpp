@@ -1,0 +1,85 @@
+// File: store/keyspace/keyspace.hpp
+// Keyspace: a replica's keys spread over lock stripes by a keyed hash (crafted keys cannot pile
+// onto one stripe). It finds and creates slots, walks them for inspection, lists visible keys and
+// reclaims expired values; what a change means for the log, the digest and the storage is the
+// callers' (Store, Replicator, Durability).
+//
+// Thread-safety: every member is safe from any thread. Stripe locks are taken one at a time; a
+// caller holding a stripe's lock must not call a member that takes locks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <store/keyspace/key_inspection.hpp>
+#include <store/keyspace/keyed_hash.hpp>
+#include <store/keyspace/stripe.hpp>
+
+namespace converge::store::detail {
+
+class Keyspace {
+  public:
+    // stripe_count is rounded up to a power of two, at most 65,536; the delta log keeps about
+    // log_entries_max changed keys and log_bytes_max bytes, split evenly across the stripes.
+    Keyspace(KeyedHash hash, std::size_t stripe_count, std::size_t log_entries_max,
+             std::size_t log_bytes_max);
+
+    HashedKey hashed(std::string_view key) const { return {key, hash_(key)}; }
+    // The stripe that holds key (the map buckets use the low bits of the hash, stripes the high).
+    Stripe& stripe_of(const HashedKey& key) const {
+        return *stripes_[(key.hash >> 40) & (stripes_.size() - 1)];
+    }
+    std::size_t stripe_count() const noexcept { return stripes_.size(); }
+    Stripe& stripe(std::size_t i) const { return *stripes_[i]; }
+
+    // Adds key with value to stripe (whose exclusive lock the caller holds); key must be absent.
+    Slot& insert(Stripe& stripe, std::string key, Value value);
+    // Keys holding any state, deleted values' metadata included.
+    std::uint64_t key_count() const noexcept { return key_count_.load(std::memory_order_relaxed); }
+
+    // The last log position handed out in each stripe, each read under its stripe's lock.
+    std::vector<std::uint64_t> log_heads() const;
+    // Drops the oldest entries of stripe's log (never keep) while it is over its share of the
+    // limits; returns how many. The caller holds the stripe's exclusive lock.
+    std::size_t trim_log(Stripe& stripe, const Slot* keep) const {
+        return stripe.log.trim(keep, log_entries_per_stripe_, log_bytes_per_stripe_);
+    }
+
+    // Reclaims the values expired at now_ms (the context stays, the bytes go, nothing is logged),
+    // visiting at most max_keys keys from where the last call stopped, one stripe locked at a
+    // time. Returns the keys reclaimed.
+    std::vector<std::string> sweep_expired(std::uint64_t now_ms, std::size_t max_keys);
+
+    // What key holds, causal metadata included; nullopt when it was never written here.
+    std::optional<KeyInspection> inspect(std::string_view key) const;
+    using InspectFn = std::function<void(std::string_view, const KeyInspection&)>;
+    // Calls fn for every key under its stripe's shared lock; fn must not call the keyspace.
+    void inspect_each(const InspectFn& fn) const;
+    // As inspect_each, for the keys whose state may have changed since cursor, then moves it.
+    void inspect_changed(ChangeCursor& cursor, const InspectFn& fn) const;
+    // The keys starting with prefix that show something at now_ms (a live value, a counter, a
+    // non-empty set), sorted.
+    std::vector<std::string> visible_keys(std::string_view prefix, std::uint64_t now_ms) const;
+
+  private:
+    KeyedHash hash_;
+    std::vector<std::unique_ptr<Stripe>> stripes_;
+    std::atomic<std::uint64_t> key_count_{0};
+    std::size_t log_entries_per_stripe_;
+    std::size_t log_bytes_per_stripe_;
+
+    // Where the incremental sweep stopped: a stripe, a bucket in it, a place in the bucket.
+    std::mutex sweep_mutex_;
+    std::size_t sweep_stripe_ = 0;
+    std::size_t sweep_bucket_ = 0;
+    std::size_t sweep_in_bucket_ = 0;
+};
+
+}  // namespace converge::store::detail

@@ -1,0 +1,36 @@
+// File: store/keyspace/slot.hpp
+// Slot: one key of a stripe: its value, its place in the stripe's delta log (LogEntry) and what
+// the digest tree and the metadata gauges last saw of it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include <store/keyspace/delta_log.hpp>
+#include <store/keyspace/value.hpp>
+
+namespace converge::store::detail {
+
+// The kind of value a slot's metadata bytes are counted under (Metrics::metadata_bytes).
+enum class MetadataKind : std::uint8_t { value, counter, set };
+inline constexpr std::size_t metadata_kinds = 3;
+inline MetadataKind metadata_kind_of(const Value& v) {
+    return static_cast<MetadataKind>(v.index());
+}
+
+struct Slot : LogEntry {
+    Slot(Value v, std::uint64_t digest_key_hash) : value(std::move(v)), key_hash(digest_key_hash) {}
+
+    Value value;
+    const std::string* key = nullptr;  // the map's key, set once the slot is in the map
+
+    std::uint64_t key_hash;        // the public digest hash of the key
+    std::uint64_t state_hash = 0;  // as last added to the digest tree; 0: not added
+    bool digest_dirty = false;     // the state changed since state_hash was computed
+    std::uint64_t changed = 0;     // its stripe's change number when the state last changed
+    std::uint64_t metadata = 0;    // metadata bytes as of state_hash, counted in its stripe
+    MetadataKind metadata_kind = MetadataKind::value;  // the value's type then
+};
+
+}  // namespace converge::store::detail

@@ -1,0 +1,87 @@
+#include <cassert>
+
+#include <store/replication/remote_merge.hpp>
+
+namespace converge::store::detail {
+namespace {
+
+ChangeKind kind_of(const Value& v) {
+    if (const auto* reg = std::get_if<KvRegister>(&v))
+        return winning_write(*reg) ? ChangeKind::put : ChangeKind::del;
+    return std::holds_alternative<PNCounter>(v) ? ChangeKind::counter : ChangeKind::set;
+}
+
+}  // namespace
+
+std::optional<std::string> RemoteMerge::out_of_range(const std::vector<KeyState>& keys) {
+    for (const KeyState& k : keys)
+        if (const char* what = detail::out_of_range(k.value))
+            return "key \"" + k.key + "\" carries " + what;
+    return std::nullopt;
+}
+
+void RemoteMerge::merge_all(std::vector<KeyState>&& keys, std::vector<Change>& changes) {
+    assert(!out_of_range(keys) && "check out_of_range before merging");
+    observe_remote(keys);
+    for (KeyState& k : keys) {
+        std::string key = k.key;
+        if (auto kind = merge(std::move(k))) changes.push_back({std::move(key), *kind, true});
+    }
+}
+
+void RemoteMerge::observe_remote(const std::vector<KeyState>& keys) {
+    const KvValue* latest = nullptr;
+    for (const KeyState& k : keys)
+        if (const auto* reg = std::get_if<KvRegister>(&k.value))
+            reg->for_each([&](const KvValue& v) {
+                if (latest == nullptr || latest->written < v.written) latest = &v;
+            });
+    if (latest != nullptr && !clock_.observe(latest->written)) bump(counters_.clock_drift_exceeded);
+}
+
+std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming) {
+    bump(counters_.merges);
+    const HashedKey k = keyspace_.hashed(incoming.key);
+    Stripe& stripe = keyspace_.stripe_of(k);
+    std::unique_lock lock(stripe.mutex);
+    auto it = stripe.map.find(k);
+    if (it == stripe.map.end()) {
+        Slot& slot = keyspace_.insert(stripe, std::move(incoming.key), std::move(incoming.value));
+        durability_.persist(slot);
+        return kind_of(slot.value);
+    }
+    Slot& slot = it->second;
+    if (slot.value.index() != incoming.value.index())
+        return resolve_conflict(stripe, slot, std::move(incoming.value));
+    const std::uint64_t before = change_mark(slot.value);
+    std::visit(
+        [&](auto& held) { held.merge(std::get<std::decay_t<decltype(held)>>(incoming.value)); },
+        slot.value);
+    // The digest is refreshed whatever the change mark says: a merge can move dots between a
+    // set's elements without changing any count the mark sees.
+    stripe.mark_dirty(slot);
+    durability_.persist(slot);
+    if (change_mark(slot.value) == before) {
+        bump(counters_.merges_unchanged);
+        return std::nullopt;
+    }
+    return kind_of(slot.value);
+}
+
+// Replicas used the key as different types: every replica keeps the greater type tag.
+std::optional<ChangeKind> RemoteMerge::resolve_conflict(Stripe& stripe, Slot& slot,
+                                                        Value&& incoming) {
+    bump(counters_.type_conflicts);
+    conflict_logged_(log_, "key \"" + *slot.key + "\" is " + type_name(slot.value) + " here and " +
+                               type_name(incoming) +
+                               " on a peer; every replica keeps the set over the counter over the "
+                               "value (docs/semantics.md); further conflicts are only counted");
+    if (incoming.index() < slot.value.index()) return std::nullopt;
+    slot.value = std::move(incoming);
+    slot.set_delta.reset();
+    stripe.mark_dirty(slot);
+    durability_.persist(slot);
+    return kind_of(slot.value);
+}
+
+}  // namespace converge::store::detail

@@ -1,0 +1,52 @@
+// File: store/replication/remote_merge.hpp
+// RemoteMerge: applies the key states a peer sent (deltas, or full states in a repair) to this
+// replica: refuses a message whose counters pass counter_limit before anything merges, moves the
+// hybrid clock past the newest write it carries, joins each key into its slot (a type conflict
+// keeps the greater type everywhere) and hands the changed states to the storage.
+//
+// Thread-safety: safe from any thread; it takes each key's stripe lock, then the clock's.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <store/keyspace/keyspace.hpp>
+#include <store/log_once.hpp>
+#include <store/metrics/counters.hpp>
+#include <store/replica_clock.hpp>
+#include <store/replication/messages.hpp>
+#include <store/storage/durability.hpp>
+#include <store/subscription.hpp>
+
+namespace converge::store::detail {
+
+class RemoteMerge {
+  public:
+    RemoteMerge(Keyspace& keyspace, Durability& durability, ReplicaClock& clock, Counters& counters,
+                std::function<void(std::string_view)> log)
+        : keyspace_(keyspace),
+          durability_(durability),
+          clock_(clock),
+          counters_(counters),
+          log_(std::move(log)) {}
+
+    // What in keys passes counter_limit ("key \"k\" carries ..."), or nullopt if nothing does.
+    static std::optional<std::string> out_of_range(const std::vector<KeyState>& keys);
+    // Merges every key; appends a Change (remote) for each whose visible state changed.
+    void merge_all(std::vector<KeyState>&& keys, std::vector<Change>& changes);
+
+  private:
+    void observe_remote(const std::vector<KeyState>& keys);
+    std::optional<ChangeKind> merge(KeyState&& incoming);
+    std::optional<ChangeKind> resolve_conflict(Stripe& stripe, Slot& slot, Value&& incoming);
+
+    Keyspace& keyspace_;
+    Durability& durability_;
+    ReplicaClock& clock_;
+    Counters& counters_;
+    std::function<void(std::string_view)> log_;
+    LogOnce conflict_logged_;
+};
+
+}  // namespace converge::store::detail

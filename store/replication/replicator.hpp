@@ -1,0 +1,94 @@
+// File: store/replication/replicator.hpp
+// Replicator: the replica's side of delta-state anti-entropy. It keeps each peer's progress
+// through the delta log; each sync round sends every peer the joined changes it has not
+// acknowledged (resending what went unacknowledged, with backoff), heartbeats quiet peers, drives
+// digest repairs of peers behind the log's floor, collects the log entries every peer has, and
+// records sync marks in the storage. receive() checks a frame, dispatches it and acknowledges it.
+// Protocol and wire format: docs/replication.md.
+//
+// Thread-safety: every member is safe from any thread. Lock order, outermost first: the peers
+// lock, the digest lock, one stripe's lock, the clock's.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <store/options.hpp>
+#include <store/replication/digest_repair.hpp>
+#include <store/replication/peer_progress.hpp>
+#include <store/replication/remote_merge.hpp>
+
+namespace converge::store::detail {
+
+class Replicator {
+  public:
+    // options, keyspace, durability, clock and counters must outlive the Replicator. incarnation
+    // names this run of the replica (never 0).
+    Replicator(const Options& options, Keyspace& keyspace, Durability& durability,
+               ReplicaClock& clock, Counters& counters, std::uint64_t incarnation);
+
+    // Starts replicating to peer (no effect for a peer already added or this replica's own id).
+    void add_peer(ReplicaId peer);
+    // Stops replicating to peer, forgets its progress and its sync mark.
+    void remove_peer(ReplicaId peer);
+    std::vector<ReplicaId> peers() const;
+    // Whether changes enter the delta log (some peer exists); read under a stripe's lock.
+    bool logging() const noexcept { return logging_.load(std::memory_order_relaxed); }
+
+    // One sync round (Store::sync). Needs a transport.
+    void sync();
+    // Runs sync() if Options::sync_interval_ms has passed on the clock since the last round;
+    // returns whether it did.
+    bool sync_if_due();
+    // Takes one frame from a peer; appends the changes it made for subscribers. Returns whether
+    // it was accepted (a rejected frame is counted by reason, logged once, and changes nothing).
+    bool receive(std::string_view frame, std::vector<Change>& changes);
+
+    // Each peer's pending deltas and whether it is being repaired, into m.peers; the log's size
+    // into m.log_entries and m.log_bytes.
+    void peer_metrics(Metrics& m) const;
+    DigestRepair& repair() noexcept { return repair_; }
+
+  private:
+    void send(ReplicaId to, wire::MessageType type, std::string payload);
+    void reject(wire::RejectReason reason, const std::string& detail);
+    bool dispatch(const wire::Frame& frame, std::vector<Change>& changes);
+    bool merge_checked(ReplicaId sender, std::vector<KeyState>&& keys,
+                       std::vector<Change>& changes);
+    void sync_peer_locked(ReplicaId id, PeerProgress& peer);
+    bool behind_floor_locked(const PeerProgress& peer) const;
+    void send_deltas_locked(ReplicaId to, PeerProgress& peer);
+    void collect_log_locked();
+    void mark_synced_locked(std::uint64_t written);
+    void on_ack(ReplicaId from, const Ack& ack);
+    // Runs fn(peer) under the peers lock if from is a peer.
+    template <class Fn>
+    void with_peer(ReplicaId from, Fn&& fn) {
+        std::lock_guard lock(peers_mutex_);
+        if (auto it = peers_.find(from); it != peers_.end()) fn(it->second);
+    }
+
+    const Options& options_;
+    Keyspace& keyspace_;
+    Durability& durability_;
+    ReplicaClock& clock_;
+    Counters& counters_;
+    const std::uint64_t incarnation_;
+    RemoteMerge merge_;
+    DigestRepair repair_;
+
+    mutable std::mutex peers_mutex_;
+    std::map<ReplicaId, PeerProgress> peers_;
+    std::uint64_t round_ = 0;  // sync rounds so far, under the peers lock
+    std::atomic<bool> logging_{false};
+    std::atomic<std::uint64_t> last_sync_ms_{0};
+    std::array<LogOnce, wire::reject_reason_count> rejection_logged_;
+};
+
+}  // namespace converge::store::detail
