@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <sim/duration.hpp>
+#include <store/testing/network_model.hpp>
 
 namespace converge::sim {
 
@@ -42,13 +43,8 @@ struct Latency {
     friend bool operator==(const Latency&, const Latency&) = default;
 };
 
-struct LinkFaults {
-    double loss = 0;
-    double duplicate = 0;
-    double reorder = 0;
-
-    friend bool operator==(const LinkFaults&, const LinkFaults&) = default;
-};
+// Loss, duplication and reordering on every link (the network model's, shared with the loopback).
+using LinkFaults = store::LinkFaults;
 
 enum class FaultKind {
     partition,

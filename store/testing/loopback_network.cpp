@@ -18,33 +18,30 @@ struct LoopbackNetwork::Shared {
         }
     };
 
-    explicit Shared(std::uint64_t seed, LinkFaults f) : rng(seed), faults(f) {}
-
-    double uniform() { return static_cast<double>(rng.next() >> 11) * 0x1.0p-53; }
+    Shared(std::uint64_t seed, LoopbackFaults f)
+        : random(seed), model(f.link), max_delay_steps(f.max_delay_steps) {}
 
     void send(ReplicaId from, ReplicaId to, std::string frame) {
         std::lock_guard lock(mutex);
         ++stats.sent;
         stats.bytes_sent += frame.size();
-        if (cut.contains({from, to}) || uniform() < faults.drop) {
+        const auto route = model.route(from.value, to.value, random);
+        if (route.fate != NetworkModel::Fate::delivered) {
             ++stats.dropped;
             return;
         }
-        const int copies = uniform() < faults.duplicate ? 2 : 1;
-        stats.duplicated += static_cast<std::uint64_t>(copies - 1);
-        for (int c = 0; c < copies; ++c) {
-            std::uint64_t delay = 0;
-            if (faults.max_delay_steps > 0) delay = rng.next() % (faults.max_delay_steps + 1);
-            if (uniform() < faults.reorder) delay += 1 + rng.next() % (faults.max_delay_steps + 1);
+        stats.duplicated += route.copies - 1;
+        for (std::uint32_t c = 0; c < route.copies; ++c) {
+            const auto delay = static_cast<std::uint64_t>(model.delay(0, max_delay_steps, random));
             queue.insert(InFlight{now + delay, next_order++, to,
-                                  c + 1 == copies ? std::move(frame) : frame});
+                                  c + 1 == route.copies ? std::move(frame) : frame});
         }
     }
 
     mutable std::mutex mutex;
-    SeededRng rng;
-    LinkFaults faults;
-    std::set<std::pair<ReplicaId, ReplicaId>> cut;
+    Random random;
+    NetworkModel model;
+    std::uint32_t max_delay_steps;
     std::map<ReplicaId, Store*> stores;
     std::multiset<InFlight> queue;
     std::uint64_t now = 0;
@@ -61,7 +58,7 @@ struct LoopbackNetwork::Link final : Transport {
     ReplicaId from;
 };
 
-LoopbackNetwork::LoopbackNetwork(std::uint64_t seed, LinkFaults faults)
+LoopbackNetwork::LoopbackNetwork(std::uint64_t seed, LoopbackFaults faults)
     : shared_(std::make_shared<Shared>(seed, faults)) {}
 LoopbackNetwork::~LoopbackNetwork() = default;
 
@@ -79,17 +76,18 @@ void LoopbackNetwork::detach(ReplicaId id) {
     shared_->stores.erase(id);
 }
 
-void LoopbackNetwork::set_faults(LinkFaults faults) {
+void LoopbackNetwork::set_faults(LoopbackFaults faults) {
     std::lock_guard lock(shared_->mutex);
-    shared_->faults = faults;
+    shared_->model.set_faults(faults.link);
+    shared_->max_delay_steps = faults.max_delay_steps;
 }
 
 void LoopbackNetwork::set_link(ReplicaId from, ReplicaId to, bool up) {
     std::lock_guard lock(shared_->mutex);
     if (up)
-        shared_->cut.erase({from, to});
+        shared_->model.restore(from.value, to.value);
     else
-        shared_->cut.insert({from, to});
+        shared_->model.cut(from.value, to.value);
 }
 
 std::size_t LoopbackNetwork::step() {

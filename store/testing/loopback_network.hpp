@@ -3,8 +3,8 @@
 // duplication, reordering and delay. Time advances in steps: step() delivers every frame due and
 // moves on; a frame sent during a delivery arrives one step later at the earliest.
 //
-//   LoopbackNetwork net(/*seed=*/42, {.drop = 0.1, .duplicate = 0.05, .max_delay_steps = 3});
-//   Store a(Options{.replica = ReplicaId{1}, .transport = net.transport(ReplicaId{1})});
+//   LoopbackNetwork net(/*seed=*/42, {.link = {.loss = 0.1, .duplicate = 0.05}, .max_delay_steps =
+//   3}); Store a(Options{.replica = ReplicaId{1}, .transport = net.transport(ReplicaId{1})});
 //   net.attach(ReplicaId{1}, a);  ...
 //   a.sync();  net.run_until_idle();
 #pragma once
@@ -20,16 +20,17 @@
 #include <crdt/replica_id.hpp>
 #include <store/environment.hpp>
 #include <store/replication/transport.hpp>
+#include <store/testing/network_model.hpp>
 
 namespace converge::store {
 
 class Store;
 
-struct LinkFaults {
-    double drop = 0;                    // probability that a frame is lost
-    double duplicate = 0;               // probability that a frame arrives twice
-    double reorder = 0;                 // probability that a frame is held back behind later ones
-    std::uint32_t max_delay_steps = 0;  // each frame is delayed 0..max_delay_steps steps
+// The loopback's faults: the network model's, and a delay of 0..max_delay_steps steps per frame
+// (the model's jitter).
+struct LoopbackFaults {
+    LinkFaults link{};
+    std::uint32_t max_delay_steps = 0;
 };
 
 class LoopbackNetwork {
@@ -42,7 +43,7 @@ class LoopbackNetwork {
         std::uint64_t bytes_sent = 0;
     };
 
-    explicit LoopbackNetwork(std::uint64_t seed, LinkFaults faults = {});
+    explicit LoopbackNetwork(std::uint64_t seed, LoopbackFaults faults = {});
     ~LoopbackNetwork();
     LoopbackNetwork(const LoopbackNetwork&) = delete;
     LoopbackNetwork& operator=(const LoopbackNetwork&) = delete;
@@ -54,7 +55,7 @@ class LoopbackNetwork {
     void detach(ReplicaId id);
 
     // Faults for frames sent from now on.
-    void set_faults(LinkFaults faults);
+    void set_faults(LoopbackFaults faults);
     // Cuts (up = false) or restores the one-way link from -> to; frames on a cut link are lost.
     void set_link(ReplicaId from, ReplicaId to, bool up);
 

@@ -24,7 +24,7 @@ struct RecordingTransport final : Transport {
 };
 
 struct Cluster {
-    explicit Cluster(std::size_t n, std::uint64_t seed = 1, LinkFaults faults = {},
+    explicit Cluster(std::size_t n, std::uint64_t seed = 1, LoopbackFaults faults = {},
                      Options base = {})
         : net(seed, faults) {
         for (std::size_t i = 0; i < n; ++i) {

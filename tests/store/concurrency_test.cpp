@@ -44,7 +44,8 @@ TEST(StoreConcurrency, OverlappingOperationsLoseNoUpdate) {
 }
 
 TEST(StoreConcurrency, ReplicationRunsAlongsideWritersAndLosesNothing) {
-    testing::Cluster c(2, /*seed=*/3, {.drop = 0.1, .duplicate = 0.1, .max_delay_steps = 2},
+    testing::Cluster c(2, /*seed=*/3,
+                       {.link = {.loss = 0.1, .duplicate = 0.1}, .max_delay_steps = 2},
                        Options{.stripes = 4});
     constexpr int writers_per_replica = 2, rounds = 1'500;
     std::atomic<bool> done{false};

@@ -93,7 +93,8 @@ TEST(Replication, AMergeThatOnlyDropsADotKeepsTheDigestTrue) {
 }
 
 TEST(Replication, ConvergesAfterLossDuplicationAndReordering) {
-    Cluster c(4, /*seed=*/7, {.drop = 0.3, .duplicate = 0.2, .reorder = 0.3, .max_delay_steps = 3});
+    Cluster c(4, /*seed=*/7,
+              {.link = {.loss = 0.3, .duplicate = 0.2, .reorder = 0.3}, .max_delay_steps = 3});
     for (int i = 0; i < 200; ++i) {
         Store& r = c[static_cast<std::size_t>(i) % 4];
         const std::string key = "k" + std::to_string(i % 17);
