@@ -35,14 +35,14 @@ RC_GTEST_PROP(ShoppingCart, AnItemNobodyRemovedIsInEveryCart, ()) {
                                .replica = *rc::gen::elementOf(devices),
                                .type = OpType::set,
                                .key = "cart",
-                               .action = "add",
+                               .action = OpAction::add,
                                .value = item});
         if (*rc::gen::arbitrary<bool>()) {
             world.ops.push_back(Op{.at = *rc::gen::inRange<Micros>(added, world.duration),
                                    .replica = *rc::gen::elementOf(devices),
                                    .type = OpType::set,
                                    .key = "cart",
-                                   .action = "remove",
+                                   .action = OpAction::remove,
                                    .value = item});
             removed.insert(item);
         }
@@ -58,7 +58,7 @@ RC_GTEST_PROP(ShoppingCart, AnItemNobodyRemovedIsInEveryCart, ()) {
     // and applied (a device that was down or paused at that moment made no edit).
     std::set<std::string> must_hold;
     for (const Op& op : sim.operations())
-        if (op.key == "cart" && op.action == "add" && !removed.contains(op.value) &&
+        if (op.key == "cart" && op.action == OpAction::add && !removed.contains(op.value) &&
             report.replicas.contains(op.replica))
             must_hold.insert(op.value);
     for (const auto& [device, keys] : report.replicas) {

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include <sim/error.hpp>
+#include <sim/fault_table.hpp>
 #include <sim/random.hpp>
 #include <sim/scenario.hpp>
 
@@ -26,7 +27,6 @@ std::vector<Fault> draw_chaos(const Scenario& s) {
         if (t >= s.duration) break;
         const Micros end = std::min(t + c.lasts, s.duration);
         Fault f{.at = t, .kind = c.kinds[random.below(c.kinds.size())]};
-        Fault undo{.at = end, .kind = FaultKind::heal};
         switch (f.kind) {
             case FaultKind::partition: {
                 // Two non-empty sides, of regions when there are several, else of replicas.
@@ -50,11 +50,9 @@ std::vector<Fault> draw_chaos(const Scenario& s) {
             case FaultKind::crash:
                 f.replica = pick(replicas);
                 f.keep_storage = !random.chance(c.lose_storage);
-                undo = Fault{.at = end, .kind = FaultKind::restart, .replica = f.replica};
                 break;
             case FaultKind::pause:
                 f.replica = pick(replicas);
-                undo = Fault{.at = end, .kind = FaultKind::resume, .replica = f.replica};
                 break;
             case FaultKind::skew:
                 f.replica = pick(replicas);
@@ -71,7 +69,11 @@ std::vector<Fault> draw_chaos(const Scenario& s) {
                                     " is drawn as the end of another fault, not on its own");
         }
         out.push_back(f);
-        if (f.kind != FaultKind::skew && f.kind != FaultKind::drift) out.push_back(undo);
+        if (const auto ended_by = fault_spec(f.kind).ended_by) {
+            Fault undo{.at = end, .kind = *ended_by};
+            if (fault_spec(undo.kind).target == FaultTarget::replica) undo.replica = f.replica;
+            out.push_back(std::move(undo));
+        }
     }
     std::stable_sort(out.begin(), out.end(),
                      [](const Fault& a, const Fault& b) { return a.at < b.at; });

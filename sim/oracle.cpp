@@ -98,13 +98,14 @@ void Oracle::operation(Micros now, const std::string& replica, ReplicaId id, con
     const std::string where = " on " + replica + ", key " + quoted(op.key);
 
     if (op.type == OpType::counter) {
-        const bool down = op.action == "decrement";
+        const bool down = op.action == OpAction::decrement;
         const auto n = static_cast<std::uint64_t>(std::stoll(op.value.empty() ? "1" : op.value));
         auto& sums = down ? m.counts[id].decrements : m.counts[id].increments;
         const std::uint64_t slot = (down ? after.decrements : after.increments).get(id);
         if (slot != sums.back() + n)
-            violation(now, "a counter " + op.action + " of " + std::to_string(n) + where +
-                               " left its slot at " + std::to_string(slot) + ", expected " +
+            violation(now, "a counter " + std::string(name(op.action)) + " of " +
+                               std::to_string(n) + where + " left its slot at " +
+                               std::to_string(slot) + ", expected " +
                                std::to_string(sums.back() + n));
         sums.push_back(sums.back() + n);
         return;
@@ -113,14 +114,15 @@ void Oracle::operation(Micros now, const std::string& replica, ReplicaId id, con
     const bool set = op.type == OpType::set;
     for (const auto& l : was_live)
         if (!set || l.bytes == op.value) m.observed[l.dot].push_back(id);
-    if ((set && op.action == "remove") || (!set && op.action == "del")) return;
+    if (op.action == OpAction::remove || op.action == OpAction::del) return;
 
     const auto made = std::find_if(after.live.begin(), after.live.end(), [&](const auto& l) {
         return l.dot.replica == id && l.bytes == op.value &&
                !(before && before->context.contains(l.dot));
     });
     if (made == after.live.end()) {
-        violation(now, "an " + op.action + " of " + quoted(op.value) + where + " made no new dot");
+        violation(now, "an " + std::string(name(op.action)) + " of " + quoted(op.value) + where +
+                           " made no new dot");
         return;
     }
     const auto [it, fresh] =

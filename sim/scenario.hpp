@@ -73,14 +73,29 @@ struct Fault {
 };
 
 enum class OpType { counter, set, kv };
+// What an operation does; each fits one type (fits()).
+enum class OpAction { increment, decrement, add, remove, put, del };
+// Whether action applies to type: increment and decrement to a counter, add and remove to a set,
+// put and del to a kv.
+constexpr bool fits(OpType type, OpAction action) {
+    switch (type) {
+        case OpType::counter:
+            return action == OpAction::increment || action == OpAction::decrement;
+        case OpType::set:
+            return action == OpAction::add || action == OpAction::remove;
+        case OpType::kv:
+            break;
+    }
+    return action == OpAction::put || action == OpAction::del;
+}
 
 struct Op {
     Micros at = 0;
     std::string replica;
     OpType type = OpType::kv;
     std::string key;
-    std::string action;   // counter: increment | decrement; set: add | remove; kv: put | del
-    std::string value{};  // counter: n; set: the member; kv: the value
+    OpAction action = OpAction::put;  // one that fits type
+    std::string value{};              // counter: n; set: the member; kv: the value
     std::optional<Micros> ttl{};
 
     friend bool operator==(const Op&, const Op&) = default;
@@ -159,9 +174,19 @@ Scenario parse_scenario(std::string_view toml, std::string_view source = "scenar
 // World runs them with the scripted ones.
 std::vector<Fault> draw_chaos(const Scenario& scenario);
 
-// The names scenario files use: "partition", "crash", ...; "counter", "set", "kv".
+// The names scenario files use: "partition", "crash", ... (sim/fault_table.hpp); "counter", "set",
+// "kv"; "increment", "add", "put", ...
 std::string_view name(FaultKind kind);
 std::string_view name(OpType type);
+std::string_view name(OpAction action);
+// The action named name that fits type; nullopt if there is none.
+std::optional<OpAction> op_action_named(OpType type, std::string_view name);
+
+// Throws ScenarioError for a scenario World cannot run: no region, a region without replicas, a
+// sync_interval that is not positive, a name (in a fault, an operation, a workload, a latency
+// link) that stands for no region or replica as it must, an action that does not fit its type,
+// a workload whose mix is all zero. The loader and World's constructor both call it.
+void validate(const Scenario& scenario);
 
 // The scenario as TOML that parse_scenario reads back to an equal scenario; comment, if given,
 // goes first as # lines.

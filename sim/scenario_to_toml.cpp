@@ -1,7 +1,9 @@
+#include <cassert>
 #include <sstream>
 
 #include <toml++/toml.h>
 
+#include <sim/fault_table.hpp>
 #include <sim/scenario.hpp>
 
 namespace converge::sim {
@@ -23,36 +25,60 @@ toml::array strings(const std::vector<std::string>& v) {
     return out;
 }
 
+// Writes key of f into t (the keys are its kind's, from the fault table).
+void fault_key(toml::table& t, const Fault& f, std::string_view key) {
+    if (key == "at") {
+        t.insert("at", duration(f.at));
+    } else if (key == "kind") {
+        t.insert("kind", name(f.kind));
+    } else if (key == "groups") {
+        toml::array groups;
+        for (const auto& g : f.groups)
+            groups.push_back(strings(g));
+        t.insert("groups", std::move(groups));
+    } else if (key == "from" || key == "to") {
+        t.insert(key, key == "from" ? f.from : f.to);
+    } else if (key == "replica") {
+        t.insert("replica", f.replica);
+    } else if (key == "keep_storage") {
+        t.insert("keep_storage", f.keep_storage);
+    } else if (key == "offset") {
+        t.insert("offset", duration(f.offset));
+    } else {
+        assert(key == "ppm" && "a key the fault table names but to_toml does not write");
+        t.insert("ppm", f.ppm);
+    }
+}
+
 }  // namespace
 
 std::string_view name(OpType t) {
     return t == OpType::counter ? "counter" : t == OpType::set ? "set" : "kv";
 }
 
-std::string_view name(FaultKind k) {
-    switch (k) {
-        case FaultKind::partition:
-            return "partition";
-        case FaultKind::oneway:
-            return "oneway";
-        case FaultKind::isolate:
-            return "isolate";
-        case FaultKind::heal:
-            return "heal";
-        case FaultKind::crash:
-            return "crash";
-        case FaultKind::restart:
-            return "restart";
-        case FaultKind::skew:
-            return "skew";
-        case FaultKind::drift:
-            return "drift";
-        case FaultKind::pause:
-            return "pause";
-        case FaultKind::resume:
+std::string_view name(OpAction a) {
+    switch (a) {
+        case OpAction::increment:
+            return "increment";
+        case OpAction::decrement:
+            return "decrement";
+        case OpAction::add:
+            return "add";
+        case OpAction::remove:
+            return "remove";
+        case OpAction::put:
+            return "put";
+        case OpAction::del:
             break;
     }
-    return "resume";
+    return "del";
+}
+
+std::optional<OpAction> op_action_named(OpType type, std::string_view action_name) {
+    for (OpAction a : {OpAction::increment, OpAction::decrement, OpAction::add, OpAction::remove,
+                       OpAction::put, OpAction::del})
+        if (name(a) == action_name && fits(type, a)) return a;
+    return std::nullopt;
 }
 
 std::string to_toml(const Scenario& s, std::string_view comment) {
@@ -80,21 +106,9 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
                                        {"reorder", s.network.reorder}});
     toml::array faults;
     for (const Fault& f : s.faults) {
-        toml::table t{{"at", duration(f.at)}, {"kind", name(f.kind)}};
-        if (f.kind == FaultKind::partition) {
-            toml::array groups;
-            for (const auto& g : f.groups)
-                groups.push_back(strings(g));
-            t.insert("groups", std::move(groups));
-        }
-        if (f.kind == FaultKind::oneway) {
-            t.insert("from", f.from);
-            t.insert("to", f.to);
-        }
-        if (!f.replica.empty()) t.insert("replica", f.replica);
-        if (f.kind == FaultKind::crash) t.insert("keep_storage", f.keep_storage);
-        if (f.kind == FaultKind::skew) t.insert("offset", duration(f.offset));
-        if (f.kind == FaultKind::drift) t.insert("ppm", f.ppm);
+        toml::table t;
+        for (std::string_view key : fault_spec(f.kind).keys)
+            fault_key(t, f, key);
         faults.push_back(std::move(t));
     }
     if (!faults.empty()) root.insert("fault", std::move(faults));
@@ -113,10 +127,10 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
                       {"replica", op.replica},
                       {"type", name(op.type)},
                       {"key", op.key},
-                      {"action", op.action}};
+                      {"action", name(op.action)}};
         if (op.type == OpType::counter)
             t.insert("value", static_cast<std::int64_t>(std::stoll(op.value)));
-        else if (!(op.type == OpType::kv && op.action == "del"))
+        else if (op.action != OpAction::del)
             t.insert("value", op.value);
         if (op.ttl) t.insert("ttl", duration(*op.ttl));
         ops.push_back(std::move(t));

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include <sim/error.hpp>
+#include <sim/fault_table.hpp>
 #include <sim/scenario.hpp>
 
 namespace converge::sim {
@@ -147,268 +148,296 @@ class Reader {
     std::string_view source_;
 };
 
-std::optional<FaultKind> fault_kind_named(std::string_view kind) {
-    for (FaultKind k : {FaultKind::partition, FaultKind::oneway, FaultKind::isolate,
-                        FaultKind::heal, FaultKind::crash, FaultKind::restart, FaultKind::skew,
-                        FaultKind::drift, FaultKind::pause, FaultKind::resume})
-        if (kind == name(k)) return k;
-    return std::nullopt;
-}
+// One file's sections, read in order into a Scenario; each name is checked against the regions
+// and replicas with its line.
+class ScenarioParser {
+  public:
+    ScenarioParser(const toml::table& root, std::string_view source) : root_(root), in_(source) {}
 
-// The keys a fault of kind k reads: a key it would ignore is refused, and to_toml writes these.
-std::span<const std::string_view> fault_keys(FaultKind k) {
-    static constexpr std::string_view partition[] = {"at", "kind", "groups"};
-    static constexpr std::string_view oneway[] = {"at", "kind", "from", "to"};
-    static constexpr std::string_view heal[] = {"at", "kind"};
-    static constexpr std::string_view crash[] = {"at", "kind", "replica", "keep_storage"};
-    static constexpr std::string_view skew[] = {"at", "kind", "replica", "offset"};
-    static constexpr std::string_view drift[] = {"at", "kind", "replica", "ppm"};
-    static constexpr std::string_view one_replica[] = {"at", "kind", "replica"};
-    switch (k) {
-        case FaultKind::partition:
-            return partition;
-        case FaultKind::oneway:
-            return oneway;
-        case FaultKind::heal:
-            return heal;
-        case FaultKind::crash:
-            return crash;
-        case FaultKind::skew:
-            return skew;
-        case FaultKind::drift:
-            return drift;
-        case FaultKind::isolate:
-        case FaultKind::restart:
-        case FaultKind::pause:
-        case FaultKind::resume:
-            break;
+    Scenario parse() {
+        in_.only(
+            root_,
+            {"sim", "region", "latency", "network", "fault", "chaos", "op", "workload", "expect"},
+            "the file");
+        read_sim();
+        read_regions();
+        read_latency();
+        read_network();
+        for (const toml::table* t : in_.tables(root_, "fault"))
+            s_.faults.push_back(read_fault(*t));
+        read_chaos();
+        for (const toml::table* t : in_.tables(root_, "op"))
+            s_.ops.push_back(read_op(*t));
+        read_workloads();
+        for (const toml::table* t : in_.tables(root_, "expect"))
+            s_.expectations.push_back(read_expectation(*t));
+        return std::move(s_);
     }
-    return one_replica;
-}
 
-FaultKind fault_kind(const Reader& in, const toml::table& t) {
-    const std::string kind = in.text(t, "kind", {}, true);
-    if (const auto k = fault_kind_named(kind)) return *k;
-    in.fail(t.get("kind"), "fault kind \"" + kind +
-                               "\" is not partition, oneway, isolate, heal, crash, restart, skew, "
-                               "drift, pause or resume");
-}
+  private:
+    void read_sim() {
+        const toml::table* sim = root_["sim"].as_table();
+        if (sim == nullptr) return;
+        in_.only(*sim, {"seed", "duration", "sync_interval", "settle_limit", "check_interval"},
+                 "[sim]");
+        s_.seed = static_cast<std::uint64_t>(in_.integer(*sim, "seed", 1, 0, INT64_MAX));
+        s_.duration = in_.duration(*sim, "duration", s_.duration);
+        s_.sync_interval = in_.duration(*sim, "sync_interval", s_.sync_interval);
+        s_.settle_limit = in_.duration(*sim, "settle_limit", s_.settle_limit);
+        s_.check_interval = in_.duration(*sim, "check_interval", s_.check_interval);
+        if (s_.sync_interval <= 0)
+            in_.fail(sim->get("sync_interval"), "sync_interval must be positive");
+    }
+
+    void read_regions() {
+        std::vector<const toml::node*> name_at;
+        for (const toml::table* t : in_.tables(root_, "region")) {
+            in_.only(*t, {"name", "replicas"}, "[[region]]");
+            name_at.push_back(t->get("name"));
+            s_.regions.push_back(
+                Region{in_.text(*t, "name", {}, true),
+                       static_cast<std::size_t>(in_.integer(*t, "replicas", 1, 1, 1000))});
+        }
+        if (s_.regions.empty()) in_.fail(nullptr, "no [[region]]: a scenario needs at least one");
+        for (const Region& r : s_.regions)
+            regions_.push_back(r.name);
+        replicas_ = replica_names(s_);
+        all_ = regions_;
+        all_.insert(all_.end(), replicas_.begin(), replicas_.end());
+        std::set<std::string> taken;
+        for (std::size_t r = 0; r < s_.regions.size(); ++r) {
+            if (regions_[r].empty()) in_.fail(name_at[r], "a region's name must not be empty");
+            bool fresh = taken.insert(regions_[r]).second;
+            for (std::size_t i = 1; fresh && i <= s_.regions[r].replicas; ++i)
+                fresh = taken.insert(replica_name(s_.regions[r], i)).second;
+            if (!fresh)
+                in_.fail(name_at[r], "region \"" + regions_[r] +
+                                         "\" clashes with a name taken before it (region and "
+                                         "replica names, like \"" +
+                                         regions_[r] + "-1\", must all differ)");
+        }
+    }
+
+    void read_latency() {
+        const toml::table* lat = root_["latency"].as_table();
+        if (lat == nullptr) return;
+        in_.only(*lat, {"default", "jitter", "within_region", "link"}, "[latency]");
+        s_.latency.default_base = in_.duration(*lat, "default", s_.latency.default_base);
+        s_.latency.jitter = in_.duration(*lat, "jitter", s_.latency.jitter);
+        s_.latency.within_region = in_.duration(*lat, "within_region", s_.latency.within_region);
+        for (const toml::table* l : in_.tables(*lat, "link"))
+            in_.only(*l, {"from", "to", "base"}, "[[latency.link]]");
+        for (const toml::table* l : in_.tables(*lat, "link"))
+            s_.latency.links.push_back(LatencyLink{in_.name(*l, "from", regions_, "region"),
+                                                   in_.name(*l, "to", regions_, "region"),
+                                                   in_.duration(*l, "base", 0, true)});
+    }
+
+    void read_network() {
+        const toml::table* net = root_["network"].as_table();
+        if (net == nullptr) return;
+        in_.only(*net, {"loss", "duplicate", "reorder"}, "[network]");
+        s_.network.loss = in_.number(*net, "loss", 0, 0, 1);
+        s_.network.duplicate = in_.number(*net, "duplicate", 0, 0, 1);
+        s_.network.reorder = in_.number(*net, "reorder", 0, 0, 1);
+    }
+
+    FaultKind fault_kind(const toml::table& t) const {
+        const std::string kind = in_.text(t, "kind", {}, true);
+        if (const auto k = fault_kind_named(kind)) return *k;
+        in_.fail(t.get("kind"),
+                 "fault kind \"" + kind + "\" is not " + fault_kind_list(/*drawable_only=*/false));
+    }
+
+    Fault read_fault(const toml::table& t) const {
+        in_.only(t,
+                 {"at", "kind", "groups", "from", "to", "replica", "keep_storage", "offset", "ppm"},
+                 "[[fault]]");
+        Fault f;
+        f.at = in_.duration(t, "at", 0, true);
+        f.kind = fault_kind(t);
+        const FaultSpec& spec = fault_spec(f.kind);
+        in_.only(t, spec.keys, "a [[fault]] of kind " + std::string(spec.name));
+        read_fault_targets(t, spec.target, f);
+        if (const toml::node* keep = t.get("keep_storage")) {
+            if (!keep->is_boolean()) in_.fail(keep, "keep_storage must be true or false");
+            f.keep_storage = *keep->value<bool>();
+        }
+        if (f.kind == FaultKind::skew) f.offset = signed_duration(t, "offset");
+        if (f.kind == FaultKind::drift) {
+            if (t.get("ppm") == nullptr) in_.fail(&t, "a drift needs ppm = <parts per million>");
+            f.ppm = in_.number(t, "ppm", 0, -900'000, 1'000'000);
+        }
+        return f;
+    }
+
+    void read_fault_targets(const toml::table& t, FaultTarget target, Fault& f) const {
+        const std::string region_or_replica = "region or replica";
+        switch (target) {
+            case FaultTarget::none:
+                break;
+            case FaultTarget::groups: {
+                const toml::node* groups = t.get("groups");
+                if (groups == nullptr || !groups->is_array())
+                    in_.fail(&t, "a partition needs groups = [[\"region\", ...], [...]]");
+                for (const toml::node& g : *groups->as_array()) {
+                    f.groups.push_back(in_.strings(g, "each group"));
+                    for (std::size_t i = 0; i < f.groups.back().size(); ++i)
+                        in_.known_name(g.as_array()->get(i), f.groups.back()[i], all_,
+                                       region_or_replica);
+                }
+                break;
+            }
+            case FaultTarget::link:
+                f.from = in_.name(t, "from", all_, region_or_replica);
+                f.to = in_.name(t, "to", all_, region_or_replica);
+                break;
+            case FaultTarget::region_or_replica:
+                f.replica = in_.name(t, "replica", all_, region_or_replica);
+                break;
+            case FaultTarget::replica:
+                f.replica = in_.name(t, "replica", replicas_, "replica");
+                break;
+        }
+    }
+
+    // A duration with an optional leading minus: "-2s".
+    Micros signed_duration(const toml::table& t, std::string_view key) const {
+        const std::string text = in_.text(t, key, {}, true);
+        const bool negative = !text.empty() && text[0] == '-';
+        try {
+            const Micros d = parse_duration(negative ? text.substr(1) : text);
+            return negative ? -d : d;
+        } catch (const ScenarioError& e) {
+            in_.fail(t.get(key), e.what());
+        }
+    }
+
+    void read_chaos() {
+        const toml::table* c = root_["chaos"].as_table();
+        if (c == nullptr) return;
+        in_.only(*c, {"every", "lasts", "kinds", "lose_storage"}, "[chaos]");
+        s_.chaos.every = in_.duration(*c, "every", 0, true);
+        s_.chaos.lasts = in_.duration(*c, "lasts", s_.chaos.lasts);
+        s_.chaos.lose_storage = in_.number(*c, "lose_storage", 0, 0, 1);
+        if (s_.chaos.every <= 0) in_.fail(c->get("every"), "every must be positive");
+        if (s_.chaos.lasts <= 0) in_.fail(c->get("lasts"), "lasts must be positive");
+        const toml::node* kinds = c->get("kinds");
+        if (kinds == nullptr) return;
+        s_.chaos.kinds.clear();
+        for (const std::string& k : in_.strings(*kinds, "kinds")) {
+            const auto kind = fault_kind_named(k);
+            if (!kind || !fault_spec(*kind).drawable)
+                in_.fail(kinds, "chaos kind \"" + k + "\" is not " +
+                                    fault_kind_list(/*drawable_only=*/true));
+            s_.chaos.kinds.push_back(*kind);
+        }
+        if (s_.chaos.kinds.empty())
+            in_.fail(kinds, "chaos kinds is empty: name at least one, or leave kinds out");
+    }
+
+    Op read_op(const toml::table& t) const {
+        in_.only(t, {"at", "replica", "type", "key", "action", "value", "ttl"}, "[[op]]");
+        Op op;
+        op.at = in_.duration(t, "at", 0, true);
+        op.replica = in_.name(t, "replica", replicas_, "replica");
+        op.type = in_.op_type(t);
+        op.key = in_.text(t, "key", {}, true);
+        const std::string action = in_.text(t, "action", {}, true);
+        const auto known = op_action_named(op.type, action);
+        if (!known)
+            in_.fail(t.get("action"), "action \"" + action +
+                                          "\" does not fit the type (counter: increment|decrement, "
+                                          "set: add|remove, kv: put|del)");
+        op.action = *known;
+        if (op.type == OpType::counter)
+            op.value = std::to_string(in_.integer(t, "value", 1, 0, INT64_MAX));
+        else if (op.action != OpAction::del)
+            op.value = in_.text(t, "value", {}, true);
+        if (const toml::node* ttl = t.get("ttl")) {
+            if (op.action != OpAction::put)
+                in_.fail(ttl, "ttl applies only to a kv put, not to a " +
+                                  std::string(name(op.type)) + " " + std::string(name(op.action)));
+            op.ttl = in_.duration(t, "ttl", 0);
+        }
+        if (op.action == OpAction::del && t.get("value"))
+            in_.fail(t.get("value"), "a kv del takes no value");
+        return op;
+    }
+
+    // One [workload] table, or several [[workload]] entries (one per region, for instance).
+    void read_workloads() {
+        std::vector<const toml::table*> workloads;
+        if (const toml::table* w = root_["workload"].as_table())
+            workloads.push_back(w);
+        else
+            workloads = in_.tables(root_, "workload");
+        for (const toml::table* w : workloads)
+            s_.workloads.push_back(read_workload(*w));
+    }
+
+    Workload read_workload(const toml::table& w) const {
+        in_.only(w, {"rate", "keys", "distribution", "mix", "region"}, "[workload]");
+        Workload wl;
+        wl.rate = in_.number(w, "rate", 0, 0, 1e9);
+        wl.keys = static_cast<std::size_t>(in_.integer(w, "keys", 100, 1, 10'000'000));
+        wl.region = in_.text(w, "region", {});
+        const std::string dist = in_.text(w, "distribution", "uniform");
+        if (dist != "uniform" && dist != "zipf")
+            in_.fail(w.get("distribution"), "distribution must be \"uniform\" or \"zipf\"");
+        wl.zipf = dist == "zipf";
+        if (const toml::table* mix = w["mix"].as_table()) {
+            in_.only(*mix, {"counter", "set", "kv"}, "the workload's mix");
+            wl.counter = in_.number(*mix, "counter", 0, 0, 1e9);
+            wl.set = in_.number(*mix, "set", 0, 0, 1e9);
+            wl.kv = in_.number(*mix, "kv", 0, 0, 1e9);
+            if (wl.counter + wl.set + wl.kv <= 0)
+                in_.fail(w.get("mix"), "the mix must give some weight to counter, set or kv");
+        }
+        if (!wl.region.empty())
+            in_.known_name(w.get("region"), wl.region, all_, "region or replica");
+        return wl;
+    }
+
+    Expectation read_expectation(const toml::table& t) const {
+        in_.only(t, {"key", "type", "equals"}, "[[expect]]");
+        Expectation e;
+        e.key = in_.text(t, "key", {}, true);
+        e.type = in_.op_type(t);
+        const toml::node* eq = t.get("equals");
+        if (e.type == OpType::counter) {
+            e.number = in_.integer(t, "equals", 0, INT64_MIN, INT64_MAX);
+        } else if (e.type == OpType::set) {
+            if (eq == nullptr) in_.fail(&t, "a set expectation needs equals = [\"member\", ...]");
+            e.members = in_.strings(*eq, "equals");
+            std::sort(e.members.begin(), e.members.end());
+        } else if (eq != nullptr) {
+            e.text = in_.text(t, "equals");
+        }
+        return e;
+    }
+
+    const toml::table& root_;
+    const Reader in_;
+    Scenario s_;
+    std::vector<std::string> regions_, replicas_, all_;  // names, and both together
+};
 
 }  // namespace
 
-Scenario parse_scenario(std::string_view text_in, std::string_view source) {
+Scenario parse_scenario(std::string_view text, std::string_view source) {
     toml::table root;
     try {
-        root = toml::parse(text_in, source);
+        root = toml::parse(text, source);
     } catch (const toml::parse_error& e) {
         throw ScenarioError(std::string(source) + ":" + std::to_string(e.source().begin.line) +
                             ": " + std::string(e.description()));
     }
-    const Reader in(source);
-    in.only(root,
-            {"sim", "region", "latency", "network", "fault", "chaos", "op", "workload", "expect"},
-            "the file");
-    Scenario s;
-    if (const toml::table* sim = root["sim"].as_table()) {
-        in.only(*sim, {"seed", "duration", "sync_interval", "settle_limit", "check_interval"},
-                "[sim]");
-        s.seed = static_cast<std::uint64_t>(in.integer(*sim, "seed", 1, 0, INT64_MAX));
-        s.duration = in.duration(*sim, "duration", s.duration);
-        s.sync_interval = in.duration(*sim, "sync_interval", s.sync_interval);
-        s.settle_limit = in.duration(*sim, "settle_limit", s.settle_limit);
-        s.check_interval = in.duration(*sim, "check_interval", s.check_interval);
-        if (s.sync_interval <= 0)
-            in.fail(sim->get("sync_interval"), "sync_interval must be positive");
-    }
-    std::vector<const toml::node*> region_name_at;
-    for (const toml::table* t : in.tables(root, "region")) {
-        in.only(*t, {"name", "replicas"}, "[[region]]");
-        region_name_at.push_back(t->get("name"));
-        Region r;
-        r.name = in.text(*t, "name", {}, true);
-        r.replicas = static_cast<std::size_t>(in.integer(*t, "replicas", 1, 1, 1000));
-        s.regions.push_back(std::move(r));
-    }
-    if (s.regions.empty()) in.fail(nullptr, "no [[region]]: a scenario needs at least one");
-    std::vector<std::string> regions;
-    for (const Region& r : s.regions)
-        regions.push_back(r.name);
-    const std::vector<std::string> replicas = replica_names(s);
-    std::vector<std::string> all = regions;
-    all.insert(all.end(), replicas.begin(), replicas.end());
-    std::set<std::string> taken;
-    for (std::size_t r = 0; r < s.regions.size(); ++r) {
-        if (regions[r].empty()) in.fail(region_name_at[r], "a region's name must not be empty");
-        bool fresh = taken.insert(regions[r]).second;
-        for (std::size_t i = 1; fresh && i <= s.regions[r].replicas; ++i)
-            fresh = taken.insert(replica_name(s.regions[r], i)).second;
-        if (!fresh)
-            in.fail(region_name_at[r], "region \"" + regions[r] +
-                                           "\" clashes with a name taken before it (region and "
-                                           "replica names, like \"" +
-                                           regions[r] + "-1\", must all differ)");
-    }
-    const std::string region_or_replica = "region or replica";
-    if (const toml::table* lat = root["latency"].as_table()) {
-        in.only(*lat, {"default", "jitter", "within_region", "link"}, "[latency]");
-        s.latency.default_base = in.duration(*lat, "default", s.latency.default_base);
-        s.latency.jitter = in.duration(*lat, "jitter", s.latency.jitter);
-        s.latency.within_region = in.duration(*lat, "within_region", s.latency.within_region);
-        for (const toml::table* l : in.tables(*lat, "link"))
-            in.only(*l, {"from", "to", "base"}, "[[latency.link]]");
-        for (const toml::table* l : in.tables(*lat, "link"))
-            s.latency.links.push_back(LatencyLink{in.name(*l, "from", regions, "region"),
-                                                  in.name(*l, "to", regions, "region"),
-                                                  in.duration(*l, "base", 0, true)});
-    }
-    if (const toml::table* net = root["network"].as_table()) {
-        in.only(*net, {"loss", "duplicate", "reorder"}, "[network]");
-        s.network.loss = in.number(*net, "loss", 0, 0, 1);
-        s.network.duplicate = in.number(*net, "duplicate", 0, 0, 1);
-        s.network.reorder = in.number(*net, "reorder", 0, 0, 1);
-    }
-    for (const toml::table* t : in.tables(root, "fault")) {
-        in.only(*t,
-                {"at", "kind", "groups", "from", "to", "replica", "keep_storage", "offset", "ppm"},
-                "[[fault]]");
-        Fault f;
-        f.at = in.duration(*t, "at", 0, true);
-        f.kind = fault_kind(in, *t);
-        in.only(*t, fault_keys(f.kind), "a [[fault]] of kind " + std::string(name(f.kind)));
-        if (f.kind == FaultKind::partition) {
-            const toml::node* groups = t->get("groups");
-            if (groups == nullptr || !groups->is_array())
-                in.fail(t, "a partition needs groups = [[\"region\", ...], [...]]");
-            for (const toml::node& g : *groups->as_array()) {
-                f.groups.push_back(in.strings(g, "each group"));
-                for (std::size_t i = 0; i < f.groups.back().size(); ++i)
-                    in.known_name(g.as_array()->get(i), f.groups.back()[i], all, region_or_replica);
-            }
-        }
-        if (f.kind == FaultKind::oneway) {
-            f.from = in.name(*t, "from", all, region_or_replica);
-            f.to = in.name(*t, "to", all, region_or_replica);
-        }
-        if (f.kind != FaultKind::partition && f.kind != FaultKind::oneway &&
-            f.kind != FaultKind::heal)
-            f.replica = f.kind == FaultKind::isolate
-                            ? in.name(*t, "replica", all, region_or_replica)
-                            : in.name(*t, "replica", replicas, "replica");
-        if (const toml::node* keep = t->get("keep_storage")) {
-            if (!keep->is_boolean()) in.fail(keep, "keep_storage must be true or false");
-            f.keep_storage = *keep->value<bool>();
-        }
-        if (f.kind == FaultKind::skew) {
-            const std::string offset = in.text(*t, "offset", {}, true);
-            const bool negative = !offset.empty() && offset[0] == '-';
-            try {
-                f.offset = parse_duration(negative ? offset.substr(1) : offset);
-            } catch (const ScenarioError& e) {
-                in.fail(t->get("offset"), e.what());
-            }
-            if (negative) f.offset = -f.offset;
-        }
-        if (f.kind == FaultKind::drift) {
-            if (t->get("ppm") == nullptr) in.fail(t, "a drift needs ppm = <parts per million>");
-            f.ppm = in.number(*t, "ppm", 0, -900'000, 1'000'000);
-        }
-        s.faults.push_back(std::move(f));
-    }
-    if (const toml::table* c = root["chaos"].as_table()) {
-        in.only(*c, {"every", "lasts", "kinds", "lose_storage"}, "[chaos]");
-        s.chaos.every = in.duration(*c, "every", 0, true);
-        s.chaos.lasts = in.duration(*c, "lasts", s.chaos.lasts);
-        s.chaos.lose_storage = in.number(*c, "lose_storage", 0, 0, 1);
-        if (s.chaos.every <= 0) in.fail(c->get("every"), "every must be positive");
-        if (s.chaos.lasts <= 0) in.fail(c->get("lasts"), "lasts must be positive");
-        if (const toml::node* kinds = c->get("kinds")) {
-            s.chaos.kinds.clear();
-            for (const std::string& k : in.strings(*kinds, "kinds")) {
-                const auto kind = fault_kind_named(k);
-                if (!kind || *kind == FaultKind::heal || *kind == FaultKind::restart ||
-                    *kind == FaultKind::resume)
-                    in.fail(kinds, "chaos kind \"" + k +
-                                       "\" is not partition, oneway, isolate, crash, pause, skew "
-                                       "or drift");
-                s.chaos.kinds.push_back(*kind);
-            }
-            if (s.chaos.kinds.empty())
-                in.fail(kinds, "chaos kinds is empty: name at least one, or leave kinds out");
-        }
-    }
-    for (const toml::table* t : in.tables(root, "op")) {
-        in.only(*t, {"at", "replica", "type", "key", "action", "value", "ttl"}, "[[op]]");
-        Op op;
-        op.at = in.duration(*t, "at", 0, true);
-        op.replica = in.name(*t, "replica", replicas, "replica");
-        op.type = in.op_type(*t);
-        op.key = in.text(*t, "key", {}, true);
-        op.action = in.text(*t, "action", {}, true);
-        const bool ok = (op.type == OpType::counter &&
-                         (op.action == "increment" || op.action == "decrement")) ||
-                        (op.type == OpType::set && (op.action == "add" || op.action == "remove")) ||
-                        (op.type == OpType::kv && (op.action == "put" || op.action == "del"));
-        if (!ok)
-            in.fail(t->get("action"), "action \"" + op.action +
-                                          "\" does not fit the type (counter: increment|decrement, "
-                                          "set: add|remove, kv: put|del)");
-        const bool kv_del = op.type == OpType::kv && op.action == "del";
-        if (op.type == OpType::counter)
-            op.value = std::to_string(in.integer(*t, "value", 1, 0, INT64_MAX));
-        else if (!kv_del)
-            op.value = in.text(*t, "value", {}, true);
-        if (const toml::node* ttl = t->get("ttl")) {
-            if (op.type != OpType::kv || op.action != "put")
-                in.fail(ttl, "ttl applies only to a kv put, not to a " +
-                                 std::string(name(op.type)) + " " + op.action);
-            op.ttl = in.duration(*t, "ttl", 0);
-        }
-        if (kv_del && t->get("value")) in.fail(t->get("value"), "a kv del takes no value");
-        s.ops.push_back(std::move(op));
-    }
-    // One [workload] table, or several [[workload]] entries (one per region, for instance).
-    std::vector<const toml::table*> workloads;
-    if (const toml::table* w = root["workload"].as_table())
-        workloads.push_back(w);
-    else
-        workloads = in.tables(root, "workload");
-    for (const toml::table* w : workloads) {
-        in.only(*w, {"rate", "keys", "distribution", "mix", "region"}, "[workload]");
-        Workload wl;
-        wl.rate = in.number(*w, "rate", 0, 0, 1e9);
-        wl.keys = static_cast<std::size_t>(in.integer(*w, "keys", 100, 1, 10'000'000));
-        wl.region = in.text(*w, "region", {});
-        const std::string dist = in.text(*w, "distribution", "uniform");
-        if (dist != "uniform" && dist != "zipf")
-            in.fail(w->get("distribution"), "distribution must be \"uniform\" or \"zipf\"");
-        wl.zipf = dist == "zipf";
-        if (const toml::table* mix = (*w)["mix"].as_table()) {
-            in.only(*mix, {"counter", "set", "kv"}, "the workload's mix");
-            wl.counter = in.number(*mix, "counter", 0, 0, 1e9);
-            wl.set = in.number(*mix, "set", 0, 0, 1e9);
-            wl.kv = in.number(*mix, "kv", 0, 0, 1e9);
-            if (wl.counter + wl.set + wl.kv <= 0)
-                in.fail(w->get("mix"), "the mix must give some weight to counter, set or kv");
-        }
-        if (!wl.region.empty()) in.known_name(w->get("region"), wl.region, all, region_or_replica);
-        s.workloads.push_back(std::move(wl));
-    }
-    for (const toml::table* t : in.tables(root, "expect")) {
-        in.only(*t, {"key", "type", "equals"}, "[[expect]]");
-        Expectation e;
-        e.key = in.text(*t, "key", {}, true);
-        e.type = in.op_type(*t);
-        const toml::node* eq = t->get("equals");
-        if (e.type == OpType::counter) {
-            e.number = in.integer(*t, "equals", 0, INT64_MIN, INT64_MAX);
-        } else if (e.type == OpType::set) {
-            if (eq == nullptr) in.fail(t, "a set expectation needs equals = [\"member\", ...]");
-            e.members = in.strings(*eq, "equals");
-            std::sort(e.members.begin(), e.members.end());
-        } else if (eq != nullptr) {
-            e.text = in.text(*t, "equals");
-        }
-        s.expectations.push_back(std::move(e));
+    Scenario s = ScenarioParser(root, source).parse();
+    try {
+        validate(s);  // the rules of scenarios built in code too; the checks above gave lines
+    } catch (const ScenarioError& e) {
+        throw ScenarioError(std::string(source) + ": " + e.what());
     }
     return s;
 }

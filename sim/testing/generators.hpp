@@ -122,7 +122,7 @@ inline rc::Gen<Scenario> scenario(Limits limits = {}) {
                                .replica = replica,
                                .type = OpType::set,
                                .key = "members",
-                               .action = "add",
+                               .action = OpAction::add,
                                .value = replica});
         return s;
     });

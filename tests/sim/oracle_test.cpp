@@ -14,11 +14,11 @@ using ::testing::IsEmpty;
 
 constexpr ReplicaId kA{1}, kB{2};
 
-Op op(OpType type, std::string action, std::string value, std::string key = "k") {
+Op op(OpType type, std::string_view action, std::string value, std::string key = "k") {
     Op o;
     o.type = type;
     o.key = std::move(key);
-    o.action = std::move(action);
+    o.action = op_action_named(type, action).value();
     o.value = std::move(value);
     return o;
 }

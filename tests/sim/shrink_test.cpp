@@ -11,7 +11,7 @@ Op increment(Micros at, std::string replica, std::string key) {
               .replica = std::move(replica),
               .type = OpType::counter,
               .key = std::move(key),
-              .action = "increment",
+              .action = OpAction::increment,
               .value = "1"};
 }
 

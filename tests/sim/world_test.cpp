@@ -350,17 +350,17 @@ TEST(Scenario, ToTomlReadsBackToTheSameScenario) {
                        .replica = "us-east-1",
                        .type = OpType::kv,
                        .key = "quote\"d",
-                       .action = "put",
+                       .action = OpAction::put,
                        .value = "line\nbreak",
                        .ttl = 250'000});
     s.ops.push_back(Op{.at = 10,
                        .replica = "us-east-1",
                        .type = OpType::counter,
                        .key = "c",
-                       .action = "decrement",
+                       .action = OpAction::decrement,
                        .value = "4"});
-    s.ops.push_back(
-        Op{.at = 11, .replica = "us-east-1", .type = OpType::kv, .key = "k", .action = "del"});
+    s.ops.push_back(Op{
+        .at = 11, .replica = "us-east-1", .type = OpType::kv, .key = "k", .action = OpAction::del});
     s.expectations.push_back(Expectation{.key = "c", .type = OpType::counter, .number = -4});
     s.expectations.push_back(Expectation{.key = "k", .type = OpType::kv});
     s.network.loss = 0.1 + 0.2;  // not exactly 0.3
@@ -391,7 +391,7 @@ TEST(Scenario, UnknownNamesInAScenarioBuiltInCodeAreRejectedBeforeTheRun) {
     }
     Scenario s = base;
     s.ops.push_back(
-        Op{.at = 1, .replica = "mars-1", .type = OpType::kv, .key = "k", .action = "del"});
+        Op{.at = 1, .replica = "mars-1", .type = OpType::kv, .key = "k", .action = OpAction::del});
     EXPECT_THROW(World{s}, ScenarioError);
 }
 
