@@ -9,7 +9,7 @@ packages=(
     libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
     libspdlog-dev prometheus-cpp-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
     libsqlite3-dev libsodium-dev libasio-dev
-    clang-14 libclang-rt-14-dev
+    clang-14 libclang-rt-14-dev clang-tidy-14
 )
 
 sudo_cmd=()

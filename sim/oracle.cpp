@@ -296,20 +296,36 @@ void Oracle::check_final(Micros now, const std::string& replica, const std::stri
 
     if (type == OpType::counter) {
         check_counts(now, replica, key, model, s, nullptr);
-        std::int64_t expected = 0;
-        for (const auto& [id, sums] : model.counts) {
-            const bool all = durable(id);
-            const std::uint64_t up = all ? sums.increments.back() : s.increments.get(id);
-            const std::uint64_t down = all ? sums.decrements.back() : s.decrements.get(id);
-            expected += static_cast<std::int64_t>(up) - static_cast<std::int64_t>(down);
-        }
-        if (visible != FinalValue(expected))
-            violation(now, "counter on " + where + " is " + show(visible) +
-                               ", the sum of its operations is " + std::to_string(expected));
+        check_final_counter(now, where, model, s, visible, durable);
         return;
     }
-
     check_dots(now, replica, key, model, s);
+    check_final_writes(now, where, model, s, durable);
+    if (type == OpType::set)
+        check_final_set(now, where, s, visible);
+    else
+        check_final_value(now, where, model, s, visible);
+}
+
+void Oracle::check_final_counter(Micros now, const std::string& where, const KeyModel& model,
+                                 const KeyInspection& s, const FinalValue& visible,
+                                 const std::function<bool(ReplicaId)>& durable) {
+    std::int64_t expected = 0;
+    for (const auto& [id, sums] : model.counts) {
+        const bool all = durable(id);
+        const std::uint64_t up = all ? sums.increments.back() : s.increments.get(id);
+        const std::uint64_t down = all ? sums.decrements.back() : s.decrements.get(id);
+        expected += static_cast<std::int64_t>(up) - static_cast<std::int64_t>(down);
+    }
+    if (visible != FinalValue(expected))
+        violation(now, "counter on " + where + " is " + show(visible) +
+                           ", the sum of its operations is " + std::to_string(expected));
+}
+
+// No live dot a durable operation observed; no durable write lost that nothing observed.
+void Oracle::check_final_writes(Micros now, const std::string& where, const KeyModel& model,
+                                const KeyInspection& s,
+                                const std::function<bool(ReplicaId)>& durable) {
     // An observation by a replica that lost its storage or is down may never have left it.
     auto observed_durably = [&](const Dot& dot) {
         const auto it = model.observed.find(dot);
@@ -324,18 +340,22 @@ void Oracle::check_final(Micros now, const std::string& replica, const std::stri
         if (!model.observed.contains(dot) && durable(dot.replica) && !is_live(s, dot))
             violation(now, where + " lost " + quoted(w.bytes) + ", written by " + w.replica +
                                " at " + format_duration(w.at) + " (dot " + show(dot) + ")");
+}
 
-    if (type == OpType::set) {
-        std::vector<std::string> members;
-        for (const auto& l : s.live)
-            members.push_back(l.bytes);
-        std::sort(members.begin(), members.end());
-        members.erase(std::unique(members.begin(), members.end()), members.end());
-        if (visible != FinalValue(members))
-            violation(now, "set on " + where + " shows " + show(visible) + ", its adds no remove " +
-                               "observed are " + show(FinalValue(members)));
-        return;
-    }
+void Oracle::check_final_set(Micros now, const std::string& where, const KeyInspection& s,
+                             const FinalValue& visible) {
+    std::vector<std::string> members;
+    for (const auto& l : s.live)
+        members.push_back(l.bytes);
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    if (visible != FinalValue(members))
+        violation(now, "set on " + where + " shows " + show(visible) + ", its adds no remove " +
+                           "observed are " + show(FinalValue(members)));
+}
+
+void Oracle::check_final_value(Micros now, const std::string& where, const KeyModel& model,
+                               const KeyInspection& s, const FinalValue& visible) {
     const KeyInspection::Live* winner = nullptr;
     for (const auto& l : s.live) {
         const auto w = model.writes.find(l.dot);

@@ -96,6 +96,17 @@ class Oracle {
                        const store::KeyInspection& state, const store::KeyInspection* last);
     void check_dots(Micros now, const std::string& replica, const std::string& key,
                     const KeyModel& model, const store::KeyInspection& state);
+    // The final checks, by the key's type (check_final).
+    void check_final_counter(Micros now, const std::string& where, const KeyModel& model,
+                             const store::KeyInspection& s, const FinalValue& visible,
+                             const std::function<bool(ReplicaId)>& durable);
+    void check_final_writes(Micros now, const std::string& where, const KeyModel& model,
+                            const store::KeyInspection& s,
+                            const std::function<bool(ReplicaId)>& durable);
+    void check_final_set(Micros now, const std::string& where, const store::KeyInspection& s,
+                         const FinalValue& visible);
+    void check_final_value(Micros now, const std::string& where, const KeyModel& model,
+                           const store::KeyInspection& s, const FinalValue& visible);
     void check_counts(Micros now, const std::string& replica, const std::string& key,
                       const KeyModel& model, const store::KeyInspection& state,
                       const store::KeyInspection* previous);

@@ -81,7 +81,63 @@ std::optional<OpAction> op_action_named(OpType type, std::string_view action_nam
     return std::nullopt;
 }
 
-std::string to_toml(const Scenario& s, std::string_view comment) {
+namespace {
+
+// Inserts array under key in root unless it is empty.
+void insert_list(toml::table& root, std::string_view key, toml::array array) {
+    if (!array.empty()) root.insert(key, std::move(array));
+}
+
+toml::table latency_table(const Latency& latency) {
+    toml::table t{{"default", duration(latency.default_base)},
+                  {"jitter", duration(latency.jitter)},
+                  {"within_region", duration(latency.within_region)}};
+    toml::array links;
+    for (const LatencyLink& l : latency.links)
+        links.push_back(toml::table{{"from", l.from}, {"to", l.to}, {"base", duration(l.base)}});
+    insert_list(t, "link", std::move(links));
+    return t;
+}
+
+toml::table op_table(const Op& op) {
+    toml::table t{{"at", duration(op.at)},
+                  {"replica", op.replica},
+                  {"type", name(op.type)},
+                  {"key", op.key},
+                  {"action", name(op.action)}};
+    if (op.type == OpType::counter)
+        t.insert("value", static_cast<std::int64_t>(std::stoll(op.value)));
+    else if (op.action != OpAction::del)
+        t.insert("value", op.value);
+    if (op.ttl) t.insert("ttl", duration(*op.ttl));
+    return t;
+}
+
+void insert_workloads(toml::table& root, const std::vector<Workload>& ws) {
+    toml::array workloads;
+    for (const Workload& w : ws) {
+        toml::table t{{"rate", w.rate},
+                      {"keys", static_cast<std::int64_t>(w.keys)},
+                      {"distribution", w.zipf ? "zipf" : "uniform"},
+                      {"mix", toml::table{{"counter", w.counter}, {"set", w.set}, {"kv", w.kv}}}};
+        if (!w.region.empty()) t.insert("region", w.region);
+        workloads.push_back(std::move(t));
+    }
+    if (workloads.size() == 1 && ws[0].region.empty())
+        root.insert("workload", std::move(*workloads[0].as_table()));
+    else
+        insert_list(root, "workload", std::move(workloads));
+}
+
+toml::table expectation_table(const Expectation& e) {
+    toml::table t{{"key", e.key}, {"type", name(e.type)}};
+    if (e.type == OpType::counter && e.number) t.insert("equals", *e.number);
+    if (e.type == OpType::set) t.insert("equals", strings(e.members));
+    if (e.type == OpType::kv && e.text) t.insert("equals", *e.text);
+    return t;
+}
+
+toml::table scenario_table(const Scenario& s) {
     toml::table root;
     root.insert("sim", toml::table{{"seed", static_cast<std::int64_t>(s.seed)},
                                    {"duration", duration(s.duration)},
@@ -93,25 +149,18 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
         regions.push_back(
             toml::table{{"name", r.name}, {"replicas", static_cast<std::int64_t>(r.replicas)}});
     root.insert("region", std::move(regions));
-    toml::table latency{{"default", duration(s.latency.default_base)},
-                        {"jitter", duration(s.latency.jitter)},
-                        {"within_region", duration(s.latency.within_region)}};
-    toml::array links;
-    for (const LatencyLink& l : s.latency.links)
-        links.push_back(toml::table{{"from", l.from}, {"to", l.to}, {"base", duration(l.base)}});
-    if (!links.empty()) latency.insert("link", std::move(links));
-    root.insert("latency", std::move(latency));
+    root.insert("latency", latency_table(s.latency));
     root.insert("network", toml::table{{"loss", s.network.loss},
                                        {"duplicate", s.network.duplicate},
                                        {"reorder", s.network.reorder}});
-    toml::array faults;
+    toml::array faults, ops, expectations;
     for (const Fault& f : s.faults) {
         toml::table t;
         for (std::string_view key : fault_spec(f.kind).keys)
             fault_key(t, f, key);
         faults.push_back(std::move(t));
     }
-    if (!faults.empty()) root.insert("fault", std::move(faults));
+    insert_list(root, "fault", std::move(faults));
     if (s.chaos.every > 0) {
         toml::array kinds;
         for (FaultKind k : s.chaos.kinds)
@@ -121,44 +170,20 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
                                          {"kinds", std::move(kinds)},
                                          {"lose_storage", s.chaos.lose_storage}});
     }
-    toml::array ops;
-    for (const Op& op : s.ops) {
-        toml::table t{{"at", duration(op.at)},
-                      {"replica", op.replica},
-                      {"type", name(op.type)},
-                      {"key", op.key},
-                      {"action", name(op.action)}};
-        if (op.type == OpType::counter)
-            t.insert("value", static_cast<std::int64_t>(std::stoll(op.value)));
-        else if (op.action != OpAction::del)
-            t.insert("value", op.value);
-        if (op.ttl) t.insert("ttl", duration(*op.ttl));
-        ops.push_back(std::move(t));
-    }
-    if (!ops.empty()) root.insert("op", std::move(ops));
-    toml::array workloads;
-    for (const Workload& w : s.workloads) {
-        toml::table t{{"rate", w.rate},
-                      {"keys", static_cast<std::int64_t>(w.keys)},
-                      {"distribution", w.zipf ? "zipf" : "uniform"},
-                      {"mix", toml::table{{"counter", w.counter}, {"set", w.set}, {"kv", w.kv}}}};
-        if (!w.region.empty()) t.insert("region", w.region);
-        workloads.push_back(std::move(t));
-    }
-    if (workloads.size() == 1 && s.workloads[0].region.empty())
-        root.insert("workload", std::move(*workloads[0].as_table()));
-    else if (!workloads.empty())
-        root.insert("workload", std::move(workloads));
-    toml::array expectations;
-    for (const Expectation& e : s.expectations) {
-        toml::table t{{"key", e.key}, {"type", name(e.type)}};
-        if (e.type == OpType::counter && e.number) t.insert("equals", *e.number);
-        if (e.type == OpType::set) t.insert("equals", strings(e.members));
-        if (e.type == OpType::kv && e.text) t.insert("equals", *e.text);
-        expectations.push_back(std::move(t));
-    }
-    if (!expectations.empty()) root.insert("expect", std::move(expectations));
+    for (const Op& op : s.ops)
+        ops.push_back(op_table(op));
+    insert_list(root, "op", std::move(ops));
+    insert_workloads(root, s.workloads);
+    for (const Expectation& e : s.expectations)
+        expectations.push_back(expectation_table(e));
+    insert_list(root, "expect", std::move(expectations));
+    return root;
+}
 
+}  // namespace
+
+std::string to_toml(const Scenario& s, std::string_view comment) {
+    toml::table root = scenario_table(s);
     std::ostringstream out;
     std::istringstream lines{std::string(comment)};
     for (std::string line; std::getline(lines, line);)

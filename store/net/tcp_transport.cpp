@@ -79,7 +79,15 @@ struct TcpTransport::Impl {
     }
 
     awaitable<void> accept_loop();
+    // A peer that passed the handshake: who, and the key its frames are tagged with.
+    struct Accepted {
+        ReplicaId from;
+        detail::Key frames;
+    };
     awaitable<void> serve(tcp::socket socket);
+    awaitable<std::optional<Accepted>> handshake_in(tcp::socket& socket);
+    awaitable<void> receive_frames(tcp::socket& socket, ReplicaId from,
+                                   const detail::Key& frames_key);
     awaitable<void> dial(Outgoing& out);
     awaitable<void> pump(tcp::socket& socket, Outgoing& out, detail::FrameSealer& sealer);
     void refuse(const std::string& why) {
@@ -121,31 +129,43 @@ awaitable<void> TcpTransport::Impl::serve(tcp::socket socket) {
         ~Release() { now(); }
     } release{handshaking};
     HandshakeDeadline deadline(socket, options.handshake_timeout_ms);
+    const std::optional<Accepted> accepted = co_await handshake_in(socket);
+    if (!accepted) co_return;
+    deadline.cancel();
+    release.now();
+    connections_in.fetch_add(1, std::memory_order_relaxed);
+    co_await receive_frames(socket, accepted->from, accepted->frames);
+}
+
+// The listening side of the handshake: the client's hello, this replica's hello and proof, the
+// client's proof. nullopt (counted and logged) if the client is refused.
+awaitable<std::optional<TcpTransport::Impl::Accepted>> TcpTransport::Impl::handshake_in(
+    tcp::socket& socket) {
     std::string hello_bytes(detail::hello_bytes, '\0');
     co_await asio::async_read(socket, asio::buffer(hello_bytes), use_awaitable);
     const auto client = detail::decode_hello(hello_bytes);
     if (!client) {
         refuse("a malformed hello (not a converge peer?)");
-        co_return;
+        co_return std::nullopt;
     }
+    const std::string who = "replica " + std::to_string(client->id.value);
     const TcpPeer* peer = trusted(*client);
     if (peer == nullptr) {
-        refuse("replica " + std::to_string(client->id.value) +
-               " is not a configured peer with that public key");
-        co_return;
+        refuse(who + " is not a configured peer with that public key");
+        co_return std::nullopt;
     }
     if (client->encrypted != options.encrypt) {
-        refuse("replica " + std::to_string(client->id.value) +
-               (options.encrypt ? " sends unencrypted frames; this replica requires encryption"
-                                : " sends encrypted frames; this replica has encrypt off"));
-        co_return;
+        refuse(who + (options.encrypt
+                          ? " sends unencrypted frames; this replica requires encryption"
+                          : " sends encrypted frames; this replica has encrypt off"));
+        co_return std::nullopt;
     }
     const detail::Hello mine =
         detail::make_hello(options.replica, options.keys.public_key, options.encrypt);
     const auto session = detail::server_session(options.keys, mine, *client);
     if (!session) {
-        refuse("replica " + std::to_string(client->id.value) + " sent an unusable public key");
-        co_return;
+        refuse(who + " sent an unusable public key");
+        co_return std::nullopt;
     }
     const std::string reply =
         detail::encode(mine) + detail::proof(session->server_proof, session->transcript);
@@ -153,16 +173,16 @@ awaitable<void> TcpTransport::Impl::serve(tcp::socket socket) {
     std::string client_proof(detail::proof_bytes, '\0');
     co_await asio::async_read(socket, asio::buffer(client_proof), use_awaitable);
     if (!detail::proof_valid(session->client_proof, session->transcript, client_proof)) {
-        refuse("replica " + std::to_string(client->id.value) +
-               " could not prove it holds its secret key");
-        co_return;
+        refuse(who + " could not prove it holds its secret key");
+        co_return std::nullopt;
     }
-    deadline.cancel();
-    release.now();
-    connections_in.fetch_add(1, std::memory_order_relaxed);
+    co_return Accepted{peer->id, session->frames};
+}
 
-    const ReplicaId from = peer->id;
-    detail::FrameOpener opener(session->frames, options.encrypt);
+// Reads frames from an authenticated peer until it closes or breaks the rules.
+awaitable<void> TcpTransport::Impl::receive_frames(tcp::socket& socket, ReplicaId from,
+                                                   const detail::Key& frames_key) {
+    detail::FrameOpener opener(frames_key, options.encrypt);
     const std::size_t body_max = options.frame_bytes_max + detail::tag_bytes;
     std::string body;
     for (;;) {

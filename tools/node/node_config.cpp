@@ -86,6 +86,70 @@ Address parse_address(std::string_view text, const std::string& what) {
     return Address{std::string(text.substr(0, colon)), static_cast<std::uint16_t>(port)};
 }
 
+namespace {
+
+store::SecretKey read_secret_key(const Reader& r, const toml::table& node) {
+    if (const auto* inline_key = node.get("secret_key"))
+        return r.wrap(inline_key, [&] {
+            return store::secret_key_from_hex(r.required<std::string>(node, "secret_key", "node"));
+        });
+    const auto key_file = r.relative(r.required<std::string>(node, "secret_key_file", "node"));
+    std::ifstream key_in(key_file);
+    std::string hex;
+    if (!(key_in >> hex))
+        r.fail(node.get("secret_key_file"), "cannot read the secret key from " + key_file.string() +
+                                                "; write one with `converge-node keygen`");
+    return r.wrap(node.get("secret_key_file"), [&] { return store::secret_key_from_hex(hex); });
+}
+
+void read_node(const Reader& r, const toml::table& node, NodeConfig& c) {
+    r.only(node,
+           {"id", "data", "listen", "client", "secret_key", "secret_key_file", "commit",
+            "group_commit_ms", "encrypt", "sync_interval_ms"},
+           "node");
+    c.id = r.id(node, "node");
+    c.data = r.relative(r.required<std::string>(node, "data", "node"));
+    c.listen = r.wrap(node.get("listen"), [&] {
+        return parse_address(r.required<std::string>(node, "listen", "node"), "listen");
+    });
+    c.client = r.wrap(node.get("client"), [&] {
+        return parse_address(r.required<std::string>(node, "client", "node"), "client");
+    });
+    c.secret_key = read_secret_key(r, node);
+    const auto commit = r.optional<std::string>(node, "commit", "every_write");
+    if (commit == "group")
+        c.storage.commit = store::SqliteOptions::Commit::group;
+    else if (commit != "every_write")
+        r.fail(node.get("commit"),
+               "commit is \"every_write\" or \"group\", not \"" + commit + "\"");
+    c.storage.group_commit_ms =
+        static_cast<std::uint32_t>(r.optional<std::int64_t>(node, "group_commit_ms", 10));
+    c.encrypt = r.optional<bool>(node, "encrypt", false);
+    const auto interval = r.optional<std::int64_t>(node, "sync_interval_ms", 100);
+    if (interval <= 0) r.fail(node.get("sync_interval_ms"), "sync_interval_ms must be positive");
+    c.sync_interval_ms = static_cast<std::uint64_t>(interval);
+}
+
+store::TcpPeer read_peer(const Reader& r, const toml::node& item, ReplicaId own_id) {
+    const toml::table* t = item.as_table();
+    if (t == nullptr) r.fail(&item, "write peers as [[peer]] tables");
+    r.only(*t, {"id", "address", "public_key"}, "peer");
+    store::TcpPeer p;
+    p.id = r.id(*t, "peer");
+    if (p.id == own_id) r.fail(t, "a peer has this node's own id");
+    const Address a = r.wrap(t->get("address"), [&] {
+        return parse_address(r.required<std::string>(*t, "address", "peer"), "address");
+    });
+    p.host = a.host;
+    p.port = a.port;
+    p.key = r.wrap(t->get("public_key"), [&] {
+        return store::public_key_from_hex(r.required<std::string>(*t, "public_key", "peer"));
+    });
+    return p;
+}
+
+}  // namespace
+
 NodeConfig load_node_config(const std::filesystem::path& file) {
     std::ifstream in(file);
     if (!in) throw Error("cannot read config file " + file.string());
@@ -102,68 +166,13 @@ NodeConfig load_node_config(const std::filesystem::path& file) {
     r.only(root, {"node", "peer"}, "top level");
     const toml::table* node = root["node"].as_table();
     if (node == nullptr) r.fail(nullptr, "needs a [node] table");
-    r.only(*node,
-           {"id", "data", "listen", "client", "secret_key", "secret_key_file", "commit",
-            "group_commit_ms", "encrypt", "sync_interval_ms"},
-           "node");
     NodeConfig c;
-    c.id = r.id(*node, "node");
-    c.data = r.relative(r.required<std::string>(*node, "data", "node"));
-    c.listen = r.wrap(node->get("listen"), [&] {
-        return parse_address(r.required<std::string>(*node, "listen", "node"), "listen");
-    });
-    c.client = r.wrap(node->get("client"), [&] {
-        return parse_address(r.required<std::string>(*node, "client", "node"), "client");
-    });
-    if (const auto* inline_key = node->get("secret_key")) {
-        c.secret_key = r.wrap(inline_key, [&] {
-            return store::secret_key_from_hex(r.required<std::string>(*node, "secret_key", "node"));
-        });
-    } else {
-        const auto key_file = r.relative(r.required<std::string>(*node, "secret_key_file", "node"));
-        std::ifstream key_in(key_file);
-        std::string hex;
-        if (!(key_in >> hex))
-            r.fail(node->get("secret_key_file"), "cannot read the secret key from " +
-                                                     key_file.string() +
-                                                     "; write one with `converge-node keygen`");
-        c.secret_key =
-            r.wrap(node->get("secret_key_file"), [&] { return store::secret_key_from_hex(hex); });
-    }
-    const auto commit = r.optional<std::string>(*node, "commit", "every_write");
-    if (commit == "group")
-        c.storage.commit = store::SqliteOptions::Commit::group;
-    else if (commit != "every_write")
-        r.fail(node->get("commit"),
-               "commit is \"every_write\" or \"group\", not \"" + commit + "\"");
-    c.storage.group_commit_ms =
-        static_cast<std::uint32_t>(r.optional<std::int64_t>(*node, "group_commit_ms", 10));
-    c.encrypt = r.optional<bool>(*node, "encrypt", false);
-    const auto interval = r.optional<std::int64_t>(*node, "sync_interval_ms", 100);
-    if (interval <= 0) r.fail(node->get("sync_interval_ms"), "sync_interval_ms must be positive");
-    c.sync_interval_ms = static_cast<std::uint64_t>(interval);
-
+    read_node(r, *node, c);
     if (const toml::node* peers = root.get("peer")) {
         const toml::array* list = peers->as_array();
         if (list == nullptr) r.fail(peers, "write peers as [[peer]] tables");
-        for (const toml::node& item : *list) {
-            const toml::table* t = item.as_table();
-            if (t == nullptr) r.fail(&item, "write peers as [[peer]] tables");
-            r.only(*t, {"id", "address", "public_key"}, "peer");
-            store::TcpPeer p;
-            p.id = r.id(*t, "peer");
-            if (p.id == c.id) r.fail(t, "a peer has this node's own id");
-            const Address a = r.wrap(t->get("address"), [&] {
-                return parse_address(r.required<std::string>(*t, "address", "peer"), "address");
-            });
-            p.host = a.host;
-            p.port = a.port;
-            p.key = r.wrap(t->get("public_key"), [&] {
-                return store::public_key_from_hex(
-                    r.required<std::string>(*t, "public_key", "peer"));
-            });
-            c.peers.push_back(std::move(p));
-        }
+        for (const toml::node& item : *list)
+            c.peers.push_back(read_peer(r, item, c.id));
     }
     return c;
 }
