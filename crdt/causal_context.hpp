@@ -4,6 +4,8 @@
 // vector as gaps fill, so the representation of a given set of dots is unique.
 //
 //   CausalContext c;  Dot d = c.next_dot(ReplicaId{1});  c.insert(d);  c.contains(d);  // true
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <algorithm>

@@ -1,5 +1,7 @@
 // File: crdt/crdt.hpp
 // Umbrella header: every converge CRDT, the causality primitives and the encoding.
+// Thread-safety: every type here is a plain value (no internal locking, no shared state between
+// objects): const members may run concurrently on one object, a change needs exclusive access.
 //
 //   #include <crdt/crdt.hpp>
 //   using namespace converge;

@@ -3,6 +3,8 @@
 // all slots; merge takes the maximum of each slot.
 //
 //   GCounter g;  auto delta = g.increment(ReplicaId{1}, 5);  g.value();   // 5
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <cassert>

@@ -3,6 +3,8 @@
 // T must be totally ordered (the set is kept sorted, which also makes its encoding canonical).
 //
 //   GSet<std::string> g;  g.add("x");  g.contains("x");   // true
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <cassert>

@@ -7,6 +7,8 @@
 //   HybridClock clock(ReplicaId{1});
 //   Timestamp t = clock.now(physical_ms);
 //   auto seen = clock.observe(remote, physical_ms);   // seen.drift_exceeded: count it
+// Thread-safety: none inside; a clock shared between threads needs a lock around it (the store's
+// ReplicaClock has one).
 #pragma once
 
 #include <algorithm>

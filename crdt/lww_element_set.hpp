@@ -6,6 +6,8 @@
 //
 //   LWWElementSet<std::string> s;
 //   s.add(Timestamp{10, 0, a}, "x");  s.remove(Timestamp{9, 0, b}, "x");  s.contains("x");  // true
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <map>

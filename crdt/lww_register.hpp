@@ -5,6 +5,8 @@
 //
 //   LWWRegister<std::string> r;
 //   r.assign(Timestamp{10, 0, ReplicaId{1}}, "v");   r.value();   // "v"
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <cassert>

@@ -3,6 +3,8 @@
 // concurrent writes are all kept until a later write, which has seen them, replaces them.
 //
 //   MVRegister<int> m;  m.assign(ReplicaId{1}, 1);  m.values();   // {1}
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <algorithm>

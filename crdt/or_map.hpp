@@ -14,6 +14,8 @@
 //   m.remove("likes");
 //
 // A delta of apply carries the updating replica's whole slice of that key.
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <algorithm>

@@ -9,6 +9,8 @@
 //   s.remove("x");  s.contains("x");          // false
 //
 // add, remove and contains are O(1) expected; merge is O(size of both sides).
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <algorithm>

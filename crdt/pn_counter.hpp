@@ -3,6 +3,8 @@
 // decrements N); the value is P - N.
 //
 //   PNCounter p;  p.increment(ReplicaId{1}, 3);  p.decrement(ReplicaId{2}, 1);  p.value();  // 2
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,8 @@
 // ReplicaId names one replica: the author of dots, counter contributions and timestamps.
 //
 //   converge::ReplicaId a{1};
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <compare>

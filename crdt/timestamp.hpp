@@ -4,6 +4,8 @@
 // ordered; two replicas never produce equal timestamps.
 //
 //   Timestamp t{/*physical*/ 10, /*logical*/ 0, ReplicaId{1}};
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <compare>

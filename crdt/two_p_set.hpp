@@ -4,6 +4,8 @@
 // ORSet when elements come and go). T must be totally ordered.
 //
 //   TwoPSet<int> s;  s.add(1);  s.remove(1);  s.add(1);  s.contains(1);   // false
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <set>

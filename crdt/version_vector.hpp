@@ -3,6 +3,8 @@
 // context), or its contribution (inside a GCounter). Replicas absent from it count as zero.
 //
 //   VersionVector v;  v.set(ReplicaId{1}, 3);  v.get(ReplicaId{1});   // 3
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes
+// it (a mutator, merge, assignment, decode into it) needs exclusive access.
 #pragma once
 
 #include <algorithm>

@@ -81,6 +81,8 @@ struct Report {
 
 class World {
   public:
+    // Starts the scenario's replicas. Throws ScenarioError if the scenario breaks a rule of
+    // validate() (sim/scenario.hpp), before anything runs.
     explicit World(Scenario scenario);
     ~World();
     World(const World&) = delete;

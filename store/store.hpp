@@ -42,8 +42,9 @@ class Store {
     Store& operator=(const Store&) = delete;
 
     // Writes value at key, replacing every value this replica has seen there. With a ttl, the value
-    // expires ttl after the write's timestamp on every replica. Throws TypeMismatch if key holds a
-    // counter or a set.
+    // expires ttl after the write's timestamp on every replica. Throws InvalidOperation if ttl is
+    // not positive, TypeMismatch if key holds a counter or a set, StorageError if the storage
+    // failed to make it durable (it is then applied in memory only).
     void put(std::string_view key, std::string value,
              std::optional<std::chrono::milliseconds> ttl = std::nullopt);
 

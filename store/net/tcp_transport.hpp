@@ -80,12 +80,16 @@ class TcpTransport final : public Transport {
     // Closes every connection and joins the thread; frames still queued are dropped.
     void stop();
 
+    // Queues frame for peer to and returns at once, from any thread (the network thread sends it).
+    // A frame for an unknown peer, over frame_bytes_max, or beyond the peer's queue limit is
+    // dropped and counted (frames_dropped, frames_oversized): the Store resends what matters.
     void send(ReplicaId to, std::string frame) override;
 
-    // The port it listens on.
+    // The port it listens on. Thread-safe.
     std::uint16_t port() const;
+    // The counters so far, each read atomically (the set is not one snapshot). Thread-safe.
     TcpStats stats() const;
-    // The peers with an authenticated outgoing connection now.
+    // The peers with an authenticated outgoing connection now. Thread-safe.
     std::vector<ReplicaId> connected() const;
 
   private:
