@@ -110,25 +110,32 @@ struct World::Impl {
         checker.operation(i, op, before, *s.inspect(op.key));
     }
 
-    // Every `every` from t while fn is wanted: until hard_end.
-    void repeat(Micros t, Micros every, std::function<void()> fn) {
-        queue.at(t, [this, every, fn = std::move(fn)]() mutable {
-            fn();
-            if (queue.now() < hard_end) repeat(queue.now() + every, every, std::move(fn));
+    // Replica i's sync rounds, every sync_interval from t until hard_end. (Each event captures
+    // only [this, i], which std::function holds without allocating.)
+    void schedule_sync(std::size_t i, Micros t) {
+        queue.at(t, [this, i] {
+            SimReplica& rep = replicas[i];
+            if (rep.up && !rep.paused) {
+                if (recorder.tracing()) recorder.line("sync " + rep.name);
+                rep.store->sync();
+            }
+            if (queue.now() < hard_end) schedule_sync(i, queue.now() + scenario.sync_interval);
         });
     }
 
-    void schedule_syncs() {
-        for (std::size_t i = 0; i < replicas.size(); ++i) {
-            const auto first = static_cast<Micros>(
-                random.below(static_cast<std::uint64_t>(scenario.sync_interval)));
-            repeat(first, scenario.sync_interval, [this, i] {
-                SimReplica& rep = replicas[i];
-                if (!rep.up || rep.paused) return;
-                if (recorder.tracing()) recorder.line("sync " + rep.name);
-                rep.store->sync();
-            });
-        }
+    void schedule_checks(Micros t) {
+        queue.at(t, [this] {
+            checker.check_replicas();
+            if (queue.now() < hard_end) schedule_checks(queue.now() + scenario.check_interval);
+        });
+    }
+
+    void schedule_key_convergence(Micros t) {
+        queue.at(t, [this] {
+            checker.check_key_convergence();
+            if (queue.now() < hard_end)
+                schedule_key_convergence(queue.now() + scenario.sync_interval);
+        });
     }
 
     // Samples every live replica's metadata bytes once a simulated second, keeping the peak.
@@ -145,7 +152,9 @@ struct World::Impl {
     }
 
     void schedule_scenario() {
-        schedule_syncs();
+        for (std::size_t i = 0; i < replicas.size(); ++i)
+            schedule_sync(i, static_cast<Micros>(
+                                 random.below(static_cast<std::uint64_t>(scenario.sync_interval))));
         for (const Fault& f : scenario.faults)
             queue.at(f.at, [this, f] { faults.apply(f); });
         for (const Fault& f : draw_chaos(scenario))
@@ -154,12 +163,10 @@ struct World::Impl {
             queue.at(op.at, [this, op, i = replicas.index(op.replica)] { apply_op(op, i); });
         workloads.start(random, replicas);
         queue.at(0, [this] { sample_metadata(); });
-        if (scenario.check_interval > 0)
-            repeat(scenario.check_interval, scenario.check_interval,
-                   [this] { checker.check_replicas(); });
+        if (scenario.check_interval > 0) schedule_checks(scenario.check_interval);
         if (recorder.timeline()) {
             recorder.timeline()->bucket = std::max<Micros>(100'000, scenario.duration / 200);
-            repeat(0, scenario.sync_interval, [this] { checker.check_key_convergence(); });
+            schedule_key_convergence(0);
         }
         // The end of the run: every partition heals, paused replicas resume, crashed ones stay
         // down; then the replicas are checked for agreement every sync interval.

@@ -106,13 +106,13 @@ bool Replicator::dispatch(const wire::Frame& frame, std::vector<Change>& changes
     switch (frame.type) {
         case MessageType::deltas: {
             std::vector<DeltaChunk> chunks = decode_deltas(frame.payload, limits);
-            std::vector<KeyState> keys;
+            for (const DeltaChunk& chunk : chunks)
+                if (!in_range(from, chunk.keys)) return false;
             Ack ack{incarnation_, {}};
             for (DeltaChunk& chunk : chunks) {
-                std::move(chunk.keys.begin(), chunk.keys.end(), std::back_inserter(keys));
+                merge_.merge_all(std::move(chunk.keys), changes);
                 ack.ranges.push_back(chunk.range);
             }
-            if (!merge_checked(from, std::move(keys), changes)) return false;
             send(from, MessageType::ack, encode(ack));
             return true;
         }
@@ -131,7 +131,8 @@ bool Replicator::dispatch(const wire::Frame& frame, std::vector<Change>& changes
         }
         case MessageType::key_states: {
             KeyStates states = decode_key_states(frame.payload, limits);
-            if (!merge_checked(from, std::move(states.keys), changes)) return false;
+            if (!in_range(from, states.keys)) return false;
+            merge_.merge_all(std::move(states.keys), changes);
             send(from, MessageType::repair_ack, encode(RepairAck{states.repair_id, states.chunk}));
             return true;
         }
@@ -146,17 +147,14 @@ bool Replicator::dispatch(const wire::Frame& frame, std::vector<Change>& changes
     return false;
 }
 
-// Merges keys unless one passes counter_limit, in which case the whole message is rejected.
-bool Replicator::merge_checked(ReplicaId sender, std::vector<KeyState>&& keys,
-                               std::vector<Change>& changes) {
-    if (const auto what = RemoteMerge::out_of_range(keys)) {
-        reject(wire::RejectReason::out_of_range, "message from replica " +
-                                                     std::to_string(sender.value) + ": " + *what +
-                                                     "; nothing of the message was applied");
-        return false;
-    }
-    merge_.merge_all(std::move(keys), changes);
-    return true;
+// Whether every key is within counter_limit; if not, the whole message is rejected.
+bool Replicator::in_range(ReplicaId sender, const std::vector<KeyState>& keys) {
+    const auto what = RemoteMerge::out_of_range(keys);
+    if (!what) return true;
+    reject(wire::RejectReason::out_of_range, "message from replica " +
+                                                 std::to_string(sender.value) + ": " + *what +
+                                                 "; nothing of the message was applied");
+    return false;
 }
 
 void Replicator::on_ack(ReplicaId from, const Ack& ack) {

@@ -59,8 +59,7 @@ class Replicator {
     void send(ReplicaId to, wire::MessageType type, std::string payload);
     void reject(wire::RejectReason reason, const std::string& detail);
     bool dispatch(const wire::Frame& frame, std::vector<Change>& changes);
-    bool merge_checked(ReplicaId sender, std::vector<KeyState>&& keys,
-                       std::vector<Change>& changes);
+    bool in_range(ReplicaId sender, const std::vector<KeyState>& keys);
     void sync_peer_locked(ReplicaId id, PeerProgress& peer);
     bool behind_floor_locked(const PeerProgress& peer) const;
     void send_deltas_locked(ReplicaId to, PeerProgress& peer);
