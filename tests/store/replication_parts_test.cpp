@@ -1,0 +1,89 @@
+// The replication's parts on their own: a peer's acknowledged positions and the network model
+// the loopback network and the simulator share.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <store/replication/peer_progress.hpp>
+#include <store/testing/network_model.hpp>
+
+namespace converge::store {
+namespace {
+
+using detail::AckedPositions;
+using detail::PeerProgress;
+
+TEST(AckedPositions, RangesThatOvertookTheFirstJoinThePrefixWhenItArrives) {
+    AckedPositions acked;
+    acked.add(5, 8);
+    acked.add(10, 12);
+    EXPECT_EQ(acked.prefix(), 0u);
+    EXPECT_TRUE(acked.contains(6));
+    EXPECT_FALSE(acked.contains(5));  // (from, to]: 5 itself is not in (5, 8]
+    EXPECT_FALSE(acked.contains(9));
+    acked.add(0, 5);  // the first message's ack arrives last
+    EXPECT_EQ(acked.prefix(), 8u);
+    acked.add(8, 10);
+    EXPECT_EQ(acked.prefix(), 12u);
+    acked.add(0, 3);  // a stale ack moves nothing back
+    EXPECT_EQ(acked.prefix(), 12u);
+}
+
+TEST(PeerProgress, BacksOffToItsLimitAndResetsOnARestart) {
+    PeerProgress peer(2);
+    for (int i = 0; i < 20; ++i)
+        peer.back_off();
+    EXPECT_EQ(peer.backoff, PeerProgress::backoff_max);
+    peer.stripes[0].acked.add(0, 4);
+    peer.stripes[1].acked.add(0, 7);
+    EXPECT_TRUE(peer.has_all({4, 7}));
+    EXPECT_FALSE(peer.has_all({5, 7}));
+    peer.reset();
+    EXPECT_EQ(peer.backoff, 1u);
+    EXPECT_FALSE(peer.has_all({1, 0}));
+}
+
+TEST(NetworkModel, ACutIsOneWayAndAHealRestoresEveryLink) {
+    NetworkModel model;
+    Random random(1);
+    model.cut(1, 2);
+    model.cut(3, 3);  // a node's link to itself is never cut
+    EXPECT_EQ(model.route(1, 2, random).fate, NetworkModel::Fate::cut);
+    EXPECT_EQ(model.route(2, 1, random).fate, NetworkModel::Fate::delivered);
+    EXPECT_EQ(model.route(3, 3, random).fate, NetworkModel::Fate::delivered);
+    model.heal();
+    EXPECT_EQ(model.route(1, 2, random).fate, NetworkModel::Fate::delivered);
+}
+
+TEST(NetworkModel, LossDuplicationAndDelayFollowTheirSettings) {
+    Random random(7);
+    NetworkModel lossy({.loss = 1});
+    EXPECT_EQ(lossy.route(1, 2, random).fate, NetworkModel::Fate::lost);
+    NetworkModel twice({.duplicate = 1});
+    EXPECT_EQ(twice.route(1, 2, random).copies, 2u);
+    NetworkModel plain;
+    int copies = 0;
+    for (int i = 0; i < 100; ++i) {
+        copies += static_cast<int>(plain.route(1, 2, random).copies);
+        const auto d = plain.delay(/*base=*/100, /*jitter=*/10, random);
+        EXPECT_GE(d, 100);
+        EXPECT_LE(d, 110);
+    }
+    EXPECT_EQ(copies, 100);
+    NetworkModel reordering({.reorder = 1});
+    EXPECT_EQ(reordering.delay(100, 0, random), 151);  // held back by half again, and one
+}
+
+TEST(NetworkModel, TheSameSeedDecidesTheSameFates) {
+    NetworkModel model({.loss = 0.3, .duplicate = 0.2, .reorder = 0.4});
+    Random a(42), b(42);
+    for (int i = 0; i < 1000; ++i) {
+        const auto ra = model.route(1, 2, a);
+        const auto rb = model.route(1, 2, b);
+        ASSERT_EQ(ra.fate, rb.fate);
+        ASSERT_EQ(ra.copies, rb.copies);
+        ASSERT_EQ(model.delay(50, 20, a), model.delay(50, 20, b));
+    }
+}
+
+}  // namespace
+}  // namespace converge::store
