@@ -216,11 +216,10 @@ class ORMap : public codec::CerealSerializable<ORMap<K, V, Hash, Equal>> {
             K key = codec::ValueCodec<K>::decode(in, key_state);
             Entry entry;
             typename codec::ValueCodec<V>::State value_state;
-            for (std::size_t i = 0; i < dots.size(); ++i) {
-                if (i > 0 && dots[i].replica == dots[i - 1].replica)
-                    in.fail("a map key holds two slices of one replica");
+            // One slice per dot. Two dots of one replica are allowed: a replica that has not yet
+            // seen a remove holds the updater's old slice beside its next one.
+            for (std::size_t i = 0; i < dots.size(); ++i)
                 entry.slices.push_back(codec::ValueCodec<V>::decode(in, value_state));
-            }
             entry.dots = std::move(dots);
             entry.rejoin();
             if (!out.entries_.try_emplace(std::move(key), std::move(entry)).second)

@@ -57,7 +57,7 @@ std::vector<T> samples(std::mt19937_64& rng) {
         for (int history = 0; history < 3; ++history) {
             std::vector<testing::Step> steps(4 + rng() % 24);
             for (testing::Step& s : steps) {
-                s.merge = rng() % 5 == 0;
+                s.kind = rng() % 5 == 0 ? testing::Step::Kind::merge : testing::Step::Kind::op;
                 s.replica = static_cast<std::uint8_t>(rng() % 3);
                 s.source = static_cast<std::uint8_t>(rng() % 3);
                 s.op = testing::Op{

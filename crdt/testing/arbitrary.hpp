@@ -109,15 +109,26 @@ ORMap<K, V, H, E> apply_op(ORMap<K, V, H, E>& m, ReplicaId r, const Op& op) {
     return m.apply(r, key, [&](V& value) { return apply_op(value, r, op.nested()); });
 }
 
-// One step of a history: an operation at a replica, or a merge of one replica's state into
-// another's.
+// One step of a history: an operation at a replica, a merge of one replica's whole state into
+// another's, or a merge of one earlier delta (any replica's, in any order: a partial merge, as a
+// delta that overtook another leaves it).
 struct Step {
-    bool merge = false;
+    enum class Kind : std::uint8_t { op, merge, merge_delta };
+    Kind kind = Kind::op;
     std::uint8_t replica = 0;  // index into the replicas
-    std::uint8_t source = 0;   // for merges: the replica whose state is merged in
+    std::uint8_t source = 0;   // merge: the replica whose state is merged in; merge_delta: which
+                               // delta (modulo the deltas so far)
     Op op;
+
     friend std::ostream& operator<<(std::ostream& os, const Step& s) {
-        if (s.merge) return os << "merge r" << int(s.source) << " into r" << int(s.replica);
+        switch (s.kind) {
+            case Kind::merge:
+                return os << "merge r" << int(s.source) << " into r" << int(s.replica);
+            case Kind::merge_delta:
+                return os << "merge delta #" << int(s.source) << " into r" << int(s.replica);
+            case Kind::op:
+                break;
+        }
         return os << "r" << int(s.replica) << " " << s.op;
     }
 };
@@ -149,10 +160,16 @@ History<T> run_history(std::size_t count, const std::vector<Step>& steps) {
     h.replicas.resize(count);
     for (const Step& s : steps) {
         T& target = h.replicas[s.replica % count];
-        if (s.merge) {
-            target.merge(h.replicas[s.source % count]);
-        } else {
-            h.deltas.push_back(apply_op(target, replica_id(s.replica % count), s.op));
+        switch (s.kind) {
+            case Step::Kind::merge:
+                target.merge(h.replicas[s.source % count]);
+                break;
+            case Step::Kind::merge_delta:
+                if (!h.deltas.empty()) target.merge(h.deltas[s.source % h.deltas.size()]);
+                break;
+            case Step::Kind::op:
+                h.deltas.push_back(apply_op(target, replica_id(s.replica % count), s.op));
+                break;
         }
     }
     return h;
@@ -167,17 +184,21 @@ inline rc::Gen<Op> op() {
         rc::gen::inRange<std::uint8_t>(0, 3));
 }
 
-inline rc::Gen<Step> step() {
-    return rc::gen::construct<Step>(rc::gen::weightedElement<bool>({{4, false}, {1, true}}),
-                                    rc::gen::inRange<std::uint8_t>(0, 4),
-                                    rc::gen::inRange<std::uint8_t>(0, 4), op());
+// A step among count replicas: three operations to one merge of a whole state and one of a
+// single delta, so replicas often see (and remove) what others hold while holding more.
+inline rc::Gen<Step> step(std::size_t count) {
+    const auto replica = rc::gen::inRange<std::uint8_t>(0, static_cast<std::uint8_t>(count));
+    return rc::gen::construct<Step>(
+        rc::gen::weightedElement<Step::Kind>(
+            {{3, Step::Kind::op}, {1, Step::Kind::merge}, {1, Step::Kind::merge_delta}}),
+        replica, rc::gen::inRange<std::uint8_t>(0, 255), op());
 }
 
-// A random history of up to 40 steps across `count` replicas.
+// A random history of up to 40 steps across `count` replicas (at most 255).
 template <class T>
 rc::Gen<History<T>> history(std::size_t count) {
     return rc::gen::map(
-        rc::gen::resize(40, rc::gen::container<std::vector<Step>>(step())),
+        rc::gen::resize(40, rc::gen::container<std::vector<Step>>(step(count))),
         [count](const std::vector<Step>& steps) { return run_history<T>(count, steps); });
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <crdt/encoding.hpp>
 #include <crdt/gcounter.hpp>
 #include <crdt/lww_register.hpp>
 #include <crdt/or_map.hpp>
@@ -34,6 +35,27 @@ TEST(ORMap, ConcurrentUpdatesOfOneKeyMerge) {
     y.merge(dx);
     EXPECT_EQ(x.get("k")->value(), 7);
     EXPECT_EQ(x, y);
+}
+
+// Found by histories that merge single deltas out of order: a replica that has not yet seen a
+// remove holds the updater's old slice when the updater's next slice arrives, so one key holds two
+// slices of one replica for a while. That state encoded to bytes the decoder refused.
+TEST(ORMap, AKeyHoldingTwoSlicesOfOneReplicaEncodesAndDecodes) {
+    ORMap<std::string, PNCounter> x, y, z;
+    z.merge(incr(x, a, "k", 2));  // z holds a's first slice
+    y.merge(x);
+    const auto removed = y.remove("k");
+    x.merge(removed);             // a sees the remove...
+    z.merge(incr(x, a, "k", 3));  // ...and updates again: z has not seen the remove
+    const std::string bytes = encode(z);
+    const auto back = decode<ORMap<std::string, PNCounter>>(bytes);
+    EXPECT_EQ(back, z);
+    EXPECT_EQ(encode(back), bytes);
+    EXPECT_EQ(z.get("k")->value(), 3);  // the join of a's slices: its counter slot is 2, then 3
+    z.merge(removed);                   // once the remove arrives, only a's new slice is left
+    x.merge(z);
+    EXPECT_EQ(z.get("k")->value(), 3);
+    EXPECT_EQ(z, x);
 }
 
 TEST(ORMap, RemoveThenReAddStartsFromAnEmptyValue) {
