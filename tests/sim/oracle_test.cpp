@@ -146,6 +146,20 @@ TEST(Oracle, ReplicasWithTheSameCausalStateMustShowTheSameValue) {
                 ElementsAre(HasSubstr("a and b hold the same causal state of key \"k\"")));
 }
 
+TEST(Oracle, EveryReplicaWithTheSameCausalStateIsCompared) {
+    Oracle o(7);
+    const auto state = value_state({{Dot{kA, 1}, "p", 100}});
+    o.operation(1, "a", kA, op(OpType::kv, "put", "p"), std::nullopt, state);
+    for (std::size_t slot = 0; slot < 3; ++slot)
+        o.check(2, slot, std::string(1, static_cast<char>('a' + slot)), {{"k", state}});
+    o.check_same_state_same_value(2, {0, 1, 2}, {"a", "b", "c"},
+                                  [](std::size_t slot, const std::string&, KeyInspection::Type) {
+                                      return FinalValue(std::string(slot == 2 ? "stale" : "p"));
+                                  });
+    EXPECT_THAT(o.violations(),
+                ElementsAre(HasSubstr("a and c hold the same causal state of key \"k\"")));
+}
+
 TEST(Oracle, CounterSlotsArePrefixSumsThatNeverGoDownAndSumToTheOperations) {
     Oracle o(7);
     KeyInspection c;

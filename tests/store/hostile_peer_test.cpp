@@ -66,8 +66,10 @@ TEST_F(HostilePeer, CountersNearTwoToThe64AreRejectedWholeAndTheCounterStaysUsab
     PNCounter sum_overflows;  // each slot fits, their total does not
     sum_overflows.decrement(ReplicaId{8}, u64_max / 2 + 1);
     sum_overflows.decrement(ReplicaId{9}, u64_max / 2 + 1);
+    const std::uint64_t sent = c.net.stats().sent;
     EXPECT_FALSE(c[1].receive(deltas_frame(c[0].replica(), "visits", near_max)));
     EXPECT_FALSE(c[1].receive(deltas_frame(c[0].replica(), "visits", sum_overflows)));
+    EXPECT_EQ(c.net.stats().sent, sent);  // not acknowledged: the sender keeps what it sent
     EXPECT_EQ(c[1].state_hash(), state);
     EXPECT_EQ(rejected(c[1], RejectReason::out_of_range), 2u);
     EXPECT_EQ(c[1].counter("visits").value(), 3);
