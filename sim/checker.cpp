@@ -123,7 +123,34 @@ Report Checker::report(Micros settle_from, std::optional<Micros> converged_at) {
     for (std::string& v : oracle_.violations())
         r.violations.push_back(std::move(v));
     add_expectations(r);
+    add_divergence(r);
     return r;
+}
+
+void Checker::end_of_run() {
+    for (std::size_t i = 0; i < replicas_.size(); ++i) {
+        if (!replicas_[i].up) continue;
+        for (const store::PeerMetrics& p : replicas_[i].store->metrics().peers)
+            differing_at_end_of_run_[{i, p.peer}] = p.comparisons_differing;
+    }
+}
+
+void Checker::add_divergence(Report& r) {
+    for (std::size_t i = 0; i < replicas_.size(); ++i) {
+        SimReplica& rep = replicas_[i];
+        if (!rep.up) continue;
+        for (const store::PeerMetrics& p : rep.store->metrics().peers) {
+            const auto j = replicas_.holding(p.peer);
+            if (p.comparisons == 0 || !j || !replicas_[*j].up) continue;
+            const auto at_end = differing_at_end_of_run_.find({i, p.peer});
+            const std::uint64_t after =
+                p.comparisons_differing -
+                (at_end == differing_at_end_of_run_.end() ? 0 : at_end->second);
+            r.divergence.push_back({rep.name, replicas_[*j].name, p.comparisons,
+                                    p.comparisons_differing, p.keys_repaired, after,
+                                    !r.converged && after > 0 && p.last_comparison_differed});
+        }
+    }
 }
 
 void Checker::add_final_values(Report& r) {

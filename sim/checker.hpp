@@ -41,6 +41,9 @@ class Checker {
     // Timeline: records the keys that now have one state on every live replica, since their last
     // operation.
     void check_key_convergence();
+    // The end of the run (writes stop, partitions heal): comparisons from here on are counted as
+    // after the end.
+    void end_of_run();
     // The report of a run that ended at now; settle_from is when it began to settle, converged_at
     // when the replicas agreed (nullopt: never). Runs the final checks if they agreed.
     Report report(Micros settle_from, std::optional<Micros> converged_at);
@@ -51,6 +54,7 @@ class Checker {
     bool durable(ReplicaId id) const;
     void add_final_values(Report& r);
     void add_expectations(Report& r);
+    void add_divergence(Report& r);
 
     const Scenario& scenario_;
     const EventQueue& time_;
@@ -58,6 +62,8 @@ class Checker {
     Recorder& recorder_;
     Oracle oracle_;
     std::map<std::string, Micros> unsettled_;  // timeline: key -> its last operation's time
+    // Each live replica's differing comparisons with each peer at the end of the run.
+    std::map<std::pair<std::size_t, ReplicaId>, std::uint64_t> differing_at_end_of_run_;
 };
 
 // What key shows on s read as type; null if s holds it as another type.

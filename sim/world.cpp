@@ -174,6 +174,7 @@ struct World::Impl {
             if (recorder.tracing())
                 recorder.line("end of the run: every partition heals, paused replicas resume");
             faults.end_all();
+            checker.end_of_run();
             settle_from = queue.now();
             sample_metadata();
             check_agreement();

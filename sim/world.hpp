@@ -63,6 +63,21 @@ struct ExpectationResult {
     std::string detail;  // what a replica held instead, when not met
 };
 
+// Digest comparisons from one live replica with another (periodic ones and repairs) that found
+// keys that differ. They are normal while writes run and replicas catch up; comparisons that keep
+// finding differences after the end of the run, once every partition has healed and writes have
+// stopped, while the run does not converge, are a pair that cannot agree.
+struct PairDivergence {
+    std::string from, to;  // replica names: from compared its digest with to's
+    std::uint64_t comparisons = 0;
+    std::uint64_t differing = 0;
+    std::uint64_t keys_repaired = 0;        // key states from sent to to
+    std::uint64_t differing_after_end = 0;  // of differing, those after the end of the run
+    bool cannot_agree = false;  // not converged, and the last comparison, after the end, differed
+
+    friend bool operator==(const PairDivergence&, const PairDivergence&) = default;
+};
+
 struct Report {
     bool converged = false;
     // From the end of the run (the last operation, then a heal of every partition) until every
@@ -75,6 +90,8 @@ struct Report {
     std::vector<std::string> violations;  // each with the seed, time, replicas and keys
     std::uint64_t trace_hash = 0;         // of every event in order: equal runs, equal hashes
     std::optional<Timeline> timeline;     // when recorded
+    // Every pair of live replicas that compared digests, and what the comparisons found.
+    std::vector<PairDivergence> divergence;
 
     bool ok() const;  // converged, every expectation met, no violation
 };

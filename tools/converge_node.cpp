@@ -3,6 +3,7 @@
 //
 //   converge-node keygen > node1.key.toml     # a key pair: keep the secret, share the public key
 //   converge-node run node1.toml              # until SIGTERM or SIGINT, then a clean stop
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <store/metrics/divergence_watch.hpp>
 #include <store/metrics/prometheus.hpp>
 #include <store/net/tcp_transport.hpp>
 #include <store/storage/sqlite_storage.hpp>
@@ -40,6 +42,9 @@ int keygen(const std::string& secret_file) {
                 store::to_hex(keys.secret_key).c_str(), store::to_hex(keys.public_key).c_str());
     return 0;
 }
+
+// How often the node logs digest comparisons that found differing keys (DivergenceWatch).
+constexpr std::chrono::seconds divergence_log_interval{10};
 
 // Runs the node until SIGTERM or SIGINT (blocked here, so every thread started later inherits
 // the mask and the main thread alone takes the signal).
@@ -78,12 +83,19 @@ int run(const std::filesystem::path& config_file) {
     const timespec wait{
         0, static_cast<long>(std::min<std::uint64_t>(config.sync_interval_ms, 100) * 1'000'000)};
     int signal = -1;
+    store::DivergenceWatch divergence;
+    auto last_watch = std::chrono::steady_clock::now();
     while (signal < 0) {
         signal = sigtimedwait(&stop_signals, nullptr, &wait);
         try {
             replica.tick();
         } catch (const Error& e) {
             spdlog::error("node {}: {}", config.id.value, e.what());
+        }
+        if (std::chrono::steady_clock::now() - last_watch >= divergence_log_interval) {
+            last_watch = std::chrono::steady_clock::now();
+            for (const std::string& line : divergence.check(replica.metrics()))
+                spdlog::warn("node {}: {}", config.id.value, line);
         }
     }
     spdlog::info("node {}: {} received, stopping", config.id.value,

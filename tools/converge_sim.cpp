@@ -69,7 +69,39 @@ json to_json(const Report& r, const Scenario& s) {
                     {"bytes_by_route", st.bytes_by_route},
                     {"peak_metadata_bytes", st.peak_metadata_bytes}};
     out["trace_hash"] = r.trace_hash;
+    out["divergence"] = nlohmann::json::array();
+    for (const auto& d : r.divergence)
+        out["divergence"].push_back({{"from", d.from},
+                                     {"to", d.to},
+                                     {"comparisons", d.comparisons},
+                                     {"differing", d.differing},
+                                     {"keys_repaired", d.keys_repaired},
+                                     {"differing_after_end", d.differing_after_end},
+                                     {"cannot_agree", d.cannot_agree}});
     return out;
+}
+
+// Digest comparisons that found differing keys: how many while writes ran and after; each pair
+// that kept finding differences after the end of a run that did not converge cannot agree.
+void print_divergence(const Report& r) {
+    std::uint64_t comparisons = 0, differing = 0, after = 0;
+    for (const auto& d : r.divergence) {
+        comparisons += d.comparisons;
+        differing += d.differing;
+        after += d.differing_after_end;
+    }
+    std::printf(
+        "  digest comparisons   %llu, %llu found differing keys, %llu of those after the end\n",
+        static_cast<unsigned long long>(comparisons), static_cast<unsigned long long>(differing),
+        static_cast<unsigned long long>(after));
+    for (const auto& d : r.divergence)
+        if (d.cannot_agree)
+            std::printf(
+                "    %-28s CANNOT AGREE: %llu comparisons after the end found differing "
+                "keys (%llu keys repaired in all)\n",
+                (d.from + " -> " + d.to).c_str(),
+                static_cast<unsigned long long>(d.differing_after_end),
+                static_cast<unsigned long long>(d.keys_repaired));
 }
 
 void print_summary(const Report& r, const Scenario& s, double wall_s) {
@@ -100,6 +132,7 @@ void print_summary(const Report& r, const Scenario& s, double wall_s) {
     for (const auto& [name, bytes] : st.peak_metadata_bytes)
         std::printf("  %s %llu", name.c_str(), static_cast<unsigned long long>(bytes));
     std::printf("\n");
+    print_divergence(r);
     for (const auto& e : r.expectations)
         std::printf("  expect %-13s %s%s\n", e.expectation.key.c_str(),
                     e.met ? "met" : "NOT MET: ", e.detail.c_str());

@@ -17,6 +17,13 @@ struct PeerMetrics {
     ReplicaId peer;
     std::uint64_t deltas_pending = 0;  // changed keys in the log this peer has not acknowledged
     bool repairing = false;            // a digest repair of this peer is under way
+    // Digest comparisons with this peer (the periodic ones and the repairs), those that found
+    // keys that differ, and the key states sent to make it good. Differing comparisons that do
+    // not stop while writes do are a replica set that cannot agree.
+    std::uint64_t comparisons = 0;
+    std::uint64_t comparisons_differing = 0;
+    std::uint64_t keys_repaired = 0;
+    bool last_comparison_differed = false;
 };
 
 // Bytes of causal metadata (contexts and dots) held, by the type of the key's value.

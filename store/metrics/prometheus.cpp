@@ -90,6 +90,16 @@ std::string prometheus_text(const Metrics& m, ReplicaId replica) {
                 static_cast<double>(p.deltas_pending), peer);
         e.gauge("converge_peer_repairing", "1 while a digest repair of the peer is under way",
                 p.repairing ? 1 : 0, peer);
+        const char* comparisons =
+            "Digest comparisons with a peer, by outcome: a rate of differing ones that does not "
+            "fall to zero when writes stop is a replica set that cannot agree";
+        e.counter("converge_digest_comparisons_total", comparisons,
+                  p.comparisons - p.comparisons_differing,
+                  {{"peer", std::to_string(p.peer.value)}, {"outcome", "equal"}});
+        e.counter("converge_digest_comparisons_total", comparisons, p.comparisons_differing,
+                  {{"peer", std::to_string(p.peer.value)}, {"outcome", "differing"}});
+        e.counter("converge_peer_keys_repaired_total",
+                  "Key states sent to a peer by digest repairs", p.keys_repaired, peer);
     }
     return e.text();
 }

@@ -107,8 +107,13 @@ void DigestRepair::on_digest_leaves_locked(ReplicaId from, PeerProgress& peer,
                 }
         }
     });
+    std::uint64_t sent_keys = 0;
     const std::vector<std::string> chunks =
-        any ? key_state_chunks(wanted) : std::vector<std::string>{};
+        any ? key_state_chunks(wanted, sent_keys) : std::vector<std::string>{};
+    ++peer.comparisons;
+    peer.comparisons_differing += any ? 1 : 0;
+    peer.keys_repaired += sent_keys;
+    peer.last_comparison_differed = any;
     r.next_cursor = leaves.next_cursor;
     r.outstanding.clear();
     for (std::uint32_t c = 0; c < chunks.size(); ++c) {
@@ -124,10 +129,10 @@ void DigestRepair::on_digest_leaves_locked(ReplicaId from, PeerProgress& peer,
 }
 
 // This replica's states of every key in a wanted leaf, in chunks of about message_bytes.
-std::vector<std::string> DigestRepair::key_state_chunks(const std::vector<bool>& wanted) {
+std::vector<std::string> DigestRepair::key_state_chunks(const std::vector<bool>& wanted,
+                                                        std::uint64_t& sent_keys) {
     std::vector<std::string> chunks;
     codec::Writer states;
-    std::uint64_t sent_keys = 0;
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         const Stripe& stripe = keyspace_.stripe(i);
         std::shared_lock lock(stripe.mutex);

@@ -60,7 +60,9 @@ class DigestRepair {
     void refresh_locked();
     void send_top_locked(ReplicaId to, PeerProgress& peer, std::uint64_t round);
     void advance_locked(ReplicaId to, PeerProgress& peer, std::uint64_t round);
-    std::vector<std::string> key_state_chunks(const std::vector<bool>& wanted);
+    // This replica's states of every key in a wanted leaf; counts them into sent_keys.
+    std::vector<std::string> key_state_chunks(const std::vector<bool>& wanted,
+                                              std::uint64_t& sent_keys);
 
     Keyspace& keyspace_;
     Counters& counters_;

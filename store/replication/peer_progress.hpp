@@ -81,6 +81,12 @@ struct PeerProgress {
     // The last storage write number recorded as acknowledged by this peer (Storage::mark_synced).
     std::uint64_t synced_mark = 0;
     RepairState repair;
+    // Digest comparisons answered by this peer, those that found differing keys, and the key
+    // states sent to it to repair them (PeerMetrics); reset() keeps them.
+    std::uint64_t comparisons = 0;
+    std::uint64_t comparisons_differing = 0;
+    std::uint64_t keys_repaired = 0;
+    bool last_comparison_differed = false;
 
     void back_off() { backoff = std::min(backoff * 2, backoff_max); }
     // The peer restarted and may have lost what it acknowledged: start over.

@@ -350,7 +350,9 @@ void Replicator::mark_synced_locked(std::uint64_t written) {
 void Replicator::peer_metrics(Metrics& m) const {
     std::lock_guard peers_lock(peers_mutex_);
     for (const auto& [id, peer] : peers_)
-        m.peers.push_back({id, 0, peer.repair.phase != RepairState::Phase::idle});
+        m.peers.push_back({id, 0, peer.repair.phase != RepairState::Phase::idle, peer.comparisons,
+                           peer.comparisons_differing, peer.keys_repaired,
+                           peer.last_comparison_differed});
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         const Stripe& stripe = keyspace_.stripe(i);
         std::shared_lock lock(stripe.mutex);
