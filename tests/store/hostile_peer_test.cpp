@@ -69,9 +69,14 @@ TEST_F(HostilePeer, CountersNearTwoToThe64AreRejectedWholeAndTheCounterStaysUsab
     const std::uint64_t sent = c.net.stats().sent;
     EXPECT_FALSE(c[1].receive(deltas_frame(c[0].replica(), "visits", near_max)));
     EXPECT_FALSE(c[1].receive(deltas_frame(c[0].replica(), "visits", sum_overflows)));
+    // Nor in a repair's key states: a repair_ack would let the sender count the repair done.
+    codec::Writer states;
+    detail::begin_key_states(states, /*repair_id=*/1, /*chunk=*/0);
+    detail::encode_key_state(states, "visits", near_max);
+    EXPECT_FALSE(c[1].receive(wire::seal(c[0].replica(), MessageType::key_states, states.bytes())));
     EXPECT_EQ(c.net.stats().sent, sent);  // not acknowledged: the sender keeps what it sent
     EXPECT_EQ(c[1].state_hash(), state);
-    EXPECT_EQ(rejected(c[1], RejectReason::out_of_range), 2u);
+    EXPECT_EQ(rejected(c[1], RejectReason::out_of_range), 3u);
     EXPECT_EQ(c[1].counter("visits").value(), 3);
     EXPECT_EQ(c[1].counter("visits").increment(), 4);
 }

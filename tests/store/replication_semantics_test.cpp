@@ -85,6 +85,18 @@ TEST(HybridClock, ATtlCountsFromTheWritesHybridTimestamp) {
     EXPECT_EQ(r[1].get("session"), std::nullopt);
 }
 
+TEST(HybridClock, AValueExpiresWhereTheHybridClockPassedItsExpiryEvenIfTheWallClockDidNot) {
+    SkewedReplicas r({1'000'000, 1'030'000});
+    r[1].put("session", "token", 5s);  // expires at 1,035,000
+    r.round();
+    EXPECT_EQ(r[0].get("session"), "token");
+    r.clocks[1]->set(1'036'000);
+    r[1].put("later", "x");  // replica 0 sees a write stamped 1,036,000
+    r.round();
+    EXPECT_EQ(r[0].get("session"), std::nullopt);
+    EXPECT_EQ(r[0].keys(), std::vector<std::string>{"later"});
+}
+
 TEST(ReplicationLog, AnEntryStaysUntilEveryPeerAcknowledgedIt) {
     Cluster c(3, 1, {}, Options{.anti_entropy_syncs = 0});
     c.net.set_link(ReplicaId{1}, ReplicaId{3}, false);
@@ -118,26 +130,53 @@ TEST(ReplicationLog, ALostDeltaIsSentAgainAfterResendAfterSyncsRounds) {
     EXPECT_LE(rounds, 3u);
 }
 
-TEST(DigestRepair, ReachesEveryRangeOfTheDigestTree) {
-    // One key in each of the tree's 256 ranges (a key's range is the top byte of its hash).
+// Keys covering the digest tree: one in each of its 256 ranges, and keys in the first and the last
+// leaf of a range and of the whole tree (a key's leaf is the top 16 bits of its hash).
+std::vector<std::string> keys_across_the_digest_tree() {
     std::vector<std::string> keys;
     std::set<std::uint64_t> ranges;
-    for (int i = 0; ranges.size() < detail::digest_ranges; ++i) {
+    std::set<std::string> edges;  // "first in range", ...
+    for (int i = 0; ranges.size() < detail::digest_ranges || edges.size() < 4; ++i) {
         const std::string key = "k" + std::to_string(i);
-        if (ranges.insert(detail::digest_key_hash(key) >> 56).second) keys.push_back(key);
+        const std::uint16_t leaf = detail::leaf_of(detail::digest_key_hash(key));
+        const std::size_t in_range = leaf % detail::leaves_per_range;
+        bool wanted = ranges.insert(leaf / detail::leaves_per_range).second;
+        if (in_range == 0) wanted = edges.insert("first in range").second || wanted;
+        if (in_range == detail::leaves_per_range - 1)
+            wanted = edges.insert("last in range").second || wanted;
+        if (leaf == 0) wanted = edges.insert("first leaf").second || wanted;
+        if (leaf == detail::digest_leaves - 1) wanted = edges.insert("last leaf").second || wanted;
+        if (wanted) keys.push_back(key);
     }
+    return keys;
+}
+
+void expect_repair_reaches(const std::vector<std::string>& keys, std::size_t message_bytes) {
     // A log of one entry: replica 2, cut off while they are written, is behind its floor.
-    Cluster c(2, 1, {}, Options{.stripes = 1, .delta_buffer_entries = 1, .anti_entropy_syncs = 0});
+    Cluster c(2, 1, {},
+              Options{.stripes = 1,
+                      .message_bytes = message_bytes,
+                      .delta_buffer_entries = 1,
+                      .anti_entropy_syncs = 0});
     c.net.set_link(ReplicaId{1}, ReplicaId{2}, false);
     for (const std::string& key : keys)
         c[0].put(key, "v");
     c.round();
     c.net.set_link(ReplicaId{1}, ReplicaId{2}, true);
-    EXPECT_LE(c.settle(), 50u);
+    EXPECT_LE(c.settle(200), 200u);
     for (const std::string& key : keys)
         EXPECT_EQ(c[1].get(key), "v")
-            << key << " in range " << (detail::digest_key_hash(key) >> 56);
+            << key << " in leaf " << detail::leaf_of(detail::digest_key_hash(key));
     EXPECT_GE(c[0].metrics().repairs_completed, 1u);
+}
+
+TEST(DigestRepair, ReachesEveryRangeAndTheEdgeLeavesOfTheTree) {
+    expect_repair_reaches(keys_across_the_digest_tree(), 64 * 1024);
+}
+
+TEST(DigestRepair, ReachesEveryRangeWhenTheComparisonTakesManyMessages) {
+    // About 1 KiB a message: the ranges are compared a few at a time, resuming at the cursor.
+    expect_repair_reaches(keys_across_the_digest_tree(), 1024);
 }
 
 TEST(Divergence, ComparisonsThatFindDifferencesAreCountedPerPeerAndLogged) {
