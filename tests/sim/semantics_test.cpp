@@ -22,21 +22,20 @@ Scenario two_regions(Micros duration) {
     return s;
 }
 
+Op put(Micros at, std::string replica, std::string key, std::string value) {
+    return Op{.at = at,
+              .replica = std::move(replica),
+              .type = OpType::kv,
+              .key = std::move(key),
+              .action = OpAction::put,
+              .value = std::move(value)};
+}
+
 TEST(Partition, CutsTheLinksBothWays) {
     Scenario s = two_regions(3'000'000);
     s.faults.push_back(Fault{.at = 0, .kind = FaultKind::partition, .groups = {{"a"}, {"b"}}});
-    s.ops.push_back(Op{.at = 1'000'000,
-                       .replica = "a-1",
-                       .type = OpType::kv,
-                       .key = "x",
-                       .action = OpAction::put,
-                       .value = "1"});
-    s.ops.push_back(Op{.at = 1'000'000,
-                       .replica = "b-1",
-                       .type = OpType::kv,
-                       .key = "y",
-                       .action = OpAction::put,
-                       .value = "2"});
+    s.ops.push_back(put(1'000'000, "a-1", "x", "1"));
+    s.ops.push_back(put(1'000'000, "b-1", "y", "2"));
     World world(s);
     std::string trace;
     world.trace_to([&](std::string_view line) { (trace += line) += '\n'; });
@@ -56,18 +55,8 @@ TEST(ClockSkew, DecidesWhichOfTwoConcurrentWritesWins) {
         Fault{.at = 0, .kind = FaultKind::skew, .replica = "a-1", .offset = 5'000'000});
     s.faults.push_back(
         Fault{.at = 1'000'000, .kind = FaultKind::partition, .groups = {{"a"}, {"b"}}});
-    s.ops.push_back(Op{.at = 2'000'000,
-                       .replica = "a-1",
-                       .type = OpType::kv,
-                       .key = "owner",
-                       .action = OpAction::put,
-                       .value = "earlier, skewed ahead"});
-    s.ops.push_back(Op{.at = 4'000'000,
-                       .replica = "b-1",
-                       .type = OpType::kv,
-                       .key = "owner",
-                       .action = OpAction::put,
-                       .value = "later"});
+    s.ops.push_back(put(2'000'000, "a-1", "owner", "earlier, skewed ahead"));
+    s.ops.push_back(put(4'000'000, "b-1", "owner", "later"));
     s.expectations.push_back(
         Expectation{.key = "owner", .type = OpType::kv, .text = "earlier, skewed ahead"});
     const Report r = World(s).run();

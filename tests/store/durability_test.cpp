@@ -212,35 +212,66 @@ class FlakyStorage final : public Storage {
     bool queued = false;
 };
 
-TEST(Durability, NothingLeavesWhileTheStorageFailsAndEverythingDoesOnceItRecovers) {
-    LoopbackNetwork net(5);
-    auto storage = std::make_shared<FlakyStorage>();
-    std::vector<std::string> warnings;
-    Store a(Options{.replica = ReplicaId{1},
+// Replica a over a FlakyStorage, replica b in memory, peers over a loopback network.
+struct FlakyPair {
+    FlakyPair()
+        : net(5),
+          storage(std::make_shared<FlakyStorage>()),
+          a(Options{.replica = ReplicaId{1},
                     .rng = std::make_shared<SeededRng>(1),
                     .transport = net.transport(ReplicaId{1}),
                     .storage = storage,
-                    .log = [&](std::string_view w) { warnings.emplace_back(w); }});
-    Store b(Options{.replica = ReplicaId{2},
+                    .log = [this](std::string_view w) { warnings.emplace_back(w); }}),
+          b(Options{.replica = ReplicaId{2},
                     .rng = std::make_shared<SeededRng>(2),
-                    .transport = net.transport(ReplicaId{2})});
-    net.attach(ReplicaId{1}, a);
-    net.attach(ReplicaId{2}, b);
-    a.add_peer(ReplicaId{2});
-    b.add_peer(ReplicaId{1});
-    storage->failing = true;
-    a.put("k", "v");
-    a.sync();
-    net.run_until_idle();
-    EXPECT_EQ(b.get("k"), std::nullopt);
-    EXPECT_EQ(net.stats().sent, 0u);
-    EXPECT_GE(a.metrics().storage_failures, 1u);
-    ASSERT_EQ(warnings.size(), 1u);
-    EXPECT_THAT(warnings[0], HasSubstr("disk full"));
-    storage->failing = false;
-    a.sync();
-    net.run_until_idle();
-    EXPECT_EQ(b.get("k"), "v");
+                    .transport = net.transport(ReplicaId{2})}) {
+        net.attach(ReplicaId{1}, a);
+        net.attach(ReplicaId{2}, b);
+        a.add_peer(ReplicaId{2});
+        b.add_peer(ReplicaId{1});
+    }
+
+    LoopbackNetwork net;
+    std::shared_ptr<FlakyStorage> storage;
+    std::vector<std::string> warnings;
+    Store a, b;
+};
+
+TEST(Durability, NothingLeavesWhileTheStorageFailsAndEverythingDoesOnceItRecovers) {
+    FlakyPair p;
+    p.storage->failing = true;
+    p.a.put("k", "v");
+    p.a.sync();
+    p.net.run_until_idle();
+    EXPECT_EQ(p.b.get("k"), std::nullopt);
+    EXPECT_EQ(p.net.stats().sent, 0u);
+    EXPECT_GE(p.a.metrics().storage_failures, 1u);
+    ASSERT_EQ(p.warnings.size(), 1u);
+    EXPECT_THAT(p.warnings[0], HasSubstr("disk full"));
+    p.storage->failing = false;
+    p.a.sync();
+    p.net.run_until_idle();
+    EXPECT_EQ(p.b.get("k"), "v");
+}
+
+// An acknowledgement is a frame like any other: it leaves only once what it acknowledges is
+// durable here, or a crash would lose a change its sender has stopped resending.
+TEST(Durability, AReceivedChangeIsAcknowledgedOnlyOnceItIsDurable) {
+    FlakyPair p;
+    p.storage->failing = true;
+    p.b.put("k", "v");
+    p.b.sync();
+    p.net.run_until_idle();
+    EXPECT_EQ(p.a.get("k"), "v");       // merged, in memory
+    EXPECT_EQ(p.net.stats().sent, 1u);  // b's deltas, and no acknowledgement from a
+    EXPECT_EQ(p.b.metrics().peers.at(0).deltas_pending, 1u);
+    p.storage->failing = false;
+    for (int i = 0; i < 10 && p.b.metrics().peers.at(0).deltas_pending != 0; ++i) {
+        p.a.sync();
+        p.b.sync();
+        p.net.run_until_idle();
+    }
+    EXPECT_EQ(p.b.metrics().peers.at(0).deltas_pending, 0u);
 }
 
 }  // namespace
