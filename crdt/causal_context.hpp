@@ -43,6 +43,8 @@ class CausalContext {
     // The next dot replica would generate: one past the highest seen. Does not insert it.
     // Throws InvalidOperation if the replica's counter space (2^64-1 dots) is exhausted.
     Dot next_dot(ReplicaId replica) const {
+        if (replica == retired_writers)
+            throw InvalidOperation("replica id 0 is reserved for retired writers");
         const std::uint64_t highest = max(replica);
         if (highest == std::numeric_limits<std::uint64_t>::max())
             throw InvalidOperation("replica " + std::to_string(replica.value) +
@@ -70,6 +72,34 @@ class CausalContext {
         if (counter <= compact_.get(replica)) return;
         compact_.set(replica, counter);
         absorb_cloud();
+    }
+
+    // Removes every dot of replica (its compact count and its cloud dots): for folding a retired
+    // writer out of a context (crdt/retired_ids.hpp).
+    void forget(ReplicaId replica) {
+        compact_.set(replica, 0);
+        Dot* out = std::remove_if(cloud_.begin(), cloud_.end(),
+                                  [&](const Dot& d) { return d.replica == replica; });
+        cloud_.erase(out, cloud_.end());
+        assert(max(replica) == 0);
+    }
+
+    // Calls fn(replica) once for every replica with a dot here, in increasing order.
+    template <class Fn>
+    void for_each_replica(Fn&& fn) const {
+        const VersionVector::Entry* c = compact_.begin();
+        const Dot* d = cloud_.begin();
+        while (c != compact_.end() || d != cloud_.end()) {
+            ReplicaId next;
+            if (d == cloud_.end() || (c != compact_.end() && c->replica <= d->replica))
+                next = c->replica;
+            else
+                next = d->replica;
+            fn(next);
+            if (c != compact_.end() && c->replica == next) ++c;
+            while (d != cloud_.end() && d->replica == next)
+                ++d;
+        }
     }
 
     // Set union with other.

@@ -22,6 +22,7 @@
 #include <crdt/pn_counter.hpp>
 #include <crdt/print.hpp>
 #include <crdt/replica_id.hpp>
+#include <crdt/retired_ids.hpp>
 #include <crdt/timestamp.hpp>
 #include <crdt/two_p_set.hpp>
 #include <crdt/version_vector.hpp>

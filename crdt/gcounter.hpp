@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include <crdt/codec/cereal_blob.hpp>
+#include <crdt/error.hpp>
 #include <crdt/version_vector.hpp>
 
 namespace converge {
@@ -20,8 +21,11 @@ class GCounter : public codec::CerealSerializable<GCounter> {
     GCounter() = default;
 
     // Adds n to replica's slot and returns the delta (replica's new slot alone). Throws
-    // InvalidOperation, changing nothing, if the slot would pass 2^64-1.
+    // InvalidOperation, changing nothing, if the slot would pass 2^64-1 or replica is the reserved
+    // id 0.
     GCounter increment(ReplicaId replica, std::uint64_t n = 1) {
+        if (replica == retired_writers)
+            throw InvalidOperation("replica id 0 is reserved for retired writers' contributions");
         const std::uint64_t slot = slots_.add(replica, n);
         GCounter delta;
         if (slot != 0) delta.slots_.set(replica, slot);
@@ -38,6 +42,17 @@ class GCounter : public codec::CerealSerializable<GCounter> {
     void merge(const GCounter& other) {
         slots_.merge(other.slots_);
         assert(slots_.dominates(other.slots_));
+    }
+
+    // Folds retired's slot into the retired writers' slot (id 0): the value is unchanged and
+    // retired no longer appears. Only once retired's slot is final on every replica
+    // (crdt/retired_ids.hpp). Throws InvalidOperation, changing nothing, on overflow.
+    void retire(ReplicaId retired) {
+        assert(retired != retired_writers);
+        const std::uint64_t slot = slots_.get(retired);
+        if (slot == 0) return;
+        slots_.add(retired_writers, slot);
+        slots_.set(retired, 0);
     }
 
     const VersionVector& slots() const noexcept { return slots_; }

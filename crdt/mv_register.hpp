@@ -110,6 +110,18 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
         context_.insert_up_to(replica, counter);
     }
 
+    // Folds retired out of the causal context: afterwards it keeps retired's dots only up to the
+    // highest one a live entry holds (so every live dot stays in the context), and nothing when
+    // none does. Only once every replica has seen every dot of retired (crdt/retired_ids.hpp).
+    void retire(ReplicaId retired) {
+        std::uint64_t highest = 0;
+        for (const auto& entry : entries_)
+            if (entry.first[0].replica == retired)
+                highest = std::max(highest, entry.first[0].counter);
+        context_.forget(retired);
+        if (highest != 0) context_.insert_up_to(retired, highest);
+    }
+
     friend bool operator==(const MVRegister& a, const MVRegister& b) {
         return a.context_ == b.context_ && a.entries_ == b.entries_;
     }

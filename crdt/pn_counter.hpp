@@ -54,6 +54,14 @@ class PNCounter : public codec::CerealSerializable<PNCounter> {
         decrements_.merge(other.decrements_);
     }
 
+    // Folds retired's increments and decrements into the retired writers' slots (GCounter::retire).
+    void retire(ReplicaId retired) {
+        GCounter up = increments_;
+        up.retire(retired);
+        decrements_.retire(retired);
+        increments_ = std::move(up);
+    }
+
     const GCounter& increments() const noexcept { return increments_; }
     const GCounter& decrements() const noexcept { return decrements_; }
 

@@ -19,6 +19,10 @@ struct ReplicaId {
     friend constexpr auto operator<=>(const ReplicaId&, const ReplicaId&) = default;
 };
 
+// Id 0 names no writer: a counter's slot under it holds the contributions of retired writers,
+// folded in (crdt/retired_ids.hpp). Mutators refuse it as a replica.
+inline constexpr ReplicaId retired_writers{0};
+
 }  // namespace converge
 
 template <>

@@ -1,0 +1,159 @@
+// File: crdt/retired_ids.hpp
+// RetiredIds: writers that will never write again and whose every change every replica has seen.
+// Folding such a writer out of a value drops it from the value's metadata without changing what
+// the value shows: a causal context forgets its dots (all of them count as seen), a counter's
+// slot moves, exactly once, into the retired writers' slot (id 0). Live entries keep their dots.
+//
+//   RetiredIds gone;  gone.insert(ReplicaId{7});
+//   fold(set, gone);                      // set no longer lists writer 7 in its context
+//   merge_folding(set, incoming, gone);   // incoming may still mention 7; the result does not
+//
+// The contract that makes it safe: an id goes into a table only once every replica holds every
+// change of that writer (its changes are causally stable), and a replica merges a state folded by
+// a table only after folding its own by that table (store/ keeps this with its peers). Under it,
+// merge_folding of folded states equals the fold of the plain merge (tests/crdt/retire_test.cpp).
+//
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes it
+// needs exclusive access.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include <crdt/codec/reader.hpp>
+#include <crdt/codec/writer.hpp>
+#include <crdt/gcounter.hpp>
+#include <crdt/pn_counter.hpp>
+#include <crdt/replica_id.hpp>
+
+namespace converge {
+
+class RetiredIds {
+  public:
+    // Adds id; returns false when it was already there. Throws InvalidOperation for id 0.
+    bool insert(ReplicaId id) {
+        if (id == retired_writers) throw InvalidOperation("replica id 0 names no writer");
+        auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
+        if (it != ids_.end() && *it == id) return false;
+        ids_.insert(it, id);
+        return true;
+    }
+    bool contains(ReplicaId id) const noexcept {
+        return std::binary_search(ids_.begin(), ids_.end(), id);
+    }
+    std::size_t size() const noexcept { return ids_.size(); }
+    bool empty() const noexcept { return ids_.empty(); }
+    // The ids, sorted.
+    const std::vector<ReplicaId>& ids() const noexcept { return ids_; }
+
+    friend bool operator==(const RetiredIds&, const RetiredIds&) = default;
+
+    // Encoding: count, then the gaps between sorted ids (varints).
+    void encode(codec::Writer& w) const {
+        w.varint(ids_.size());
+        std::uint64_t previous = 0;
+        for (ReplicaId id : ids_) {
+            w.varint(id.value - previous);
+            previous = id.value;
+        }
+    }
+    static RetiredIds decode(codec::Reader& r) {
+        RetiredIds out;
+        const std::size_t n = r.count("retired ids", 1);
+        out.ids_.reserve(n);
+        std::uint64_t previous = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint64_t gap = r.varint_at_least(1, "retired id gap");
+            if (gap > UINT64_MAX - previous) r.fail("retired id overflows 64 bits");
+            previous += gap;
+            out.ids_.push_back(ReplicaId{previous});
+        }
+        return out;
+    }
+
+  private:
+    std::vector<ReplicaId> ids_;
+};
+
+namespace detail {
+
+template <class T>
+inline constexpr bool is_counter = std::is_same_v<T, GCounter> || std::is_same_v<T, PNCounter>;
+
+// Calls fn(id) for every id of retired that value mentions (each once).
+template <class T, class Fn>
+void for_each_retired(const T& value, const RetiredIds& retired, Fn&& fn) {
+    if (retired.empty()) return;
+    const auto visit = [&](ReplicaId id) {
+        if (retired.contains(id)) fn(id);
+    };
+    if constexpr (std::is_same_v<T, GCounter>) {
+        for (const auto& slot : value.slots())
+            visit(slot.replica);
+    } else if constexpr (std::is_same_v<T, PNCounter>) {
+        std::vector<ReplicaId> ids;
+        for (const auto& slot : value.increments().slots())
+            if (retired.contains(slot.replica)) ids.push_back(slot.replica);
+        for (const auto& slot : value.decrements().slots())
+            if (retired.contains(slot.replica) &&
+                !std::binary_search(ids.begin(), ids.end(), slot.replica))
+                ids.insert(std::lower_bound(ids.begin(), ids.end(), slot.replica), slot.replica);
+        for (ReplicaId id : ids)
+            fn(id);
+    } else {
+        // Every live dot is in the context, so the context names every writer the value holds.
+        value.context().for_each_replica(visit);
+    }
+}
+
+}  // namespace detail
+
+// Folds every id of retired out of value (a GCounter, PNCounter, ORSet or MVRegister): what it
+// shows is unchanged. Throws InvalidOperation, changing nothing, if a counter slot overflows.
+template <class T>
+void fold(T& value, const RetiredIds& retired) {
+    std::vector<ReplicaId> ids;
+    detail::for_each_retired(value, retired, [&](ReplicaId id) { ids.push_back(id); });
+    if (ids.empty()) return;
+    T folded = value;
+    for (ReplicaId id : ids)
+        folded.retire(id);
+    value = std::move(folded);
+}
+
+// How to read the context of a state merged in: `itself` (a delta, or a state from a replica that
+// had not folded every id of the table: only the dots it lists are seen), or `covering_retired`
+// (the whole state of a replica that had folded exactly this table: every dot of every retired
+// writer counts as seen, those its fold dropped from the context included).
+enum class Seen : std::uint8_t { itself, covering_retired };
+
+// into ⊔ other, folded by retired. into must be the whole state of this replica, folded by
+// retired; other must not be folded by an id missing from retired. into's own context counts every
+// dot of a retired writer as seen (so an entry of that writer missing from into was removed here);
+// other's counts them as seen_by says. Counters ignore seen_by: their slots fold exactly once.
+template <class T>
+void merge_folding(T& into, T other, const RetiredIds& retired, Seen seen_by = Seen::itself) {
+    if constexpr (detail::is_counter<T>) {
+        fold(other, retired);
+        into.merge(other);
+    } else {
+        std::vector<ReplicaId> ids;
+        const auto collect = [&](ReplicaId id) {
+            if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+        };
+        detail::for_each_retired(into, retired, collect);
+        detail::for_each_retired(other, retired, collect);
+        for (ReplicaId id : ids) {
+            const std::uint64_t seen = std::max(into.max_counter(id), other.max_counter(id));
+            into.advance_counter(id, seen);
+            if (seen_by == Seen::covering_retired) other.advance_counter(id, seen);
+        }
+        into.merge(other);
+        for (ReplicaId id : ids)
+            into.retire(id);
+    }
+}
+
+}  // namespace converge
