@@ -63,6 +63,13 @@ class HybridClock {
     ReplicaId replica() const noexcept { return replica_; }
     std::uint64_t max_drift() const noexcept { return max_drift_; }
 
+    // Stamps later timestamps with replica instead (a writer that re-keyed); every later one is
+    // still greater than every earlier one in (physical, logical).
+    void rename(ReplicaId replica) noexcept {
+        replica_ = replica;
+        last_.replica = replica;
+    }
+
     // Restores the clock after a restart so it never issues a timestamp at or below last.
     void restore(const Timestamp& last) noexcept {
         if (last > last_) {

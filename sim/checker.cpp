@@ -41,7 +41,7 @@ void Checker::operation(std::size_t i, const Op& op,
                         const store::KeyInspection& after) {
     const SimReplica& rep = replicas_[i];
     if (recorder_.timeline()) unsettled_[op.key] = time_.now();
-    oracle_.operation(time_.now(), rep.name, rep.id, op, before, after);
+    oracle_.operation(time_.now(), rep.name, rep.store->writer(), op, before, after);
 }
 
 void Checker::check_replicas() {
@@ -85,8 +85,8 @@ void Checker::check_key_convergence() {
     }
 }
 
-bool Checker::durable(ReplicaId id) const {
-    const auto i = replicas_.holding(id);
+bool Checker::durable(ReplicaId writer) const {
+    const auto i = replicas_.writing(writer);
     return i && replicas_[*i].up;
 }
 

@@ -50,8 +50,9 @@ class Checker {
 
   private:
     void check_final();
-    // Whether every operation of id must be present at the end: its replica is up with it.
-    bool durable(ReplicaId id) const;
+    // Whether every operation written under writer must be present at the end: the replica whose
+    // store writes under it is up.
+    bool durable(ReplicaId writer) const;
     void add_final_values(Report& r);
     void add_expectations(Report& r);
     void add_divergence(Report& r);

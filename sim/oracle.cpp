@@ -89,7 +89,7 @@ OpType Oracle::type_of(const std::string& key) const {
     return it == keys_.end() || it->second.types.empty() ? OpType::kv : *it->second.types.begin();
 }
 
-void Oracle::operation(Micros now, const std::string& replica, ReplicaId id, const Op& op,
+void Oracle::operation(Micros now, const std::string& replica, ReplicaId writer, const Op& op,
                        const std::optional<KeyInspection>& before, const KeyInspection& after) {
     KeyModel& m = keys_[op.key];
     m.types.insert(op.type);
@@ -100,8 +100,8 @@ void Oracle::operation(Micros now, const std::string& replica, ReplicaId id, con
     if (op.type == OpType::counter) {
         const bool down = op.action == OpAction::decrement;
         const auto n = static_cast<std::uint64_t>(std::stoll(op.value.empty() ? "1" : op.value));
-        auto& sums = down ? m.counts[id].decrements : m.counts[id].increments;
-        const std::uint64_t slot = (down ? after.decrements : after.increments).get(id);
+        auto& sums = down ? m.counts[writer].decrements : m.counts[writer].increments;
+        const std::uint64_t slot = (down ? after.decrements : after.increments).get(writer);
         if (slot != sums.back() + n)
             violation(now, "a counter " + std::string(name(op.action)) + " of " +
                                std::to_string(n) + where + " left its slot at " +
@@ -113,11 +113,11 @@ void Oracle::operation(Micros now, const std::string& replica, ReplicaId id, con
     // What the operation observed: a remove or an add the member's dots, a put or del every write.
     const bool set = op.type == OpType::set;
     for (const auto& l : was_live)
-        if (!set || l.bytes == op.value) m.observed[l.dot].push_back(id);
+        if (!set || l.bytes == op.value) m.observed[l.dot].push_back(writer);
     if (op.action == OpAction::remove || op.action == OpAction::del) return;
 
     const auto made = std::find_if(after.live.begin(), after.live.end(), [&](const auto& l) {
-        return l.dot.replica == id && l.bytes == op.value &&
+        return l.dot.replica == writer && l.bytes == op.value &&
                !(before && before->context.contains(l.dot));
     });
     if (made == after.live.end()) {

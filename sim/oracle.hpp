@@ -38,8 +38,9 @@ class Oracle {
   public:
     explicit Oracle(std::uint64_t seed) : seed_(seed) {}
 
-    // op ran on replica (name, id) at now and changed its key from before to after.
-    void operation(Micros now, const std::string& replica, ReplicaId id, const Op& op,
+    // op ran on replica name, whose store writes under writer, at now and changed its key from
+    // before to after.
+    void operation(Micros now, const std::string& replica, ReplicaId writer, const Op& op,
                    const std::optional<store::KeyInspection>& before,
                    const store::KeyInspection& after);
     // One replica's states of the keys that may have changed since its last check (every key it
@@ -59,8 +60,8 @@ class Oracle {
     void check_same_state_same_value(Micros now, const std::vector<std::size_t>& slots,
                                      const std::vector<std::string>& names, const Visible& visible);
 
-    // The final check of one live replica's key. durable(id): whether every operation of that
-    // replica must be present (it kept its storage and is up at the end).
+    // The final check of one live replica's key. durable(writer): whether every operation written
+    // under that writer id must be present (its replica kept its storage and is up at the end).
     void check_final(Micros now, const std::string& replica, const std::string& key,
                      const std::optional<store::KeyInspection>& state, const FinalValue& visible,
                      const std::function<bool(ReplicaId)>& durable);

@@ -58,6 +58,12 @@ std::vector<std::size_t> ReplicaSet::members(const std::string& name) const {
     return out;
 }
 
+std::optional<std::size_t> ReplicaSet::writing(ReplicaId writer) const {
+    const auto it = by_writer_.find(writer);
+    if (it == by_writer_.end()) return std::nullopt;
+    return it->second;
+}
+
 std::optional<std::size_t> ReplicaSet::holding(ReplicaId id) const {
     const auto it = by_id_.find(id);
     if (it == by_id_.end()) return std::nullopt;
@@ -70,6 +76,7 @@ void ReplicaSet::start(std::size_t i) {
     if (rep.generation > 0) {
         retired_(i);
         by_id_.erase(rep.id);
+        by_writer_.erase(rep.store ? rep.store->writer() : rep.writer);
         for (auto& other : replicas_)
             if (other->store) other->store->remove_peer(rep.id);
     }
@@ -85,6 +92,8 @@ void ReplicaSet::start(std::size_t i) {
     rep.store = std::make_unique<store::Store>(o);
     rep.checked = {};
     by_id_[rep.id] = i;
+    rep.writer = rep.store->writer();
+    by_writer_[rep.writer] = i;
     rep.up = true;
     for (std::size_t j = 0; j < replicas_.size(); ++j) {
         if (j == i || !replicas_[j]->store) continue;

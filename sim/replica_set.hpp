@@ -25,6 +25,7 @@ struct SimReplica {
     std::string name;
     std::size_t region = 0;
     ReplicaId id;
+    ReplicaId writer;              // the id its store stamps changes with
     std::uint32_t generation = 0;  // how many ids it has had
     bool up = true;
     bool paused = false;
@@ -60,6 +61,8 @@ class ReplicaSet {
     std::vector<std::size_t> members(const std::string& name) const;
     // The replica holding id now; nullopt if no replica has it (any more).
     std::optional<std::size_t> holding(ReplicaId id) const;
+    // The replica whose store writes under writer; nullopt if none does (any more).
+    std::optional<std::size_t> writing(ReplicaId writer) const;
 
     // Replica i stops; without its storage, everything it held is gone.
     void crash(std::size_t i, bool keep_storage);
@@ -79,6 +82,7 @@ class ReplicaSet {
     Retired retired_;
     std::vector<std::unique_ptr<SimReplica>> replicas_;
     std::map<ReplicaId, std::size_t> by_id_;
+    std::map<ReplicaId, std::size_t> by_writer_;
 };
 
 }  // namespace converge::sim

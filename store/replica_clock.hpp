@@ -44,6 +44,11 @@ class ReplicaClock {
         hlc_.restore(last);
         publish(last.physical);
     }
+    // Stamps later timestamps with writer (a re-keyed replica).
+    void rename(ReplicaId writer) {
+        std::lock_guard lock(mutex_);
+        hlc_.rename(writer);
+    }
     // Physical time in ms as the hybrid clock sees it now (never behind what it issued).
     std::uint64_t now_ms() const {
         return std::max(physical_->now_ms(), physical_seen_.load(std::memory_order_relaxed));

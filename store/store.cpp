@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <store/lifecycle/lifecycle.hpp>
 #include <store/metrics/counters.hpp>
 #include <store/replica_clock.hpp>
 #include <store/replication/replicator.hpp>
@@ -49,13 +50,17 @@ struct Store::Impl {
 
     explicit Impl(Options opts)
         : options(with_defaults(std::move(opts))),
-          clock(options.clock, options.replica, options.max_clock_drift_ms),
+          lifecycle(options.storage, *options.rng),
+          clock(options.clock, lifecycle.writer(), options.max_clock_drift_ms),
           keyspace(keyed_hash_from(*options.rng), options.stripes, options.delta_buffer_entries,
                    options.delta_buffer_bytes),
           durability(options.storage, options.log, counters),
-          replicator(options, keyspace, durability, clock, counters,
-                     options.rng->next() | 1) {  // never 0, which means "not heard from"
-        if (durability.enabled()) durability.recover(options.replica, keyspace, clock);
+          replicator(options, keyspace, durability, clock, counters, lifecycle.writer().value) {
+        Timestamp floor{};
+        if (durability.enabled())
+            floor = durability.recover(options.replica, lifecycle.previous_writer(),
+                                       lifecycle.clock_floor(), keyspace, clock);
+        lifecycle.start(floor);
     }
 
     [[noreturn]] void mismatch(std::string_view key, const Value& held, const char* wanted) {
@@ -150,6 +155,7 @@ struct Store::Impl {
 
     Options options;
     detail::Counters counters;
+    detail::Lifecycle lifecycle;
     detail::ReplicaClock clock;
     detail::Keyspace keyspace;
     detail::Durability durability;
@@ -164,6 +170,10 @@ ReplicaId Store::replica() const noexcept {
     return impl_->options.replica;
 }
 
+ReplicaId Store::writer() const noexcept {
+    return impl_->lifecycle.writer();
+}
+
 void Store::put(std::string_view key, std::string value,
                 std::optional<std::chrono::milliseconds> ttl) {
     if (ttl && ttl->count() <= 0)
@@ -175,7 +185,7 @@ void Store::put(std::string_view key, std::string value,
             ttl ? written.physical + static_cast<std::uint64_t>(ttl->count()) : 0;
         t.changed = true;
         t.bytes = 32 + value.size();
-        reg.overwrite(s.options.replica, KvValue{written, std::move(value), expires});
+        reg.overwrite(s.lifecycle.writer(), KvValue{written, std::move(value), expires});
         return 0;
     });
     detail::bump(s.counters.puts);
@@ -222,12 +232,12 @@ bool Store::del(std::string_view key) {
 
 std::int64_t Store::Counter::increment(std::uint64_t n) {
     Impl& s = *store_.impl_;
-    return s.counter_op(key_, [&](PNCounter& c) { c.increment(s.options.replica, n); });
+    return s.counter_op(key_, [&](PNCounter& c) { c.increment(s.lifecycle.writer(), n); });
 }
 
 std::int64_t Store::Counter::decrement(std::uint64_t n) {
     Impl& s = *store_.impl_;
-    return s.counter_op(key_, [&](PNCounter& c) { c.decrement(s.options.replica, n); });
+    return s.counter_op(key_, [&](PNCounter& c) { c.decrement(s.lifecycle.writer(), n); });
 }
 
 std::int64_t Store::Counter::value() {
@@ -240,7 +250,7 @@ void Store::Set::add(std::string member) {
     Impl& s = *store_.impl_;
     s.mutate<StringSet>(key_, IfAbsent::create, 0, [&](StringSet& set, Impl::Touched& t) {
         t.bytes = 8 + member.size();
-        t.set_delta = set.add(s.options.replica, std::move(member));
+        t.set_delta = set.add(s.lifecycle.writer(), std::move(member));
         t.changed = true;
         return 0;
     });

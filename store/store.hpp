@@ -150,7 +150,12 @@ class Store {
     // Counters and gauges of this replica. Sizes the causal metadata of the keys changed since
     // the last call (or digest comparison) and walks the delta log.
     Metrics metrics() const;
+    // This replica's id: what its peers call it (Options::replica).
     ReplicaId replica() const noexcept;
+    // The id this run of the replica stamps its changes with: minted afresh each time a Store
+    // starts, so no two runs (a restored backup, a copied data directory) ever issue the same dot
+    // (docs/replicas.md).
+    ReplicaId writer() const noexcept;
 
   private:
     struct Impl;

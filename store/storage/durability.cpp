@@ -22,7 +22,8 @@ Value decode_stored(std::string_view key, std::string_view state) {
 
 }  // namespace
 
-void Durability::recover(ReplicaId replica, Keyspace& keyspace, ReplicaClock& clock) {
+Timestamp Durability::recover(ReplicaId replica, std::optional<ReplicaId> previous_writer,
+                              Timestamp floor, Keyspace& keyspace, ReplicaClock& clock) {
     assert(storage_ && keyspace.key_count() == 0 && "recover runs once, on an empty keyspace");
     struct Loaded {
         std::uint64_t seq;
@@ -37,7 +38,7 @@ void Durability::recover(ReplicaId replica, Keyspace& keyspace, ReplicaClock& cl
             Value value = decode_stored(key, state);
             if (const auto* reg = std::get_if<KvRegister>(&value))
                 reg->for_each([&](const KvValue& v) {
-                    const bool own = v.written.replica == replica;
+                    const bool own = previous_writer && v.written.replica == *previous_writer;
                     if (own && (!latest || *latest < v.written)) latest = v.written;
                 });
             Stripe& stripe = keyspace.stripe_of(keyspace.hashed(key));
@@ -46,16 +47,18 @@ void Durability::recover(ReplicaId replica, Keyspace& keyspace, ReplicaClock& cl
         });
     for (const Storage::SyncMark& mark : marks)
         recovered_marks_[mark.peer] = mark.synced;
-    // The clock never issues a timestamp below one of this replica's own stored writes.
-    if (latest) clock.restore(*latest);
-    if (loaded.empty()) return;
+    // The clock never issues a timestamp below a write of this replica's earlier runs: the last
+    // run's stored writes, and the floor its start recorded for the runs before it.
+    if (latest && floor < *latest) floor = *latest;
+    clock.restore(floor);
+    if (loaded.empty()) return floor;
 
     // Position 1 stands for everything before the restart: a peer with a mark has it (what it may
     // lack is logged again after it), a peer without one needs a digest repair.
     recovered_floor_ = 1;
     for (std::size_t i = 0; i < keyspace.stripe_count(); ++i)
         keyspace.stripe(i).log.restart_at(recovered_floor_);
-    if (marks.empty()) return;
+    if (marks.empty()) return floor;
     std::uint64_t everyone = UINT64_MAX;
     for (const Storage::SyncMark& mark : marks)
         everyone = std::min(everyone, mark.synced);
@@ -67,6 +70,7 @@ void Durability::recover(ReplicaId replica, Keyspace& keyspace, ReplicaClock& cl
                             static_cast<std::uint32_t>(std::min<std::size_t>(l.bytes, UINT32_MAX)));
         bump(counters_.log_dropped, keyspace.trim_log(*l.stripe, l.slot));
     }
+    return floor;
 }
 
 std::optional<std::uint64_t> Durability::take_recovered_mark(ReplicaId peer) {

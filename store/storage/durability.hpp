@@ -33,10 +33,12 @@ class Durability {
 
     bool enabled() const noexcept { return storage_ != nullptr; }
 
-    // Loads every stored key into keyspace and restores clock past this replica's own stored
-    // writes; the changes a peer with a sync mark may lack go back into the log. Throws
-    // StorageError (the storage refused, or a stored state does not decode).
-    void recover(ReplicaId replica, Keyspace& keyspace, ReplicaClock& clock);
+    // Loads every stored key into keyspace and restores clock past the writes of this replica's
+    // earlier runs (those of previous_writer, and floor, the latest of the runs before it); returns
+    // the timestamp it restored past. The changes a peer with a sync mark may lack go back into
+    // the log. Throws StorageError (the storage refused, or a stored state does not decode).
+    Timestamp recover(ReplicaId replica, std::optional<ReplicaId> previous_writer, Timestamp floor,
+                      Keyspace& keyspace, ReplicaClock& clock);
     // The sync mark recovered for peer, taken (a peer gets it once, when added): the peer had every
     // change stored up to the restart. nullopt: it needs a digest repair.
     std::optional<std::uint64_t> take_recovered_mark(ReplicaId peer);

@@ -44,6 +44,18 @@ std::uint64_t MemoryStorage::flush() {
     return seq_;
 }
 
+void MemoryStorage::save_record(std::string_view name, std::string_view bytes) {
+    std::lock_guard lock(mutex_);
+    records_.insert_or_assign(std::string(name), std::string(bytes));
+}
+
+std::optional<std::string> MemoryStorage::load_record(std::string_view name) {
+    std::lock_guard lock(mutex_);
+    auto it = records_.find(name);
+    if (it == records_.end()) return std::nullopt;
+    return it->second;
+}
+
 std::size_t MemoryStorage::size() const {
     std::lock_guard lock(mutex_);
     return rows_.size();

@@ -21,6 +21,7 @@ constexpr const char* schema = R"sql(
 CREATE TABLE meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE keys(key BLOB PRIMARY KEY, state BLOB NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE peers(id INTEGER PRIMARY KEY, synced INTEGER NOT NULL);
+CREATE TABLE records(name TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
 INSERT INTO meta(name, value) VALUES('seq', 0);
 )sql";
 
@@ -154,9 +155,14 @@ void SqliteStorage::Impl::open_file() {
     sqlite3_extended_result_codes(db, 1);
     // One process owns a replica's file: a second opener gets SQLITE_BUSY below, not a share.
     exec("PRAGMA locking_mode=EXCLUSIVE", "cannot set the locking mode");
-    if (exists)
+    if (exists) {
         check_existing();
-    else
+        // Files written before records existed gain the table (same format otherwise).
+        exec(
+            "CREATE TABLE IF NOT EXISTS records(name TEXT PRIMARY KEY, bytes BLOB NOT NULL) "
+            "WITHOUT ROWID",
+            "cannot add the records table");
+    } else
         create_schema();
     {
         Statement s;
@@ -317,6 +323,33 @@ void SqliteStorage::forget(ReplicaId peer) {
     std::lock_guard lock(s.queue_mutex);
     s.pending_marks[peer.value] = std::nullopt;
     s.marks_queued.store(true, std::memory_order_release);
+}
+
+void SqliteStorage::save_record(std::string_view name, std::string_view bytes) {
+    Impl& s = *impl_;
+    std::lock_guard lock(s.commit_mutex);
+    Statement upsert;
+    s.prepare(upsert,
+              "INSERT INTO records(name, bytes) VALUES(?1, ?2) "
+              "ON CONFLICT(name) DO UPDATE SET bytes = excluded.bytes");
+    sqlite3_bind_text(upsert.stmt, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(upsert.stmt, 2, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+    const int rc = sqlite3_step(upsert.stmt);
+    if (rc != SQLITE_DONE) s.fail("cannot save the record " + std::string(name), rc);
+}
+
+std::optional<std::string> SqliteStorage::load_record(std::string_view name) {
+    Impl& s = *impl_;
+    std::lock_guard lock(s.commit_mutex);
+    Statement select;
+    s.prepare(select, "SELECT bytes FROM records WHERE name = ?1");
+    sqlite3_bind_text(select.stmt, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+    const int rc = sqlite3_step(select.stmt);
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) s.fail("cannot read the record " + std::string(name), rc);
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(select.stmt, 0));
+    return std::string(bytes ? bytes : "",
+                       static_cast<std::size_t>(sqlite3_column_bytes(select.stmt, 0)));
 }
 
 bool SqliteStorage::dirty() const {

@@ -52,6 +52,8 @@ class SqliteStorage final : public Storage {
     void wait(std::uint64_t seq) override;
     std::uint64_t flush() override;
     bool dirty() const override;
+    void save_record(std::string_view name, std::string_view bytes) override;
+    std::optional<std::string> load_record(std::string_view name) override;
 
     const std::filesystem::path& file() const noexcept;
 

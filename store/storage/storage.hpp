@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,16 @@ class Storage {
     virtual std::uint64_t flush() = 0;
     // Whether a write has been recorded since the last flush returned.
     virtual bool dirty() const = 0;
+
+    // A small record of the replica's own under name (its writer ids and retirements:
+    // store/lifecycle/lifecycle.hpp), durable when the call returns. Throws StorageError. A
+    // storage that keeps no records (these defaults) costs a replica only this: the writer ids of
+    // its earlier runs are not retired when it restarts.
+    virtual void save_record(std::string_view /*name*/, std::string_view /*bytes*/) {}
+    // The record last saved under name; nullopt if none. Throws StorageError.
+    virtual std::optional<std::string> load_record(std::string_view /*name*/) {
+        return std::nullopt;
+    }
 };
 
 // Storage in memory: durable as soon as written, for as long as the object lives. A Store built
@@ -75,6 +86,8 @@ class MemoryStorage final : public Storage {
     void wait(std::uint64_t) override {}
     std::uint64_t flush() override;
     bool dirty() const override { return false; }
+    void save_record(std::string_view name, std::string_view bytes) override;
+    std::optional<std::string> load_record(std::string_view name) override;
 
     // The number of keys stored.
     std::size_t size() const;
@@ -88,6 +101,7 @@ class MemoryStorage final : public Storage {
     ReplicaId replica_{0};
     std::map<std::string, Row, std::less<>> rows_;
     std::map<ReplicaId, std::uint64_t> marks_;
+    std::map<std::string, std::string, std::less<>> records_;
     std::uint64_t seq_ = 0;
 };
 

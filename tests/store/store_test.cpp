@@ -238,16 +238,17 @@ TEST_F(StoreTest, InspectChangedReportsOnlyWhatChangedSinceItsCursor) {
 // The register behind put/get/del, across two replicas (what replication will exchange).
 TEST_F(StoreTest, InspectShowsEachKeysDotsStampsAndCounts) {
     EXPECT_EQ(store.inspect("absent"), std::nullopt);
+    EXPECT_NE(store.writer(), store.replica());  // minted for this run, not the configured id
     store.put("k", "v1");
     store.put("k", "v2", 10s);
     const KeyInspection value = *store.inspect("k");
     EXPECT_EQ(value.type, KeyInspection::Type::value);
     ASSERT_EQ(value.live.size(), 1u);
-    EXPECT_EQ(value.live[0].dot, (Dot{ReplicaId{1}, 2}));
+    EXPECT_EQ(value.live[0].dot, (Dot{store.writer(), 2}));
     EXPECT_EQ(value.live[0].bytes, "v2");
-    EXPECT_EQ(value.live[0].written.replica, ReplicaId{1});
+    EXPECT_EQ(value.live[0].written.replica, store.writer());
     EXPECT_EQ(value.live[0].expires_ms, value.live[0].written.physical + 10'000);
-    EXPECT_TRUE(value.context.contains(Dot{ReplicaId{1}, 1}));
+    EXPECT_TRUE(value.context.contains(Dot{store.writer(), 1}));
 
     store.set("s").add("a");
     store.set("s").add("b");
@@ -256,15 +257,15 @@ TEST_F(StoreTest, InspectShowsEachKeysDotsStampsAndCounts) {
     EXPECT_EQ(set.type, KeyInspection::Type::set);
     ASSERT_EQ(set.live.size(), 1u);
     EXPECT_EQ(set.live[0].bytes, "b");
-    EXPECT_EQ(set.live[0].dot, (Dot{ReplicaId{1}, 2}));
-    EXPECT_TRUE(set.context.contains(Dot{ReplicaId{1}, 1}));
+    EXPECT_EQ(set.live[0].dot, (Dot{store.writer(), 2}));
+    EXPECT_TRUE(set.context.contains(Dot{store.writer(), 1}));
 
     store.counter("c").increment(5);
     store.counter("c").decrement(2);
     const KeyInspection counter = *store.inspect("c");
     EXPECT_EQ(counter.type, KeyInspection::Type::counter);
-    EXPECT_EQ(counter.increments.get(ReplicaId{1}), 5u);
-    EXPECT_EQ(counter.decrements.get(ReplicaId{1}), 2u);
+    EXPECT_EQ(counter.increments.get(store.writer()), 5u);
+    EXPECT_EQ(counter.decrements.get(store.writer()), 2u);
 
     store.del("k");
     EXPECT_TRUE(store.inspect("k")->live.empty());  // a deleted value keeps its context
