@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <crdt/causal_context.hpp>
 #include <crdt/codec/reader.hpp>
 #include <crdt/codec/writer.hpp>
 #include <crdt/gcounter.hpp>
@@ -110,17 +111,50 @@ void for_each_retired(const T& value, const RetiredIds& retired, Fn&& fn) {
 
 }  // namespace detail
 
-// Folds every id of retired out of value (a GCounter, PNCounter, ORSet or MVRegister): what it
-// shows is unchanged. Throws InvalidOperation, changing nothing, if a counter slot overflows.
+// Appends what value holds of writer's changes (a counter: its slots; a causal type: its dots in
+// the context), nothing when it holds none; returns whether it held any. Replicas whose values
+// write equal bytes for writer have seen the same changes of it: the agreement that makes writer
+// safe to retire compares hashes of these bytes.
 template <class T>
-void fold(T& value, const RetiredIds& retired) {
+bool encode_footprint(codec::Writer& w, const T& value, ReplicaId writer) {
+    if constexpr (std::is_same_v<T, GCounter>) {
+        const std::uint64_t slot = value.contribution(writer);
+        if (slot != 0) w.varint(slot);
+        return slot != 0;
+    } else if constexpr (std::is_same_v<T, PNCounter>) {
+        const std::uint64_t up = value.increments().contribution(writer);
+        const std::uint64_t down = value.decrements().contribution(writer);
+        if (up == 0 && down == 0) return false;
+        w.varint(up);
+        w.varint(down);
+        return true;
+    } else {
+        const CausalContext& c = value.context();
+        const std::uint64_t compact = c.compact().get(writer);
+        bool any = compact != 0;
+        w.varint(compact);
+        for (const Dot* d = c.cloud_begin(); d != c.cloud_end(); ++d)
+            if (d->replica == writer) {
+                w.varint(d->counter);
+                any = true;
+            }
+        return any;
+    }
+}
+
+// Folds every id of retired out of value (a GCounter, PNCounter, ORSet or MVRegister): what it
+// shows is unchanged. Returns whether value mentioned any. Throws InvalidOperation, changing
+// nothing, if a counter slot overflows.
+template <class T>
+bool fold(T& value, const RetiredIds& retired) {
     std::vector<ReplicaId> ids;
     detail::for_each_retired(value, retired, [&](ReplicaId id) { ids.push_back(id); });
-    if (ids.empty()) return;
+    if (ids.empty()) return false;
     T folded = value;
     for (ReplicaId id : ids)
         folded.retire(id);
     value = std::move(folded);
+    return true;
 }
 
 // How to read the context of a state merged in: `itself` (a delta, or a state from a replica that

@@ -26,7 +26,8 @@ void decode_payload(const wire::Frame& frame) {
     try {
         switch (frame.type) {
             case wire::MessageType::deltas:
-                detail::decode_deltas(frame.payload, limits);
+                detail::decode_deltas(detail::split_fingerprint(frame.payload, limits).second,
+                                      limits);
                 break;
             case wire::MessageType::ack: {
                 const std::string bytes = detail::encode(detail::decode_ack(frame.payload, limits));
@@ -43,8 +44,15 @@ void decode_payload(const wire::Frame& frame) {
                 detail::decode_digest_leaves(frame.payload, limits);
                 break;
             case wire::MessageType::key_states:
-                detail::decode_key_states(frame.payload, limits);
+                detail::decode_key_states(detail::split_fingerprint(frame.payload, limits).second,
+                                          limits);
                 break;
+            case wire::MessageType::retirement: {
+                const std::string bytes =
+                    detail::encode(detail::decode_retirement(frame.payload, limits));
+                FUZZ_CHECK(detail::encode(detail::decode_retirement(bytes, limits)) == bytes);
+                break;
+            }
             case wire::MessageType::repair_ack: {
                 const std::string bytes =
                     detail::encode(detail::decode_repair_ack(frame.payload, limits));

@@ -59,6 +59,10 @@ struct Options {
     // Sync rounds of silence towards a peer after which a heartbeat goes out (it tells the peer
     // this replica's incarnation, so a peer that restarted empty is noticed and repaired).
     std::uint64_t heartbeat_syncs = 10;
+    // Agreement rounds before a retired writer folds out of every key: at least the longest path
+    // between two replicas in the peer graph (1 in a full mesh, 3 for clients of hubs that peer
+    // with each other). More is safe and only slower (docs/replicas.md).
+    std::uint32_t retirement_levels = 4;
 };
 
 }  // namespace converge::store

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <store/lifecycle/lifecycle.hpp>
+#include <store/lifecycle/retirements.hpp>
 #include <store/metrics/counters.hpp>
 #include <store/replica_clock.hpp>
 #include <store/replication/replicator.hpp>
@@ -55,12 +56,14 @@ struct Store::Impl {
           keyspace(keyed_hash_from(*options.rng), options.stripes, options.delta_buffer_entries,
                    options.delta_buffer_bytes),
           durability(options.storage, options.log, counters),
-          replicator(options, keyspace, durability, clock, counters, lifecycle.writer().value) {
+          retirements(lifecycle, keyspace, durability, counters, options.retirement_levels),
+          replicator(options, keyspace, durability, clock, counters, lifecycle, retirements) {
         Timestamp floor{};
         if (durability.enabled())
             floor = durability.recover(options.replica, lifecycle.previous_writer(),
                                        lifecycle.clock_floor(), keyspace, clock);
         lifecycle.start(floor);
+        retirements.start();
     }
 
     [[noreturn]] void mismatch(std::string_view key, const Value& held, const char* wanted) {
@@ -159,6 +162,7 @@ struct Store::Impl {
     detail::ReplicaClock clock;
     detail::Keyspace keyspace;
     detail::Durability durability;
+    detail::Retirements retirements;
     detail::Replicator replicator;
     std::shared_ptr<SubscriberList> subscribers = std::make_shared<SubscriberList>();
 };
@@ -172,6 +176,10 @@ ReplicaId Store::replica() const noexcept {
 
 ReplicaId Store::writer() const noexcept {
     return impl_->lifecycle.writer();
+}
+
+bool Store::retire(ReplicaId writer) {
+    return impl_->lifecycle.retire(writer);
 }
 
 void Store::put(std::string_view key, std::string value,
@@ -189,6 +197,7 @@ void Store::put(std::string_view key, std::string value,
         return 0;
     });
     detail::bump(s.counters.puts);
+    if (s.retirements.any()) s.retirements.refold(key);
     s.notify(key, ChangeKind::put);
 }
 
@@ -226,6 +235,7 @@ bool Store::del(std::string_view key) {
             return live ? Outcome::removed_live : Outcome::removed_expired;
         });
     detail::bump(s.counters.dels);
+    if (outcome != Outcome::absent && s.retirements.any()) s.retirements.refold(key);
     if (outcome != Outcome::absent) s.notify(key, ChangeKind::del);
     return outcome == Outcome::removed_live;
 }
@@ -270,6 +280,7 @@ bool Store::Set::remove(std::string_view member) {
             return true;
         });
     detail::bump(s.counters.set_ops);
+    if (removed && s.retirements.any()) s.retirements.refold(key_);
     if (removed) s.notify(key_, ChangeKind::set);
     return removed;
 }
@@ -366,6 +377,8 @@ Metrics Store::metrics() const {
     m.keys = s.keyspace.key_count();
     s.replicator.repair().with_digests([](const detail::DigestTree&) { return 0; });  // sizes keys
     s.replicator.peer_metrics(m);
+    m.writer = s.lifecycle.writer();
+    s.retirements.metrics(m);
     for (std::size_t i = 0; i < s.keyspace.stripe_count(); ++i) {
         const Stripe& stripe = s.keyspace.stripe(i);
         std::shared_lock lock(stripe.mutex);

@@ -156,6 +156,14 @@ class Store {
     // starts, so no two runs (a restored backup, a copied data directory) ever issue the same dot
     // (docs/replicas.md).
     ReplicaId writer() const noexcept;
+    // Declares that writer (a writer id, Store::writer() of some run of some replica) will never
+    // write again: a device reported lost, an uninstalled app, a replica that left. Once every
+    // replica holds every change of it (agreed over sync rounds, docs/replicas.md), every key on
+    // every replica drops its metadata; nothing anyone sees changes. A replica whose current writer
+    // is retired takes a fresh one. Returns false if writer was pending or retired already.
+    // Throws InvalidOperation for id 0 or this run's own writer, StorageError if the storage
+    // cannot record it.
+    bool retire(ReplicaId writer);
 
   private:
     struct Impl;

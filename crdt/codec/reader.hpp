@@ -30,6 +30,10 @@ class Reader {
     const DecodeLimits& limits() const noexcept { return limits_; }
     std::size_t remaining() const noexcept { return input_.size() - position_; }
     bool at_end() const noexcept { return position_ == input_.size(); }
+    // The next byte without reading it; 0 at the end.
+    std::uint8_t peek() const noexcept {
+        return at_end() ? 0 : static_cast<std::uint8_t>(input_[position_]);
+    }
 
     // Reads one byte; `what` names the field in the error message.
     std::uint8_t byte(const char* what) {

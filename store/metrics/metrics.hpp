@@ -26,6 +26,13 @@ struct PeerMetrics {
     bool last_comparison_differed = false;
 };
 
+// A writer declared retired whose changes replicas are still agreeing on (docs/replicas.md).
+struct PendingRetirement {
+    ReplicaId writer;
+    std::uint32_t level = 0;   // how many hops out every replica holds the same changes of it
+    std::uint32_t needed = 0;  // the level at which it folds (Options::retirement_levels)
+};
+
 // Bytes of causal metadata (contexts and dots) held, by the type of the key's value.
 struct MetadataBytes {
     std::uint64_t values = 0;
@@ -67,6 +74,11 @@ struct Metrics {
     // Sync rounds and frames held back because the storage failed to commit.
     std::uint64_t storage_failures = 0;
     std::vector<PeerMetrics> peers;
+    // Replica ids over time (docs/replicas.md).
+    ReplicaId writer;                   // the id this run stamps its changes with
+    std::uint64_t retired_writers = 0;  // writers folded out of every key
+    std::vector<PendingRetirement> retirements_pending;
+    std::uint64_t rekeys = 0;  // times this run took a fresh writer id (told its id was retired)
 };
 
 }  // namespace converge::store

@@ -11,11 +11,26 @@ std::uint32_t read_u32(codec::Reader& r, const char* what) {
     return static_cast<std::uint32_t>(v);
 }
 
+// The tag of a set's delta in deltas messages: never stored, never a whole state.
+constexpr std::uint8_t set_delta_tag = 4;
+
 KeyState decode_key_state(codec::Reader& r) {
     KeyState s;
     s.key = std::string(r.string("key"));
-    s.value = decode_value(r);
+    if (r.peek() == set_delta_tag) {
+        r.byte("value type");
+        s.value = StringSet::decode(r);
+        s.whole = false;
+    } else {
+        s.value = decode_value(r);
+    }
     return s;
+}
+
+std::uint64_t mix(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+    return z ^ (z >> 31);
 }
 
 bool context_out_of_range(const CausalContext& context) {
@@ -80,6 +95,85 @@ void encode_delta_chunk(codec::Writer& w, const LogRange& range, std::size_t cou
     encode_range(w, range);
     w.varint(count);
     w.raw(keys);
+}
+
+void encode_key_delta(codec::Writer& w, std::string_view key, const StringSet& delta) {
+    w.string(key);
+    w.byte(set_delta_tag);
+    delta.encode(w);
+}
+
+TableFingerprint fingerprint_of(const RetiredIds& table) {
+    TableFingerprint f;
+    f.count = table.size();
+    for (ReplicaId id : table.ids())
+        f.hash += mix(id.value);
+    return f;
+}
+
+void encode_fingerprint(codec::Writer& w, const TableFingerprint& f) {
+    w.varint(f.count);
+    if (f.count != 0) write_fixed64(w, f.hash);
+}
+
+namespace {
+TableFingerprint read_fingerprint(codec::Reader& r) {
+    TableFingerprint f;
+    f.count = r.varint("retired table size");
+    if (f.count != 0) f.hash = read_fixed64(r, "retired table hash");
+    return f;
+}
+}  // namespace
+
+std::pair<TableFingerprint, std::string_view> split_fingerprint(std::string_view payload,
+                                                                const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    const TableFingerprint f = read_fingerprint(r);
+    return {f, payload.substr(payload.size() - r.remaining())};
+}
+
+std::string encode(const RetirementReport& report) {
+    codec::Writer w;
+    w.varint(report.writer.value);
+    encode_fingerprint(w, report.table);
+    w.varint(report.pending.size());
+    for (const RetirementReport::Pending& p : report.pending) {
+        w.varint(p.id.value);
+        write_fixed64(w, p.footprint);
+        w.varint(p.level);
+    }
+    w.byte(report.full_table ? 1 : 0);
+    if (report.full_table) report.full_table->encode(w);
+    return w.take();
+}
+
+RetirementReport decode_retirement(std::string_view payload, const DecodeLimits& limits) {
+    codec::Reader r(payload, limits);
+    RetirementReport out;
+    out.writer = ReplicaId{r.varint_at_least(1, "writer id")};
+    out.table = read_fingerprint(r);
+    const std::size_t n = r.count("pending retirements", 10);
+    out.pending.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        RetirementReport::Pending p;
+        p.id = ReplicaId{r.varint_at_least(1, "retiring writer id")};
+        if (!out.pending.empty() && !(out.pending.back().id < p.id))
+            r.fail("pending retirements not in increasing order");
+        p.footprint = read_fixed64(r, "footprint");
+        const std::uint64_t level = r.varint("agreement level");
+        if (level > UINT32_MAX) r.fail("agreement level does not fit 32 bits");
+        p.level = static_cast<std::uint32_t>(level);
+        out.pending.push_back(p);
+    }
+    const std::uint8_t has_table = r.byte("whether a table follows");
+    if (has_table > 1) r.fail("bad table flag");
+    if (has_table == 1) {
+        out.full_table = RetiredIds::decode(r);
+        if (fingerprint_of(*out.full_table) != out.table)
+            r.fail("the retired table does not match its fingerprint");
+    }
+    r.expect_end("retirement report");
+    return out;
 }
 
 std::vector<DeltaChunk> decode_deltas(std::string_view payload, const DecodeLimits& limits) {

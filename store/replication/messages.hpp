@@ -6,14 +6,17 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <crdt/codec/limits.hpp>
 #include <crdt/codec/reader.hpp>
 #include <crdt/codec/writer.hpp>
+#include <crdt/retired_ids.hpp>
 #include <store/keyspace/value.hpp>
 #include <store/replication/digest_tree.hpp>
 
@@ -22,7 +25,45 @@ namespace converge::store::detail {
 struct KeyState {
     std::string key;
     Value value;
+    // Whether value is the sender's whole state of the key (false: a set's delta, tag 4 on the
+    // wire). A whole state of a replica with this replica's retired table counts every dot of a
+    // retired writer as seen (crdt/retired_ids.hpp).
+    bool whole = true;
 };
+
+// Which writers a replica has retired, in brief: how many, and an order-free hash of them.
+// Replicas with equal fingerprints hold (almost surely) the same table.
+struct TableFingerprint {
+    std::uint64_t count = 0;
+    std::uint64_t hash = 0;
+    friend bool operator==(const TableFingerprint&, const TableFingerprint&) = default;
+};
+TableFingerprint fingerprint_of(const RetiredIds& table);
+// State messages (deltas, key_states) begin with the sender's fingerprint: a varint count, then
+// (when not 0) the 8-byte hash.
+void encode_fingerprint(codec::Writer& w, const TableFingerprint& f);
+// The fingerprint at the start of payload, and the payload after it.
+std::pair<TableFingerprint, std::string_view> split_fingerprint(std::string_view payload,
+                                                                const DecodeLimits& limits);
+
+// What a replica tells its peers about retirements each round while one is pending (and whenever
+// a peer's table differs): the writer id it writes under, its table's fingerprint, for each
+// pending retirement what it holds of that writer (a footprint hash) and how far agreement has
+// got (its level), and its whole table when the peer's differs.
+struct RetirementReport {
+    struct Pending {
+        ReplicaId id;
+        std::uint64_t footprint = 0;
+        std::uint32_t level = 0;
+        friend bool operator==(const Pending&, const Pending&) = default;
+    };
+    ReplicaId writer;
+    TableFingerprint table;
+    std::vector<Pending> pending;  // sorted by id
+    std::optional<RetiredIds> full_table;
+};
+std::string encode(const RetirementReport& report);
+RetirementReport decode_retirement(std::string_view payload, const DecodeLimits& limits);
 
 // Positions (from, to] of one stripe of the sender's delta log.
 struct LogRange {
@@ -84,6 +125,8 @@ void encode_key_state(codec::Writer& w, std::string_view key, const T& value) {
     w.string(key);
     encode_value(w, value);
 }
+// One key and a set's delta (tag 4: not the sender's whole state of it).
+void encode_key_delta(codec::Writer& w, std::string_view key, const StringSet& delta);
 // Appends one delta chunk whose keys (count of them) were encoded with encode_key_state.
 void encode_delta_chunk(codec::Writer& w, const LogRange& range, std::size_t count,
                         std::string_view keys);

@@ -20,12 +20,14 @@ std::optional<std::string> RemoteMerge::out_of_range(const std::vector<KeyState>
     return std::nullopt;
 }
 
-void RemoteMerge::merge_all(std::vector<KeyState>&& keys, std::vector<Change>& changes) {
+void RemoteMerge::merge_all(std::vector<KeyState>&& keys, std::vector<Change>& changes,
+                            const RetiredIds& retired) {
     assert(!out_of_range(keys) && "check out_of_range before merging");
     observe_remote(keys);
     for (KeyState& k : keys) {
         std::string key = k.key;
-        if (auto kind = merge(std::move(k))) changes.push_back({std::move(key), *kind, true});
+        if (auto kind = merge(std::move(k), retired))
+            changes.push_back({std::move(key), *kind, true});
     }
 }
 
@@ -39,23 +41,38 @@ void RemoteMerge::observe_remote(const std::vector<KeyState>& keys) {
     if (latest != nullptr && !clock_.observe(latest->written)) bump(counters_.clock_drift_exceeded);
 }
 
-std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming) {
+std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredIds& retired) {
     bump(counters_.merges);
+    // What becomes this replica's state as it is (a new key, a type conflict the incoming type
+    // wins) is folded first; a merge folds as it joins.
+    const auto fold_incoming = [&] {
+        if (!retired.empty()) std::visit([&](auto& v) { fold(v, retired); }, incoming.value);
+    };
     const HashedKey k = keyspace_.hashed(incoming.key);
     Stripe& stripe = keyspace_.stripe_of(k);
     std::unique_lock lock(stripe.mutex);
     auto it = stripe.map.find(k);
     if (it == stripe.map.end()) {
+        fold_incoming();
         Slot& slot = keyspace_.insert(stripe, std::move(incoming.key), std::move(incoming.value));
         durability_.persist(slot);
         return kind_of(slot.value);
     }
     Slot& slot = it->second;
-    if (slot.value.index() != incoming.value.index())
+    if (slot.value.index() != incoming.value.index()) {
+        fold_incoming();
         return resolve_conflict(stripe, slot, std::move(incoming.value));
+    }
     const std::uint64_t before = change_mark(slot.value);
     std::visit(
-        [&](auto& held) { held.merge(std::get<std::decay_t<decltype(held)>>(incoming.value)); },
+        [&](auto& held) {
+            auto& theirs = std::get<std::decay_t<decltype(held)>>(incoming.value);
+            if (retired.empty())
+                held.merge(theirs);
+            else
+                merge_folding(held, std::move(theirs), retired,
+                              incoming.whole ? Seen::covering_retired : Seen::itself);
+        },
         slot.value);
     // The digest is refreshed whatever the change mark says: a merge can move dots between a
     // set's elements without changing any count the mark sees.

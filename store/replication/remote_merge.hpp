@@ -33,12 +33,15 @@ class RemoteMerge {
 
     // What in keys passes counter_limit ("key \"k\" carries ..."), or nullopt if nothing does.
     static std::optional<std::string> out_of_range(const std::vector<KeyState>& keys);
-    // Merges every key; appends a Change (remote) for each whose visible state changed.
-    void merge_all(std::vector<KeyState>&& keys, std::vector<Change>& changes);
+    // Merges every key, folded by retired (the table the sender folded too: see
+    // store/lifecycle/retirements.hpp); appends a Change (remote) for each whose visible state
+    // changed.
+    void merge_all(std::vector<KeyState>&& keys, std::vector<Change>& changes,
+                   const RetiredIds& retired);
 
   private:
     void observe_remote(const std::vector<KeyState>& keys);
-    std::optional<ChangeKind> merge(KeyState&& incoming);
+    std::optional<ChangeKind> merge(KeyState&& incoming, const RetiredIds& retired);
     std::optional<ChangeKind> resolve_conflict(Stripe& stripe, Slot& slot, Value&& incoming);
 
     Keyspace& keyspace_;

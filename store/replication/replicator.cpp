@@ -8,19 +8,21 @@ namespace converge::store::detail {
 using wire::MessageType;
 
 Replicator::Replicator(const Options& options, Keyspace& keyspace, Durability& durability,
-                       ReplicaClock& clock, Counters& counters, std::uint64_t incarnation)
+                       ReplicaClock& clock, Counters& counters, Lifecycle& lifecycle,
+                       Retirements& retirements)
     : options_(options),
       keyspace_(keyspace),
       durability_(durability),
       clock_(clock),
       counters_(counters),
-      incarnation_(incarnation),
+      lifecycle_(lifecycle),
+      retirements_(retirements),
       merge_(keyspace, durability, clock, counters, options.log),
       repair_(keyspace, counters, {options.message_bytes, options.resend_after_syncs},
               [this](ReplicaId to, MessageType type, std::string payload) {
                   send(to, type, std::move(payload));
               }) {
-    assert(incarnation_ != 0 && "0 means a peer not yet heard from");
+    assert(incarnation() != 0 && "0 means a peer not yet heard from");
 }
 
 void Replicator::add_peer(ReplicaId id) {
@@ -44,6 +46,7 @@ void Replicator::add_peer(ReplicaId id) {
 void Replicator::remove_peer(ReplicaId id) {
     std::lock_guard lock(peers_mutex_);
     if (peers_.erase(id) != 0) durability_.forget(id);
+    retirements_.forget(id);
     logging_.store(!peers_.empty(), std::memory_order_relaxed);
 }
 
@@ -60,6 +63,13 @@ void Replicator::send(ReplicaId to, MessageType type, std::string payload) {
     // What a frame carries must be durable before it leaves (store/storage/storage.hpp): a state
     // lost in a crash was then seen by no peer.
     if (durability_.dirty() && !durability_.flush("a frame was held back")) return;
+    if (type == MessageType::deltas || type == MessageType::key_states) {
+        // State messages name the retired table their states were folded by.
+        codec::Writer w;
+        encode_fingerprint(w, retirements_.fingerprint());
+        w.raw(payload);
+        payload = w.take();
+    }
     std::string frame = wire::seal(options_.replica, type, payload);
     bump(counters_.messages_out);
     bump(counters_.bytes_out, frame.size());
@@ -105,16 +115,23 @@ bool Replicator::dispatch(const wire::Frame& frame, std::vector<Change>& changes
     const ReplicaId from = frame.sender;
     switch (frame.type) {
         case MessageType::deltas: {
-            std::vector<DeltaChunk> chunks = decode_deltas(frame.payload, limits);
-            for (const DeltaChunk& chunk : chunks)
-                if (!in_range(from, chunk.keys)) return false;
-            Ack ack{incarnation_, {}};
-            for (DeltaChunk& chunk : chunks) {
-                merge_.merge_all(std::move(chunk.keys), changes);
-                ack.ranges.push_back(chunk.range);
-            }
-            send(from, MessageType::ack, encode(ack));
-            return true;
+            std::vector<DeltaChunk> chunks;
+            return merge_states(
+                from, frame.payload,
+                [&](std::string_view payload) {
+                    chunks = decode_deltas(payload, limits);
+                    for (const DeltaChunk& chunk : chunks)
+                        if (!in_range(from, chunk.keys)) return false;
+                    return true;
+                },
+                [&](const RetiredIds& table) {
+                    Ack ack{incarnation(), {}};
+                    for (DeltaChunk& chunk : chunks) {
+                        merge_.merge_all(std::move(chunk.keys), changes, table);
+                        ack.ranges.push_back(chunk.range);
+                    }
+                    return std::pair{MessageType::ack, encode(ack)};
+                });
         }
         case MessageType::ack:
             on_ack(from, decode_ack(frame.payload, limits));
@@ -130,12 +147,22 @@ bool Replicator::dispatch(const wire::Frame& frame, std::vector<Change>& changes
             return true;
         }
         case MessageType::key_states: {
-            KeyStates states = decode_key_states(frame.payload, limits);
-            if (!in_range(from, states.keys)) return false;
-            merge_.merge_all(std::move(states.keys), changes);
-            send(from, MessageType::repair_ack, encode(RepairAck{states.repair_id, states.chunk}));
-            return true;
+            KeyStates states;
+            return merge_states(
+                from, frame.payload,
+                [&](std::string_view payload) {
+                    states = decode_key_states(payload, limits);
+                    return in_range(from, states.keys);
+                },
+                [&](const RetiredIds& table) {
+                    merge_.merge_all(std::move(states.keys), changes, table);
+                    return std::pair{MessageType::repair_ack,
+                                     encode(RepairAck{states.repair_id, states.chunk})};
+                });
         }
+        case MessageType::retirement:
+            on_retirement(from, decode_retirement(frame.payload, limits));
+            return true;
         case MessageType::repair_ack: {
             const RepairAck ack = decode_repair_ack(frame.payload, limits);
             with_peer(from, [&](PeerProgress& peer) {
@@ -145,6 +172,58 @@ bool Replicator::dispatch(const wire::Frame& frame, std::vector<Change>& changes
         }
     }
     return false;
+}
+
+template <class Decode, class Merge>
+bool Replicator::merge_states(ReplicaId from, std::string_view payload, Decode&& decode,
+                              Merge&& merge) {
+    const auto [theirs, rest] = split_fingerprint(payload, DecodeLimits{});
+    if (!decode(rest)) return false;
+    std::optional<std::pair<MessageType, std::string>> answer;
+    {
+        const Retirements::Reading reading = retirements_.read();
+        if (retirements_.writes_retired(from)) {
+            reject(wire::RejectReason::retired_writer,
+                   "replica " + std::to_string(from.value) +
+                       " writes under a retired writer id; it is told so and takes a new one");
+        } else if (theirs != reading.fingerprint()) {
+            reject(wire::RejectReason::retirements_differ,
+                   "replica " + std::to_string(from.value) + " has retired " +
+                       std::to_string(theirs.count) + " writers, this replica " +
+                       std::to_string(reading.fingerprint().count) +
+                       "; their tables are exchanged and the message is sent again");
+        } else {
+            answer = merge(reading.table());
+        }
+    }
+    if (!answer) {
+        if (auto report = retirements_.report_for(from, lifecycle_.writer(), true))
+            send(from, MessageType::retirement, encode(*report));
+        return false;
+    }
+    send(from, answer->first, std::move(answer->second));
+    return true;
+}
+
+void Replicator::on_retirement(ReplicaId from, RetirementReport&& report) {
+    const ReplicaId own = lifecycle_.writer();
+    if (retirements_.on_report(from, std::move(report), own) ==
+        Retirements::Heard::own_writer_retiring) {
+        // Told that this replica's writer id is retiring (or retired): take a fresh one, so no
+        // later change is stamped with it. Peers see a new incarnation and repair this replica.
+        const ReplicaId fresh = lifecycle_.rekey(*options_.rng);
+        clock_.rename(fresh);
+        bump(counters_.rekeys);
+        rekey_logged_(options_.log, "this replica's writer id " + std::to_string(own.value) +
+                                        " is being retired by a peer; it writes under " +
+                                        std::to_string(fresh.value) +
+                                        " from now on (converge_rekeys_total)");
+    }
+}
+
+void Replicator::send_retirements_locked(ReplicaId to) {
+    if (auto report = retirements_.report_for(to, lifecycle_.writer()))
+        send(to, MessageType::retirement, encode(*report));
 }
 
 // Whether every key is within counter_limit; if not, the whole message is rejected.
@@ -190,8 +269,14 @@ void Replicator::sync() {
         written = *flushed;
     }
     ++round_;
-    for (auto& [id, peer] : peers_)
+    std::vector<ReplicaId> ids;
+    for (const auto& [id, peer] : peers_)
+        ids.push_back(id);
+    retirements_.round(ids, lifecycle_.writer());
+    for (auto& [id, peer] : peers_) {
+        send_retirements_locked(id);
         sync_peer_locked(id, peer);
+    }
     collect_log_locked();
     if (durability_.enabled()) mark_synced_locked(written);
     last_sync_ms_.store(clock_.physical_ms(), std::memory_order_relaxed);
@@ -219,7 +304,7 @@ void Replicator::sync_peer_locked(ReplicaId id, PeerProgress& peer) {
         peer.last_sent_round = round_;
     } else if (peer.last_sent_round == 0 ||
                round_ - peer.last_sent_round >= options_.heartbeat_syncs) {
-        send(id, MessageType::ack, encode(Ack{incarnation_, {}}));
+        send(id, MessageType::ack, encode(Ack{incarnation(), {}}));
         peer.last_sent_round = round_;
     }
 }
@@ -264,7 +349,7 @@ class DeltaMessages {
     void encode_entry(const Slot& slot) {
         const auto* set = std::get_if<StringSet>(&slot.value);
         if (set != nullptr && slot.set_delta)
-            encode_key_state(keys_, *slot.key, *slot.set_delta);
+            encode_key_delta(keys_, *slot.key, *slot.set_delta);
         else
             encode_key_state(keys_, *slot.key, slot.value);
         ++count_;

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include <store/lifecycle/lifecycle.hpp>
+#include <store/lifecycle/retirements.hpp>
 #include <store/options.hpp>
 #include <store/replication/digest_repair.hpp>
 #include <store/replication/peer_progress.hpp>
@@ -28,10 +30,11 @@ namespace converge::store::detail {
 
 class Replicator {
   public:
-    // options, keyspace, durability, clock and counters must outlive the Replicator. incarnation
-    // names this run of the replica (never 0).
+    // Every argument must outlive the Replicator. The lifecycle's writer id names this run of the
+    // replica to its peers (its incarnation); retirements agree on and fold retired writers.
     Replicator(const Options& options, Keyspace& keyspace, Durability& durability,
-               ReplicaClock& clock, Counters& counters, std::uint64_t incarnation);
+               ReplicaClock& clock, Counters& counters, Lifecycle& lifecycle,
+               Retirements& retirements);
 
     // Starts replicating to peer (no effect for a peer already added or this replica's own id).
     void add_peer(ReplicaId peer);
@@ -66,6 +69,15 @@ class Replicator {
     void collect_log_locked();
     void mark_synced_locked(std::uint64_t written);
     void on_ack(ReplicaId from, const Ack& ack);
+    // Takes a state message (deltas or key states) whose payload begins with the sender's table
+    // fingerprint: decode(rest) decodes and checks it (false: rejected); merge(table) merges it
+    // under the retired table and returns the answer to send. A sender writing under a retired id,
+    // or with another table, is refused (nothing merges, nothing is acknowledged) and told.
+    template <class Decode, class Merge>
+    bool merge_states(ReplicaId from, std::string_view payload, Decode&& decode, Merge&& merge);
+    void on_retirement(ReplicaId from, RetirementReport&& report);
+    void send_retirements_locked(ReplicaId to);
+    std::uint64_t incarnation() const noexcept { return lifecycle_.writer().value; }
     // Runs fn(peer) under the peers lock if from is a peer.
     template <class Fn>
     void with_peer(ReplicaId from, Fn&& fn) {
@@ -78,7 +90,8 @@ class Replicator {
     Durability& durability_;
     ReplicaClock& clock_;
     Counters& counters_;
-    const std::uint64_t incarnation_;
+    Lifecycle& lifecycle_;
+    Retirements& retirements_;
     RemoteMerge merge_;
     DigestRepair repair_;
 
@@ -88,6 +101,7 @@ class Replicator {
     std::atomic<bool> logging_{false};
     std::atomic<std::uint64_t> last_sync_ms_{0};
     std::array<LogOnce, wire::reject_reason_count> rejection_logged_;
+    LogOnce rekey_logged_;
 };
 
 }  // namespace converge::store::detail

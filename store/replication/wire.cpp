@@ -28,6 +28,10 @@ const char* to_string(RejectReason reason) noexcept {
             return "own_id";
         case RejectReason::out_of_range:
             return "out_of_range";
+        case RejectReason::retired_writer:
+            return "retired_writer";
+        case RejectReason::retirements_differ:
+            return "retirements_differ";
     }
     return "unknown";
 }

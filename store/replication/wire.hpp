@@ -20,7 +20,7 @@
 namespace converge::store::wire {
 
 inline constexpr std::uint8_t magic = 0xC7;
-inline constexpr std::uint8_t version = 1;
+inline constexpr std::uint8_t version = 2;
 // Bytes a frame adds around its payload when the sender id and the length fit in one byte each.
 inline constexpr std::size_t overhead_min = 9;
 
@@ -31,8 +31,9 @@ enum class MessageType : std::uint8_t {
     digest_leaves = 4,  // repair: leaf hashes of the ranges that differ
     key_states = 5,     // repair: full states of the keys in differing leaves
     repair_ack = 6,     // repair: one key_states message applied
+    retirement = 7,     // the sender's writer id, retired table and pending retirements
 };
-inline constexpr std::uint8_t message_type_max = 6;
+inline constexpr std::uint8_t message_type_max = 7;
 
 enum class RejectReason : std::uint8_t {
     bad_magic,
@@ -41,11 +42,13 @@ enum class RejectReason : std::uint8_t {
     truncated,
     oversized,
     bad_checksum,
-    malformed,     // a well-formed frame whose payload does not decode
-    own_id,        // the frame claims to come from the replica receiving it
-    out_of_range,  // it carries dot counters or counter totals past detail::counter_limit
+    malformed,           // a well-formed frame whose payload does not decode
+    own_id,              // the frame claims to come from the replica receiving it
+    out_of_range,        // it carries dot counters or counter totals past detail::counter_limit
+    retired_writer,      // its sender writes under an id this replica has retired
+    retirements_differ,  // its sender folded writers this replica has not (yet): sent again later
 };
-inline constexpr std::size_t reject_reason_count = 9;
+inline constexpr std::size_t reject_reason_count = 11;
 
 // A short snake_case name of reason, for metrics labels and logs.
 const char* to_string(RejectReason reason) noexcept;

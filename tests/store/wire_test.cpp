@@ -67,7 +67,7 @@ TEST(Wire, EveryDamageIsRejectedWithItsReason) {
     bad_magic[0] = 'X';
     EXPECT_EQ(reason_of(bad_magic), RejectReason::bad_magic);
     std::string newer = good;
-    newer[1] = 2;
+    newer[1] = wire::version + 1;
     EXPECT_EQ(reason_of(newer), RejectReason::unknown_version);
     EXPECT_EQ(reason_of(good.substr(0, 5)), RejectReason::truncated);
     EXPECT_EQ(reason_of(good.substr(0, good.size() - 1)), RejectReason::bad_checksum);
@@ -83,11 +83,11 @@ TEST(Wire, EveryDamageIsRejectedWithItsReason) {
             body.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
         return body;
     };
-    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x01\x09\x01\x03"
+    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x02\x09\x01\x03"
                                            "abc",
                                            8))),
               RejectReason::unknown_type);
-    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x01\x01\x01\x09"
+    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x02\x01\x01\x09"
                                            "abc",
                                            8))),
               RejectReason::truncated);
@@ -101,9 +101,10 @@ TEST(Wire, AStoreRejectsDamagedFramesCountsThemLogsOnceAndChangesNothing) {
     c.settle();
     const std::uint64_t state = c[1].state_hash();
 
-    // A well-formed frame whose payload claims 2^40 keys.
-    const std::string bomb = wire::seal(ReplicaId{1}, MessageType::deltas,
-                                        std::string("\x00\x00\x01\x80\x80\x80\x80\x80\x20", 9));
+    // A well-formed frame whose payload (after an empty retired table) claims 2^40 keys.
+    const std::string bomb =
+        wire::seal(ReplicaId{1}, MessageType::deltas,
+                   std::string("\x00\x00\x00\x01\x80\x80\x80\x80\x80\x20", 10));
     EXPECT_FALSE(c[1].receive(bomb));
     EXPECT_FALSE(c[1].receive(bomb));
     EXPECT_FALSE(c[1].receive("short"));

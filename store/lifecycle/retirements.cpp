@@ -1,0 +1,200 @@
+#include <algorithm>
+#include <cassert>
+
+#include <store/lifecycle/retirements.hpp>
+#include <store/replication/digest_tree.hpp>
+
+namespace converge::store::detail {
+
+Retirements::Retirements(Lifecycle& lifecycle, Keyspace& keyspace, Durability& durability,
+                         Counters& counters, std::uint32_t levels_needed)
+    : lifecycle_(lifecycle),
+      keyspace_(keyspace),
+      durability_(durability),
+      counters_(counters),
+      levels_needed_(std::max<std::uint32_t>(levels_needed, 1)),
+      table_(lifecycle.retired()),
+      fingerprint_(fingerprint_of(table_)),
+      any_(!table_.empty()) {}
+
+void Retirements::start() {
+    std::unique_lock table_lock(table_mutex_);
+    if (!table_.empty()) fold_keys(table_);
+}
+
+TableFingerprint Retirements::fingerprint() const {
+    std::shared_lock lock(table_mutex_);
+    return fingerprint_;
+}
+
+std::map<ReplicaId, std::uint64_t> Retirements::footprints(
+    const std::vector<ReplicaId>& pending) const {
+    std::map<ReplicaId, std::uint64_t> out;
+    for (ReplicaId id : pending)
+        out[id] = 0;
+    codec::Writer w;
+    for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
+        const Stripe& stripe = keyspace_.stripe(i);
+        std::shared_lock lock(stripe.mutex);
+        for (const auto& [key, slot] : stripe.map) {
+            const std::uint64_t key_hash = digest_key_hash(key);
+            for (auto& [id, sum] : out) {
+                w = codec::Writer();
+                const bool held = std::visit(
+                    [&](const auto& v) { return encode_footprint(w, v, id); }, slot.value);
+                if (held) sum += digest_state_hash(key_hash, w.bytes());
+            }
+        }
+    }
+    return out;
+}
+
+void Retirements::round(const std::vector<ReplicaId>& peers, ReplicaId own_writer) {
+    const std::vector<ReplicaId> pending = lifecycle_.pending();
+    std::lock_guard lock(mutex_);
+    mine_.clear();
+    if (pending.empty()) return;
+    const std::map<ReplicaId, std::uint64_t> prints = footprints(pending);
+    std::vector<ReplicaId> agreed;
+    for (const auto& [id, footprint] : prints) {
+        std::uint32_t least = levels_needed_;
+        bool all_same = id != own_writer;
+        for (ReplicaId p : peers) {
+            auto it = peers_.find(p);
+            if (it == peers_.end() || !it->second.heard || it->second.writer == id) {
+                all_same = false;
+                break;
+            }
+            auto theirs = it->second.pending.find(id);
+            if (theirs == it->second.pending.end() || theirs->second.footprint != footprint) {
+                all_same = false;
+                break;
+            }
+            least = std::min(least, theirs->second.level);
+        }
+        const std::uint32_t level = !all_same       ? 0
+                                    : peers.empty() ? levels_needed_
+                                                    : std::min(least + 1, levels_needed_);
+        mine_[id] = RetirementReport::Pending{id, footprint, level};
+        if (level >= levels_needed_) agreed.push_back(id);
+    }
+    if (!agreed.empty()) {
+        fold(agreed);
+        for (ReplicaId id : agreed)
+            mine_.erase(id);
+    }
+}
+
+std::optional<RetirementReport> Retirements::report_for(ReplicaId peer, ReplicaId own_writer,
+                                                        bool even_if_idle) const {
+    std::lock_guard lock(mutex_);
+    const TableFingerprint mine = fingerprint();
+    auto it = peers_.find(peer);
+    const bool heard = it != peers_.end() && it->second.heard;
+    const bool table_differs = heard ? it->second.table != mine : mine.count != 0;
+    if (mine_.empty() && !table_differs && !even_if_idle) return std::nullopt;
+    RetirementReport r;
+    r.writer = own_writer;
+    r.table = mine;
+    for (const auto& [id, p] : mine_)
+        r.pending.push_back(p);
+    if (table_differs && mine.count != 0) {
+        std::shared_lock table_lock(table_mutex_);
+        r.full_table = table_;
+    }
+    return r;
+}
+
+Retirements::Heard Retirements::on_report(ReplicaId peer, RetirementReport&& report,
+                                          ReplicaId own_writer) {
+    Heard heard = Heard::nothing;
+    std::vector<ReplicaId> learned;  // folded there, not here: agreed, so fold them too
+    if (report.full_table) {
+        std::shared_lock table_lock(table_mutex_);
+        for (ReplicaId id : report.full_table->ids())
+            if (!table_.contains(id)) learned.push_back(id);
+    }
+    for (ReplicaId id : learned)
+        if (id == own_writer) heard = Heard::own_writer_retiring;
+    for (const RetirementReport::Pending& p : report.pending) {
+        if (p.id == own_writer) {
+            heard = Heard::own_writer_retiring;
+            continue;
+        }
+        if (p.id != retired_writers && !read().table().contains(p.id)) lifecycle_.retire(p.id);
+    }
+    learned.erase(std::remove(learned.begin(), learned.end(), own_writer), learned.end());
+    if (!learned.empty()) fold(learned);
+    std::lock_guard lock(mutex_);
+    PeerView& view = peers_[peer];
+    view.heard = true;
+    view.writer = report.writer;
+    view.table = report.table;
+    view.pending.clear();
+    for (const RetirementReport::Pending& p : report.pending)
+        view.pending[p.id] = p;
+    return heard;
+}
+
+bool Retirements::writes_retired(ReplicaId peer) const {
+    std::lock_guard lock(mutex_);
+    auto it = peers_.find(peer);
+    if (it == peers_.end() || !it->second.heard) return false;
+    std::shared_lock table_lock(table_mutex_);
+    return table_.contains(it->second.writer);
+}
+
+void Retirements::forget(ReplicaId peer) {
+    std::lock_guard lock(mutex_);
+    peers_.erase(peer);
+}
+
+void Retirements::fold(const std::vector<ReplicaId>& ids) {
+    // The record first: a crash before every key is folded finishes the fold on restart.
+    lifecycle_.mark_folded(ids);
+    std::unique_lock table_lock(table_mutex_);
+    for (ReplicaId id : ids)
+        table_.insert(id);
+    fingerprint_ = fingerprint_of(table_);
+    any_.store(true, std::memory_order_relaxed);
+    fold_keys(table_);
+}
+
+void Retirements::refold(std::string_view key) {
+    std::shared_lock table_lock(table_mutex_);
+    const HashedKey k = keyspace_.hashed(key);
+    Stripe& stripe = keyspace_.stripe_of(k);
+    std::unique_lock lock(stripe.mutex);
+    auto it = stripe.map.find(k);
+    if (it == stripe.map.end()) return;
+    Slot& slot = it->second;
+    if (!std::visit([&](auto& v) { return converge::fold(v, table_); }, slot.value)) return;
+    stripe.mark_dirty(slot);
+    durability_.persist(slot);
+}
+
+void Retirements::fold_keys(const RetiredIds& table) {
+    for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
+        Stripe& stripe = keyspace_.stripe(i);
+        std::unique_lock lock(stripe.mutex);
+        for (auto& [key, slot] : stripe.map) {
+            const bool changed =
+                std::visit([&](auto& v) { return converge::fold(v, table); }, slot.value);
+            if (!changed) continue;
+            stripe.mark_dirty(slot);
+            durability_.persist(slot);
+        }
+    }
+}
+
+void Retirements::metrics(Metrics& m) const {
+    {
+        std::shared_lock table_lock(table_mutex_);
+        m.retired_writers = table_.size();
+    }
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, p] : mine_)
+        m.retirements_pending.push_back({id, p.level, levels_needed_});
+}
+
+}  // namespace converge::store::detail
