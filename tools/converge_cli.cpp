@@ -7,6 +7,8 @@
 //   converge-cli --node HOST:PORT incr KEY [N]     # prints the new value (decr likewise)
 //   converge-cli --node HOST:PORT sadd KEY MEMBER...   (srem likewise)
 //   converge-cli --node HOST:PORT smembers KEY     # one member a line, sorted
+//   converge-cli --node HOST:PORT writer           # the writer id the node's run writes under
+//   converge-cli --node HOST:PORT retire WRITER    # declare a writer id retired (docs/replicas.md)
 //
 // Exit status: 0 done, 1 get found nothing, 2 an error (printed on stderr).
 #include <cstdio>
@@ -77,12 +79,21 @@ int main(int argc, char** argv) {
         c->add_option("key", key)->required();
         c->add_option("members", members)->required();
     }
+    app.add_subcommand("writer", "print the writer id this run of the node writes under");
+    std::string writer;
+    app.add_subcommand("retire",
+                       "declare a writer id retired: it never writes again (a lost device, a "
+                       "replica that left); every replica drops it once all hold its changes")
+        ->add_option("writer", writer, "the writer id (converge-cli writer, on that node)")
+        ->required();
     CLI11_PARSE(app, argc, argv);
 
     try {
         const tools::Address address = tools::parse_address(node, "--node");
         const std::string command = app.get_subcommands().front()->get_name();
         std::vector<std::string> request{command, key};
+        if (command == "writer") request = {command};
+        if (command == "retire") request = {command, writer};
         if (command == "put") {
             request.push_back(value);
             if (!ttl.empty()) {
@@ -101,7 +112,10 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "converge-cli: %s\n", reply.size() > 1 ? reply[1].c_str() : "");
             return 2;
         }
-        if (command == "get" || command == "incr" || command == "decr" || command == "smembers")
+        if (command == "retire" && reply.size() > 1 && reply[1] == "0")
+            std::printf("already retiring or retired\n");
+        if (command == "get" || command == "incr" || command == "decr" || command == "smembers" ||
+            command == "writer")
             for (std::size_t i = 1; i < reply.size(); ++i)
                 std::printf("%s\n", reply[i].c_str());
         return 0;

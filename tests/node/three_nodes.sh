@@ -48,7 +48,8 @@ cli 1 sadd cart apple pear
 cli 3 sadd cart plum
 cli 2 put session token --ttl 1h
 
-echo "three_nodes: stopping node 3 (SIGTERM)"
+writer3=$(cli 3 writer)
+echo "three_nodes: stopping node 3 (SIGTERM), which writes under $writer3"
 kill -TERM "${pids[3]}"; wait "${pids[3]}"
 grep -q "stopped cleanly" "$work/node3.log" || { echo "node 3 did not stop cleanly"; cat "$work/node3.log"; exit 1; }
 cli 1 put greeting "hello again"
@@ -86,8 +87,25 @@ expect "" get session
 rc=0; cli 3 get session || rc=$?
 [ "$rc" -eq 1 ] || { echo "get of a deleted key exited $rc, not 1"; exit 1; }
 
+# Node 3's restart retired the writer id of its first run: once all three hold its changes, every
+# node folds it out of every key.
+[ "$(cli 3 writer)" != "$writer3" ] || { echo "node 3 writes under its old id after a restart"; exit 1; }
+for _ in $(seq 150); do
+    folded=0
+    for n in 1 2 3; do
+        curl -sf "http://127.0.0.1:$(client_port "$n")/metrics" |
+            grep -q "^converge_retired_writers{replica=\"$n\"} 1$" && folded=$((folded + 1))
+    done
+    [ "$folded" = 3 ] && break
+    sleep 0.1
+done
+[ "$folded" = 3 ] || { echo "three_nodes: node 3's first writer id was not retired everywhere"; exit 1; }
+if cli 1 retire "$(cli 1 writer)" 2>/dev/null; then
+    echo "a node retired its own writer id"; exit 1
+fi
+
 metrics=$(curl -sf "http://127.0.0.1:$(client_port 1)/metrics")
 grep -q '^converge_keys{replica="1"}' <<< "$metrics" || { echo "no converge_keys in /metrics"; exit 1; }
 grep -q 'converge_tcp_connections_total' <<< "$metrics" || { echo "no tcp metrics"; exit 1; }
 for n in 1 2 3; do kill -TERM "${pids[$n]}"; wait "${pids[$n]}"; done
-echo "three_nodes: OK: 3 nodes converged after node 3 was stopped and restarted"
+echo "three_nodes: OK: 3 nodes converged after node 3 was stopped and restarted, and retired its first run's writer id"

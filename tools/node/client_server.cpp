@@ -81,8 +81,17 @@ std::string ClientServer::answer(store::Store& store, const std::vector<std::str
             arity(r, 2, 2, "smembers KEY");
             return ok(store.set(r[1]).elements());
         }
+        if (command == "writer") {
+            arity(r, 1, 1, "writer");
+            return ok({std::to_string(store.writer().value)});
+        }
+        if (command == "retire") {
+            arity(r, 2, 2, "retire WRITER_ID");
+            return ok({store.retire(ReplicaId{number(r[1], "writer id")}) ? "1" : "0"});
+        }
         return encode_line({"error", "unknown command \"" + command +
-                                         "\"; commands: put get del incr decr sadd srem smembers"});
+                                         "\"; commands: put get del incr decr sadd srem smembers "
+                                         "writer retire"});
     } catch (const Error& e) {
         return encode_line({"error", e.what()});
     }
