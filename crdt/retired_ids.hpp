@@ -143,16 +143,23 @@ bool encode_footprint(codec::Writer& w, const T& value, ReplicaId writer) {
 }
 
 // Folds every id of retired out of value (a GCounter, PNCounter, ORSet or MVRegister): what it
-// shows is unchanged. Returns whether value mentioned any. Throws InvalidOperation, changing
-// nothing, if a counter slot overflows.
+// shows is unchanged. Ids in partial (those this replica adopted from a peer's table without
+// holding, perhaps, every change of theirs: a replica restored from an old backup) fold out of
+// counters only; a causal value keeps their dots until merge_folding takes a whole state that
+// covers them. Returns whether value changed. Throws InvalidOperation, changing nothing, if a
+// counter slot overflows.
 template <class T>
-bool fold(T& value, const RetiredIds& retired) {
+bool fold(T& value, const RetiredIds& retired, const RetiredIds* partial = nullptr) {
     std::vector<ReplicaId> ids;
-    detail::for_each_retired(value, retired, [&](ReplicaId id) { ids.push_back(id); });
+    detail::for_each_retired(value, retired, [&](ReplicaId id) {
+        if (detail::is_counter<T> || partial == nullptr || !partial->contains(id))
+            ids.push_back(id);
+    });
     if (ids.empty()) return false;
     T folded = value;
     for (ReplicaId id : ids)
         folded.retire(id);
+    if (folded == value) return false;
     value = std::move(folded);
     return true;
 }
@@ -164,11 +171,14 @@ bool fold(T& value, const RetiredIds& retired) {
 enum class Seen : std::uint8_t { itself, covering_retired };
 
 // into ⊔ other, folded by retired. into must be the whole state of this replica, folded by
-// retired; other must not be folded by an id missing from retired. into's own context counts every
-// dot of a retired writer as seen (so an entry of that writer missing from into was removed here);
-// other's counts them as seen_by says. Counters ignore seen_by: their slots fold exactly once.
+// retired (fold, with the same partial); other must not be folded by an id missing from retired.
+// into's own context counts every dot of a retired writer as seen (an entry of that writer missing
+// from into was removed here), but for the ids in partial; other's counts them as seen_by says,
+// but for the ids in other_partial (those its sender adopted without holding them all). Counters
+// ignore seen_by and the partial sets: their slots fold exactly once.
 template <class T>
-void merge_folding(T& into, T other, const RetiredIds& retired, Seen seen_by = Seen::itself) {
+void merge_folding(T& into, T other, const RetiredIds& retired, Seen seen_by = Seen::itself,
+                   const RetiredIds* partial = nullptr, const RetiredIds* other_partial = nullptr) {
     if constexpr (detail::is_counter<T>) {
         fold(other, retired);
         into.merge(other);
@@ -179,14 +189,22 @@ void merge_folding(T& into, T other, const RetiredIds& retired, Seen seen_by = S
         };
         detail::for_each_retired(into, retired, collect);
         detail::for_each_retired(other, retired, collect);
+        const auto complete_here = [&](ReplicaId id) {
+            return partial == nullptr || !partial->contains(id);
+        };
+        const auto covered_there = [&](ReplicaId id) {
+            return seen_by == Seen::covering_retired &&
+                   (other_partial == nullptr || !other_partial->contains(id));
+        };
         for (ReplicaId id : ids) {
             const std::uint64_t seen = std::max(into.max_counter(id), other.max_counter(id));
-            into.advance_counter(id, seen);
-            if (seen_by == Seen::covering_retired) other.advance_counter(id, seen);
+            if (complete_here(id)) into.advance_counter(id, seen);
+            if (covered_there(id)) other.advance_counter(id, seen);
         }
         into.merge(other);
+        // A partial id leaves into's context once a covering whole state made its entries exact.
         for (ReplicaId id : ids)
-            into.retire(id);
+            if (complete_here(id) || covered_there(id)) into.retire(id);
     }
 }
 

@@ -26,7 +26,7 @@ void decode_payload(const wire::Frame& frame) {
     try {
         switch (frame.type) {
             case wire::MessageType::deltas:
-                detail::decode_deltas(detail::split_fingerprint(frame.payload, limits).second,
+                detail::decode_deltas(detail::split_state_header(frame.payload, limits).second,
                                       limits);
                 break;
             case wire::MessageType::ack: {
@@ -44,7 +44,7 @@ void decode_payload(const wire::Frame& frame) {
                 detail::decode_digest_leaves(frame.payload, limits);
                 break;
             case wire::MessageType::key_states:
-                detail::decode_key_states(detail::split_fingerprint(frame.payload, limits).second,
+                detail::decode_key_states(detail::split_state_header(frame.payload, limits).second,
                                           limits);
                 break;
             case wire::MessageType::retirement: {

@@ -65,8 +65,12 @@ std::vector<Fault> draw_chaos(const Scenario& s) {
             case FaultKind::heal:
             case FaultKind::restart:
             case FaultKind::resume:
+            case FaultKind::retire:
+            case FaultKind::restore:
+            case FaultKind::clone:
                 throw ScenarioError("[chaos] kinds: " + std::string(name(f.kind)) +
-                                    " is drawn as the end of another fault, not on its own");
+                                    " is not drawn by chaos (it ends another fault, or is "
+                                    "scripted only)");
         }
         out.push_back(f);
         if (const auto ended_by = fault_spec(f.kind).ended_by) {

@@ -40,6 +40,7 @@ void Checker::operation(std::size_t i, const Op& op,
                         const std::optional<store::KeyInspection>& before,
                         const store::KeyInspection& after) {
     const SimReplica& rep = replicas_[i];
+    replicas_.wrote(i);
     if (recorder_.timeline()) unsettled_[op.key] = time_.now();
     oracle_.operation(time_.now(), rep.name, rep.store->writer(), op, before, after);
 }
@@ -50,9 +51,10 @@ void Checker::check_replicas() {
     for (std::size_t i = 0; i < replicas_.size(); ++i) {
         SimReplica& rep = replicas_[i];
         if (!rep.up) continue;
+        const RetiredIds retired = rep.store->retired();
         rep.store->inspect_changed(
             rep.checked, [&](std::string_view key, const store::KeyInspection& state) {
-                oracle_.check_key(time_.now(), i, rep.name, std::string(key), state);
+                oracle_.check_key(time_.now(), i, rep.name, std::string(key), state, &retired);
             });
         slots.push_back(i);
         names.push_back(rep.name);

@@ -84,9 +84,25 @@ void FaultInjector::apply_to_replica(const Fault& f) {
         case FaultKind::resume:
             rep.paused = false;
             break;
+        case FaultKind::retire:
+            replicas_.retire(i);
+            break;
+        case FaultKind::restore: {
+            const auto snapshot = snapshots_.find({f.replica, f.at});
+            if (snapshot != snapshots_.end()) replicas_.restore(i, *snapshot->second);
+            break;
+        }
+        case FaultKind::clone:
+            replicas_.clone(i);
+            break;
         default:
             break;  // the network kinds: apply_to_network
     }
+}
+
+void FaultInjector::snapshot(const Fault& restore) {
+    const SimReplica& rep = replicas_[replicas_.index(restore.replica)];
+    if (rep.storage) snapshots_[{restore.replica, restore.at}] = rep.storage->copy();
 }
 
 void FaultInjector::end_all() {

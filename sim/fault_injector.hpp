@@ -6,6 +6,11 @@
 // Not thread-safe: a World runs on one thread.
 #pragma once
 
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
 #include <sim/event_queue.hpp>
 #include <sim/network.hpp>
 #include <sim/recorder.hpp>
@@ -21,6 +26,9 @@ class FaultInjector {
 
     // Applies f now. Throws ScenarioError if a name in it stands for no replica or region.
     void apply(const Fault& f);
+    // For restore, a restore fault: copies its replica's storage now (at restore.since), for the
+    // restore to restart from.
+    void snapshot(const Fault& restore);
     // The end of the run: every link heals and every paused replica resumes; crashed ones stay
     // down.
     void end_all();
@@ -33,6 +41,8 @@ class FaultInjector {
     Network& network_;
     ReplicaSet& replicas_;
     Recorder& recorder_;
+    // The storage copies restores restart from, by (replica, the restore's time).
+    std::map<std::pair<std::string, Micros>, std::shared_ptr<store::MemoryStorage>> snapshots_;
 };
 
 }  // namespace converge::sim

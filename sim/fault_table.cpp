@@ -13,13 +13,14 @@ constexpr std::string_view crash_keys[] = {"at", "kind", "replica", "keep_storag
 constexpr std::string_view skew_keys[] = {"at", "kind", "replica", "offset"};
 constexpr std::string_view drift_keys[] = {"at", "kind", "replica", "ppm"};
 constexpr std::string_view replica_keys[] = {"at", "kind", "replica"};
+constexpr std::string_view restore_keys[] = {"at", "kind", "replica", "from"};
 
 using K = FaultKind;
 using T = FaultTarget;
 using B = BandEffect;
 
 // In FaultKind's order.
-const std::array<FaultSpec, 10> table{{
+const std::array<FaultSpec, 13> table{{
     {K::partition, "partition", partition_keys, T::groups, K::heal, true, B::open},
     {K::oneway, "oneway", oneway_keys, T::link, K::heal, true, B::open},
     {K::isolate, "isolate", replica_keys, T::region_or_replica, K::heal, true, B::open},
@@ -30,6 +31,9 @@ const std::array<FaultSpec, 10> table{{
     {K::drift, "drift", drift_keys, T::replica, std::nullopt, true, B::none},
     {K::pause, "pause", replica_keys, T::replica, K::resume, true, B::open},
     {K::resume, "resume", replica_keys, T::replica, std::nullopt, false, B::close},
+    {K::retire, "retire", replica_keys, T::replica, std::nullopt, false, B::open},
+    {K::restore, "restore", restore_keys, T::replica, std::nullopt, false, B::none},
+    {K::clone, "clone", replica_keys, T::replica, std::nullopt, false, B::none},
 }};
 
 }  // namespace
@@ -79,6 +83,7 @@ std::string describe(const Fault& f) {
     if (f.kind == FaultKind::crash && !f.keep_storage) out += " (storage lost)";
     if (f.kind == FaultKind::skew) out += " by " + format_duration(f.offset);
     if (f.kind == FaultKind::drift) out += " at " + std::to_string(f.ppm) + " ppm";
+    if (f.kind == FaultKind::restore) out += " from " + format_duration(f.since);
     return out;
 }
 
@@ -97,8 +102,12 @@ std::string band_label(const Fault& f) {
         case FaultKind::pause:
         case FaultKind::resume:
             return f.replica + " paused";
+        case FaultKind::retire:
+            return f.replica + " retired";
         case FaultKind::skew:
         case FaultKind::drift:
+        case FaultKind::restore:
+        case FaultKind::clone:
             break;
     }
     return {};

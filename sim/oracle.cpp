@@ -20,12 +20,15 @@ int type_rank(OpType t) {
     return t == OpType::set ? 2 : t == OpType::counter ? 1 : 0;
 }
 
-// Whether a has seen every dot b has.
-bool includes(const CausalContext& a, const CausalContext& b) {
+// Whether a has seen every dot b has, but those of retired writers (a fold drops them).
+bool includes(const CausalContext& a, const CausalContext& b, const RetiredIds* retired) {
+    const auto gone = [&](ReplicaId w) { return retired != nullptr && retired->contains(w); };
     for (const auto& e : b.compact())
-        for (std::uint64_t c = a.compact().get(e.replica) + 1; c <= e.count; ++c)
+        for (std::uint64_t c = a.compact().get(e.replica) + 1; c <= e.count && !gone(e.replica);
+             ++c)
             if (!a.contains(Dot{e.replica, c})) return false;
-    return std::all_of(b.cloud_begin(), b.cloud_end(), [&](const Dot& d) { return a.contains(d); });
+    return std::all_of(b.cloud_begin(), b.cloud_end(),
+                       [&](const Dot& d) { return gone(d.replica) || a.contains(d); });
 }
 
 bool is_live(const KeyInspection& s, const Dot& dot) {
@@ -155,6 +158,7 @@ void Oracle::check_counts(Micros now, const std::string& replica, const std::str
                           const KeyInspection* previous) {
     auto check = [&](const VersionVector& slots, bool down) {
         for (const auto& e : slots) {
+            if (e.replica == retired_writers) continue;  // folded slots: checked at the end
             const auto p = model.counts.find(e.replica);
             const auto& sums = p == model.counts.end() ? std::vector<std::uint64_t>{0}
                                : down                  ? p->second.decrements
@@ -167,8 +171,20 @@ void Oracle::check_counts(Micros now, const std::string& replica, const std::str
                                    ", which is no prefix of that replica's operations");
         }
         if (previous == nullptr) return;
-        for (const auto& e : down ? previous->decrements : previous->increments)
-            if (slots.get(e.replica) < e.count)
+        // A slot folded away (retired) moves into slot 0 whole; any other drop is a loss.
+        const VersionVector& before = down ? previous->decrements : previous->increments;
+        std::uint64_t moved = 0;
+        for (const auto& e : before)
+            if (e.replica != retired_writers && slots.get(e.replica) == 0) moved += e.count;
+        if (slots.get(retired_writers) < before.get(retired_writers) + moved)
+            violation(now, "counter " + quoted(key) + " on " + replica + " lost " +
+                               (down ? "decrements" : "increments") +
+                               " in folding retired writers: slot 0 went from " +
+                               std::to_string(before.get(retired_writers)) + " to " +
+                               std::to_string(slots.get(retired_writers)) + ", " +
+                               std::to_string(moved) + " moved into it");
+        for (const auto& e : before)
+            if (slots.get(e.replica) < e.count && slots.get(e.replica) != 0)
                 violation(now, "counter " + quoted(key) + " on " + replica +
                                    " went down: " + std::to_string(e.count) + " -> " +
                                    std::to_string(slots.get(e.replica)) +
@@ -185,17 +201,19 @@ void Oracle::check(Micros now, std::size_t slot, const std::string& replica, con
 }
 
 void Oracle::check_key(Micros now, std::size_t slot, const std::string& replica,
-                       const std::string& key, const KeyInspection& state) {
+                       const std::string& key, const KeyInspection& state,
+                       const RetiredIds* retired) {
     auto& by_slot = seen_[key];
     if (by_slot.size() <= slot) by_slot.resize(slot + 1);
     std::optional<KeyInspection>& last = by_slot[slot];
     if (last && *last == state) return;  // checked as it is already
-    check_changed(now, replica, key, state, last ? &*last : nullptr);
+    check_changed(now, replica, key, state, last ? &*last : nullptr, retired);
     last = state;
 }
 
 void Oracle::check_changed(Micros now, const std::string& replica, const std::string& key,
-                           const KeyInspection& state, const KeyInspection* last) {
+                           const KeyInspection& state, const KeyInspection* last,
+                           const RetiredIds* retired) {
     const auto m = keys_.find(key);
     if (m == keys_.end()) {
         violation(now, replica + " holds key " + quoted(key) + ", which no operation wrote");
@@ -216,7 +234,7 @@ void Oracle::check_changed(Micros now, const std::string& replica, const std::st
     }
     check_dots(now, replica, key, model, state);
     if (previous == nullptr) return;
-    if (!includes(state.context, previous->context))
+    if (!includes(state.context, previous->context, retired))
         violation(now, replica + " forgot dots of key " + quoted(key) + " it had seen");
     for (const auto& l : state.live)
         if (previous->context.contains(l.dot) && !is_live(*previous, l.dot))
@@ -310,13 +328,38 @@ void Oracle::check_final(Micros now, const std::string& replica, const std::stri
 void Oracle::check_final_counter(Micros now, const std::string& where, const KeyModel& model,
                                  const KeyInspection& s, const FinalValue& visible,
                                  const std::function<bool(ReplicaId)>& durable) {
-    std::int64_t expected = 0;
-    for (const auto& [id, sums] : model.counts) {
-        const bool all = durable(id);
-        const std::uint64_t up = all ? sums.increments.back() : s.increments.get(id);
-        const std::uint64_t down = all ? sums.decrements.back() : s.decrements.get(id);
-        expected += static_cast<std::int64_t>(up) - static_cast<std::int64_t>(down);
-    }
+    // A writer's slot holds all its operations if its replica kept them (durable), else a prefix
+    // of them. Retired writers' slots are folded into slot 0: it holds at least the folded durable
+    // writers' totals and at most every folded writer's.
+    auto check = [&](bool down) {
+        const VersionVector& slots = down ? s.decrements : s.increments;
+        std::uint64_t folded_least = 0, folded_most = 0, expected = slots.get(retired_writers);
+        for (const auto& [id, sums] : model.counts) {
+            const std::uint64_t total = down ? sums.decrements.back() : sums.increments.back();
+            const std::uint64_t held = slots.get(id);
+            if (held == 0) {
+                folded_most += total;
+                if (durable(id)) folded_least += total;
+            } else {
+                expected += held;
+                if (durable(id) && held != total)
+                    violation(now, "counter on " + where + " holds " + std::to_string(held) +
+                                       (down ? " decrements" : " increments") + " of writer " +
+                                       std::to_string(id.value) + ", which made " +
+                                       std::to_string(total));
+            }
+        }
+        const std::uint64_t folded = slots.get(retired_writers);
+        if (folded < folded_least || folded > folded_most)
+            violation(now, "counter on " + where + " holds " + std::to_string(folded) +
+                               (down ? " decrements" : " increments") +
+                               " of retired writers, not between " + std::to_string(folded_least) +
+                               " (their operations that must survive) and " +
+                               std::to_string(folded_most) + " (all of them)");
+        return expected;
+    };
+    const std::uint64_t up = check(false), down = check(true);
+    const auto expected = static_cast<std::int64_t>(up - down);
     if (visible != FinalValue(expected))
         violation(now, "counter on " + where + " is " + show(visible) +
                            ", the sum of its operations is " + std::to_string(expected));

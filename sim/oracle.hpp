@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <crdt/retired_ids.hpp>
 #include <sim/duration.hpp>
 #include <sim/scenario.hpp>
 #include <sim/value.hpp>
@@ -48,9 +49,10 @@ class Oracle {
     // place (a restart without storage calls forget(slot) first).
     using Keys = std::unordered_map<std::string, store::KeyInspection>;
     void check(Micros now, std::size_t slot, const std::string& replica, const Keys& keys);
-    // The same for one key.
+    // The same for one key. retired: the writers that replica has folded out of its keys (their
+    // dots may leave a context: docs/replicas.md); null: none.
     void check_key(Micros now, std::size_t slot, const std::string& replica, const std::string& key,
-                   const store::KeyInspection& state);
+                   const store::KeyInspection& state, const RetiredIds* retired = nullptr);
     void forget(std::size_t slot);
     // Replicas with equal causal state of a key must show equal values: visible(slot, type) is
     // what the replica in slot shows. Checks the keys whose state changed on some replica since
@@ -94,7 +96,8 @@ class Oracle {
     void violation(Micros now, const std::string& what);
     // The checks of a key whose state on replica differs from last (null: not seen before).
     void check_changed(Micros now, const std::string& replica, const std::string& key,
-                       const store::KeyInspection& state, const store::KeyInspection* last);
+                       const store::KeyInspection& state, const store::KeyInspection* last,
+                       const RetiredIds* retired);
     void check_dots(Micros now, const std::string& replica, const std::string& key,
                     const KeyModel& model, const store::KeyInspection& state);
     // The final checks, by the key's type (check_final).

@@ -37,9 +37,32 @@ ReplicaSet::ReplicaSet(const Scenario& scenario, const EventQueue& time, Random&
             rep->region = r;
             replicas_.push_back(std::move(rep));
         }
+    const std::size_t originals = replicas_.size();
+    for (const std::string& name : replica_names(scenario)) {
+        if (name.find('+') == std::string::npos) continue;
+        auto rep = std::make_unique<SimReplica>();
+        rep->name = name;
+        rep->clone_of = index(name.substr(0, name.find('+')));
+        rep->region = replicas_[*rep->clone_of]->region;
+        rep->up = false;
+        replicas_.push_back(std::move(rep));
+    }
     assert(!replicas_.empty() && "validate() refuses a scenario without replicas");
-    for (std::size_t i = 0; i < replicas_.size(); ++i)
-        start(i);
+    hub_.assign(replicas_.size(), false);
+    for (const std::string& hub : scenario.topology.hubs)
+        for (std::size_t i : members(hub))
+            hub_[i] = true;
+    // The replicas a restore or a clone reads keep their state in a storage.
+    std::vector<bool> stored(replicas_.size(), false);
+    for (const Fault& f : scenario.faults)
+        if (f.kind == FaultKind::restore || f.kind == FaultKind::clone)
+            stored[index(f.replica)] = true;
+    for (std::size_t i = 0; i < originals; ++i)
+        start(i, stored[i] ? std::make_shared<store::MemoryStorage>() : nullptr);
+}
+
+bool ReplicaSet::linked(std::size_t i, std::size_t j) const {
+    return i != j && (scenario_.topology.kind == Topology::Kind::mesh || hub_[i] || hub_[j]);
 }
 
 std::size_t ReplicaSet::index(const std::string& name) const {
@@ -58,10 +81,18 @@ std::vector<std::size_t> ReplicaSet::members(const std::string& name) const {
     return out;
 }
 
+void ReplicaSet::wrote(std::size_t i) {
+    const SimReplica& rep = *replicas_[i];
+    by_writer_[rep.store->writer()] = {i, rep.stores};
+}
+
 std::optional<std::size_t> ReplicaSet::writing(ReplicaId writer) const {
     const auto it = by_writer_.find(writer);
     if (it == by_writer_.end()) return std::nullopt;
-    return it->second;
+    const auto [i, stores] = it->second;
+    const SimReplica& rep = *replicas_[i];
+    if (!rep.up || rep.stores != stores) return std::nullopt;
+    return i;
 }
 
 std::optional<std::size_t> ReplicaSet::holding(ReplicaId id) const {
@@ -70,36 +101,69 @@ std::optional<std::size_t> ReplicaSet::holding(ReplicaId id) const {
     return it->second;
 }
 
-// A fresh id and store for replica i, peered with every other live store.
-void ReplicaSet::start(std::size_t i) {
+void ReplicaSet::start(std::size_t i, std::shared_ptr<store::MemoryStorage> storage) {
     SimReplica& rep = *replicas_[i];
     if (rep.generation > 0) {
         retired_(i);
         by_id_.erase(rep.id);
-        by_writer_.erase(rep.store ? rep.store->writer() : rep.writer);
         for (auto& other : replicas_)
             if (other->store) other->store->remove_peer(rep.id);
     }
     rep.id = ReplicaId{(std::uint64_t{rep.generation} << 32) | (i + 1)};
     ++rep.generation;
+    by_id_[rep.id] = i;
+    open(i, std::move(storage));
+}
+
+// A store for replica i under its id, over storage, peered as the topology says.
+void ReplicaSet::open(std::size_t i, std::shared_ptr<store::MemoryStorage> storage) {
+    SimReplica& rep = *replicas_[i];
     store::Options o;
     o.replica = rep.id;
     o.clock = std::make_shared<SimClock>(time_, rep);
     o.rng = std::make_shared<store::SeededRng>(random_.next());
     o.transport = transport_for_(i);
+    o.storage = storage;
     o.log = [](std::string_view) {};
     o.stripes = 8;
+    rep.store.reset();
+    rep.storage = std::move(storage);
     rep.store = std::make_unique<store::Store>(o);
+    ++rep.stores;
     rep.checked = {};
-    by_id_[rep.id] = i;
     rep.writer = rep.store->writer();
-    by_writer_[rep.writer] = i;
     rep.up = true;
     for (std::size_t j = 0; j < replicas_.size(); ++j) {
-        if (j == i || !replicas_[j]->store) continue;
-        rep.store->add_peer(replicas_[j]->id);
-        replicas_[j]->store->add_peer(rep.id);
+        const SimReplica& other = *replicas_[j];
+        if (!linked(i, j) || !other.store || other.retired) continue;
+        rep.store->add_peer(other.id);
+        other.store->add_peer(rep.id);
     }
+}
+
+void ReplicaSet::retire(std::size_t i) {
+    SimReplica& rep = *replicas_[i];
+    rep.up = false;
+    rep.retired = true;
+    for (auto& other : replicas_) {
+        if (!other->store || other.get() == &rep) continue;
+        other->store->remove_peer(rep.id);
+        if (other->up && rep.store) other->store->retire(rep.store->writer());
+    }
+}
+
+void ReplicaSet::restore(std::size_t i, const store::MemoryStorage& storage) {
+    SimReplica& rep = *replicas_[i];
+    if (rep.retired) return;
+    retired_(i);  // what it held since the copy was taken may be gone
+    open(i, storage.copy());
+}
+
+void ReplicaSet::clone(std::size_t i) {
+    const SimReplica& original = *replicas_[i];
+    const std::size_t c = index(clone_name(original.name));
+    if (replicas_[c]->store || !original.storage) return;
+    start(c, original.storage->copy());
 }
 
 void ReplicaSet::crash(std::size_t i, bool keep_storage) {
@@ -110,11 +174,11 @@ void ReplicaSet::crash(std::size_t i, bool keep_storage) {
 
 void ReplicaSet::restart(std::size_t i) {
     SimReplica& rep = *replicas_[i];
-    if (rep.up) return;
+    if (rep.up || rep.retired || (rep.clone_of && rep.generation == 0)) return;
     if (rep.store)
         rep.up = true;  // its storage survived: it carries on where it stopped
     else
-        start(i);
+        start(i, rep.storage ? std::make_shared<store::MemoryStorage>() : nullptr);
 }
 
 bool ReplicaSet::agreed() const {

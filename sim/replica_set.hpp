@@ -17,6 +17,7 @@
 #include <sim/event_queue.hpp>
 #include <sim/random.hpp>
 #include <sim/scenario.hpp>
+#include <store/storage/storage.hpp>
 #include <store/store.hpp>
 
 namespace converge::sim {
@@ -29,7 +30,12 @@ struct SimReplica {
     std::uint32_t generation = 0;  // how many ids it has had
     bool up = true;
     bool paused = false;
-    Micros offset = 0;  // its clock's skew, drift so far included
+    bool retired = false;                 // stopped for good by a retire fault
+    std::optional<std::size_t> clone_of;  // a clone's original
+    // Where its store keeps its state, for the replicas a restore or a clone reads (null: none).
+    std::shared_ptr<store::MemoryStorage> storage;
+    std::uint32_t stores = 0;  // Store objects it has run so far (a restore starts another)
+    Micros offset = 0;         // its clock's skew, drift so far included
     double drift_ppm = 0;
     Micros drifting_from = 0;
     std::unique_ptr<store::Store> store;
@@ -61,19 +67,34 @@ class ReplicaSet {
     std::vector<std::size_t> members(const std::string& name) const;
     // The replica holding id now; nullopt if no replica has it (any more).
     std::optional<std::size_t> holding(ReplicaId id) const;
-    // The replica whose store writes under writer; nullopt if none does (any more).
+    // Replica i made a change: its store's writer id is noted as its.
+    void wrote(std::size_t i);
+    // The replica whose store (still running, up) made changes under writer; nullopt if none.
     std::optional<std::size_t> writing(ReplicaId writer) const;
 
     // Replica i stops; without its storage, everything it held is gone.
     void crash(std::size_t i, bool keep_storage);
     // Replica i comes back: where it stopped if its storage survived, else under a new id (it must
-    // never reuse an old dot), as a fresh peer of every other.
+    // never reuse an old dot), as a fresh peer of every other. A retired replica stays down.
     void restart(std::size_t i);
+    // Replica i stops for good: every other stops peering with it and retires its writer id.
+    void retire(std::size_t i);
+    // Replica i crashes and restarts (under its id) from storage, a copy of its storage as it
+    // was earlier.
+    void restore(std::size_t i, const store::MemoryStorage& storage);
+    // Starts the clone of replica i (the slot named "<i>+clone") from a copy of i's storage now,
+    // in i's region, under an id of its own.
+    void clone(std::size_t i);
+    // Whether replicas i and j peer (every pair in a mesh; a hub with everyone in a hub topology).
+    bool linked(std::size_t i, std::size_t j) const;
     // Whether every live replica holds the same state (state hashes).
     bool agreed() const;
 
   private:
-    void start(std::size_t i);
+    // A fresh network id and store for replica i, over storage (null: memory only), peered as
+    // the topology says.
+    void start(std::size_t i, std::shared_ptr<store::MemoryStorage> storage = nullptr);
+    void open(std::size_t i, std::shared_ptr<store::MemoryStorage> storage);
 
     const Scenario& scenario_;
     const EventQueue& time_;
@@ -82,7 +103,8 @@ class ReplicaSet {
     Retired retired_;
     std::vector<std::unique_ptr<SimReplica>> replicas_;
     std::map<ReplicaId, std::size_t> by_id_;
-    std::map<ReplicaId, std::size_t> by_writer_;
+    std::map<ReplicaId, std::pair<std::size_t, std::uint32_t>> by_writer_;  // replica, its store
+    std::vector<bool> hub_;  // by replica, in a hub topology
 };
 
 }  // namespace converge::sim

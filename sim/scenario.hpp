@@ -4,6 +4,7 @@
 // by load_scenario (docs/scenarios.md) or built in code.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,7 +57,10 @@ enum class FaultKind {
     skew,
     drift,
     pause,
-    resume
+    resume,
+    retire,   // the replica stops for good; the others retire its writer id
+    restore,  // the replica restarts from its storage as it was at `since`
+    clone     // a second process starts from a copy of the replica's storage: "<replica>+clone"
 };
 
 struct Fault {
@@ -68,6 +72,7 @@ struct Fault {
     bool keep_storage = true;                        // crash
     Micros offset = 0;                               // skew: added to the replica's clock
     double ppm = 0;  // drift: the replica's clock runs fast (> 0) or slow by this many per million
+    Micros since = 0;  // restore: the time whose storage it restarts from ("from" in files)
 
     friend bool operator==(const Fault&, const Fault&) = default;
 };
@@ -134,6 +139,16 @@ struct Expectation {
     friend bool operator==(const Expectation&, const Expectation&) = default;
 };
 
+// Who peers with whom: every replica with every other (mesh), or every replica with the hubs only
+// and the hubs with everyone (hub).
+struct Topology {
+    enum class Kind { mesh, hub };
+    Kind kind = Kind::mesh;
+    std::vector<std::string> hubs{};  // replica or region names
+
+    friend bool operator==(const Topology&, const Topology&) = default;
+};
+
 struct Scenario {
     std::uint64_t seed = 1;
     Micros duration = 60'000'000;
@@ -145,6 +160,7 @@ struct Scenario {
     // only at the end.
     Micros check_interval = 1'000'000;
     std::vector<Region> regions;
+    Topology topology;
     Latency latency;
     LinkFaults network;
     std::vector<Fault> faults;
@@ -156,12 +172,21 @@ struct Scenario {
     friend bool operator==(const Scenario&, const Scenario&) = default;
 };
 
-// Every replica's name, region by region.
+// The name of the process a clone fault starts from replica's storage.
+inline std::string clone_name(const std::string& replica) {
+    return replica + "+clone";
+}
+
+// Every replica's name, region by region, then the clones the faults start, in fault order.
 inline std::vector<std::string> replica_names(const Scenario& scenario) {
     std::vector<std::string> out;
     for (const Region& region : scenario.regions)
         for (std::size_t i = 1; i <= region.replicas; ++i)
             out.push_back(replica_name(region, i));
+    for (const auto& f : scenario.faults)
+        if (f.kind == FaultKind::clone &&
+            std::find(out.begin(), out.end(), clone_name(f.replica)) == out.end())
+            out.push_back(clone_name(f.replica));
     return out;
 }
 

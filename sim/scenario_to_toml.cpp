@@ -36,6 +36,8 @@ void fault_key(toml::table& t, const Fault& f, std::string_view key) {
         for (const auto& g : f.groups)
             groups.push_back(strings(g));
         t.insert("groups", std::move(groups));
+    } else if (key == "from" && f.kind == FaultKind::restore) {
+        t.insert("from", duration(f.since));
     } else if (key == "from" || key == "to") {
         t.insert(key, key == "from" ? f.from : f.to);
     } else if (key == "replica") {
@@ -149,6 +151,8 @@ toml::table scenario_table(const Scenario& s) {
         regions.push_back(
             toml::table{{"name", r.name}, {"replicas", static_cast<std::int64_t>(r.replicas)}});
     root.insert("region", std::move(regions));
+    if (s.topology.kind == Topology::Kind::hub)
+        root.insert("topology", toml::table{{"kind", "hub"}, {"hubs", strings(s.topology.hubs)}});
     root.insert("latency", latency_table(s.latency));
     root.insert("network", toml::table{{"loss", s.network.loss},
                                        {"duplicate", s.network.duplicate},
@@ -190,8 +194,8 @@ std::string to_toml(const Scenario& s, std::string_view comment) {
         out << "# " << line << "\n";
     if (!comment.empty()) out << "\n";
     // One table at a time, in the order the docs list them (a table alone would sort its keys).
-    for (std::string_view section :
-         {"sim", "region", "latency", "network", "fault", "chaos", "op", "workload", "expect"})
+    for (std::string_view section : {"sim", "region", "topology", "latency", "network", "fault",
+                                     "chaos", "op", "workload", "expect"})
         if (toml::node* n = root.get(section)) {
             toml::table one;
             one.insert(section, std::move(*n));

@@ -155,12 +155,14 @@ class ScenarioParser {
     ScenarioParser(const toml::table& root, std::string_view source) : root_(root), in_(source) {}
 
     Scenario parse() {
-        in_.only(
-            root_,
-            {"sim", "region", "latency", "network", "fault", "chaos", "op", "workload", "expect"},
-            "the file");
+        in_.only(root_,
+                 {"sim", "region", "topology", "latency", "network", "fault", "chaos", "op",
+                  "workload", "expect"},
+                 "the file");
         read_sim();
         read_regions();
+        read_clone_names();
+        read_topology();
         read_latency();
         read_network();
         for (const toml::table* t : in_.tables(root_, "fault"))
@@ -242,6 +244,43 @@ class ScenarioParser {
         s_.network.reorder = in_.number(*net, "reorder", 0, 0, 1);
     }
 
+    // The processes clone faults start are replicas too ("<replica>+clone"), from the first line:
+    // any fault, operation or workload may name them.
+    void read_clone_names() {
+        for (const toml::table* t : in_.tables(root_, "fault")) {
+            const toml::node* kind = t->get("kind");
+            const toml::node* replica = t->get("replica");
+            if (kind == nullptr || replica == nullptr || kind->value<std::string>() != "clone" ||
+                !replica->is_string())
+                continue;
+            const std::string name = clone_name(*replica->value<std::string>());
+            if (std::find(replicas_.begin(), replicas_.end(), name) != replicas_.end()) continue;
+            replicas_.push_back(name);
+            all_.push_back(name);
+        }
+    }
+
+    void read_topology() {
+        const toml::table* t = root_["topology"].as_table();
+        if (t == nullptr) return;
+        in_.only(*t, {"kind", "hubs"}, "[topology]");
+        const std::string kind = in_.text(*t, "kind", "mesh");
+        if (kind == "hub")
+            s_.topology.kind = Topology::Kind::hub;
+        else if (kind != "mesh")
+            in_.fail(t->get("kind"), "topology kind \"" + kind + "\" is not mesh or hub");
+        if (const toml::node* hubs = t->get("hubs")) {
+            s_.topology.hubs = in_.strings(*hubs, "hubs");
+            for (std::size_t i = 0; i < s_.topology.hubs.size(); ++i)
+                in_.known_name(hubs->as_array()->get(i), s_.topology.hubs[i], all_,
+                               "region or replica");
+        }
+        if (s_.topology.kind == Topology::Kind::hub && s_.topology.hubs.empty())
+            in_.fail(t, "a hub topology needs hubs = [\"replica or region\", ...]");
+        if (s_.topology.kind == Topology::Kind::mesh && !s_.topology.hubs.empty())
+            in_.fail(t->get("hubs"), "hubs are for kind = \"hub\"");
+    }
+
     FaultKind fault_kind(const toml::table& t) const {
         const std::string kind = in_.text(t, "kind", {}, true);
         if (const auto k = fault_kind_named(kind)) return *k;
@@ -264,6 +303,10 @@ class ScenarioParser {
             f.keep_storage = *keep->value<bool>();
         }
         if (f.kind == FaultKind::skew) f.offset = signed_duration(t, "offset");
+        if (f.kind == FaultKind::restore) {
+            f.since = in_.duration(t, "from", 0, true);
+            if (f.since >= f.at) in_.fail(t.get("from"), "a restore's from must be before its at");
+        }
         if (f.kind == FaultKind::drift) {
             if (t.get("ppm") == nullptr) in_.fail(&t, "a drift needs ppm = <parts per million>");
             f.ppm = in_.number(t, "ppm", 0, -900'000, 1'000'000);

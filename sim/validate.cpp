@@ -72,6 +72,29 @@ void validate_fault(const Fault& f, const Names& names) {
             names.replica(f.replica);
             break;
     }
+    if (f.kind == FaultKind::restore && (f.since < 0 || f.since >= f.at))
+        throw ScenarioError("a restore of " + f.replica + " at " + format_duration(f.at) +
+                            " must restore from an earlier time, not " + format_duration(f.since));
+}
+
+void validate_lifecycle(const Scenario& s) {
+    std::set<std::string> cloned;
+    for (const Fault& f : s.faults) {
+        if (f.kind != FaultKind::clone) continue;
+        if (f.replica.find('+') != std::string::npos)
+            throw ScenarioError("a clone (" + f.replica + ") cannot be cloned again");
+        if (!cloned.insert(f.replica).second)
+            throw ScenarioError(f.replica + " is cloned twice; one clone a replica");
+    }
+}
+
+void validate_topology(const Topology& t, const Names& names) {
+    for (const std::string& hub : t.hubs)
+        names.region_or_replica(hub);
+    if (t.kind == Topology::Kind::hub && t.hubs.empty())
+        throw ScenarioError("a hub topology needs at least one hub");
+    if (t.kind == Topology::Kind::mesh && !t.hubs.empty())
+        throw ScenarioError("hubs are for a hub topology");
 }
 
 void validate_chaos(const Chaos& c) {
@@ -80,7 +103,9 @@ void validate_chaos(const Chaos& c) {
     for (FaultKind k : c.kinds)
         if (!fault_spec(k).drawable)
             throw ScenarioError("[chaos] kinds: " + std::string(name(k)) +
-                                " is drawn as the end of another fault, not on its own");
+                                " is not drawn by chaos (it ends another fault, or is scripted "
+                                "only); draw from " +
+                                fault_kind_list(/*drawable_only=*/true));
 }
 
 }  // namespace
@@ -95,6 +120,8 @@ void validate(const Scenario& s) {
     }
     for (const Fault& f : s.faults)
         validate_fault(f, names);
+    validate_lifecycle(s);
+    validate_topology(s.topology, names);
     validate_chaos(s.chaos);
     for (const Op& op : s.ops) {
         names.replica(op.replica);

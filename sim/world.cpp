@@ -155,8 +155,10 @@ struct World::Impl {
         for (std::size_t i = 0; i < replicas.size(); ++i)
             schedule_sync(i, static_cast<Micros>(
                                  random.below(static_cast<std::uint64_t>(scenario.sync_interval))));
-        for (const Fault& f : scenario.faults)
+        for (const Fault& f : scenario.faults) {
+            if (f.kind == FaultKind::restore) queue.at(f.since, [this, f] { faults.snapshot(f); });
             queue.at(f.at, [this, f] { faults.apply(f); });
+        }
         for (const Fault& f : draw_chaos(scenario))
             queue.at(f.at, [this, f] { faults.apply(f); });
         for (const Op& op : scenario.ops)
@@ -190,6 +192,38 @@ struct World::Impl {
             queue.at(queue.now() + scenario.sync_interval, [this] { check_agreement(); });
     }
 
+    // The lifecycle figures of Stats, from every store still held.
+    void measure_lifecycle() {
+        Stats& st = recorder.stats;
+        std::uint64_t metadata = 0, keys = 0;
+        for (std::size_t i = 0; i < replicas.size(); ++i) {
+            const SimReplica& rep = replicas[i];
+            if (!rep.store) continue;
+            const store::Metrics m = rep.store->metrics();
+            st.clones_detected += m.rekeys + m.frames_rejected[static_cast<std::size_t>(
+                                                 store::wire::RejectReason::retired_writer)];
+            if (!rep.up) continue;
+            metadata += m.metadata_bytes.values + m.metadata_bytes.counters + m.metadata_bytes.sets;
+            keys += m.keys;
+            rep.store->inspect_each([&](std::string_view, const store::KeyInspection& k) {
+                std::vector<ReplicaId> ids;
+                for (const auto& e : k.context.compact())
+                    ids.push_back(e.replica);
+                for (const Dot* d = k.context.cloud_begin(); d != k.context.cloud_end(); ++d)
+                    ids.push_back(d->replica);
+                for (const VersionVector* v : {&k.increments, &k.decrements})
+                    for (const auto& e : *v)
+                        if (e.replica != retired_writers) ids.push_back(e.replica);
+                std::sort(ids.begin(), ids.end());
+                const auto distinct =
+                    static_cast<std::uint64_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
+                st.ids_per_key_max = std::max(st.ids_per_key_max, distinct);
+            });
+        }
+        st.metadata_bytes_per_key =
+            keys == 0 ? 0 : static_cast<double>(metadata) / static_cast<double>(keys);
+    }
+
     Report run(const std::function<void(Micros, Micros)>& progress) {
         hard_end = scenario.duration + scenario.settle_limit;
         schedule_scenario();
@@ -204,6 +238,7 @@ struct World::Impl {
                 next_progress = queue.now() + scenario.duration / 100 + 1;
             }
         }
+        measure_lifecycle();
         return checker.report(settle_from, converged_at);
     }
 

@@ -33,6 +33,13 @@ struct Stats {
     std::uint64_t bytes_sent = 0;
     std::map<std::string, std::uint64_t> bytes_by_route;       // "us-east -> eu-west"
     std::map<std::string, std::uint64_t> peak_metadata_bytes;  // per replica
+    // Replica ids over the run (docs/replicas.md), measured at its end: writers that re-keyed
+    // because their id was being retired (a clone's original, a replica told so) and frames
+    // refused as coming from a retired writer; the most writer ids one key's metadata names on any
+    // live replica; and the causal metadata bytes per key, averaged over the live replicas.
+    std::uint64_t clones_detected = 0;
+    std::uint64_t ids_per_key_max = 0;
+    double metadata_bytes_per_key = 0;
 };
 
 // What happened over time, for charts (World::record_timeline).

@@ -182,6 +182,10 @@ bool Store::retire(ReplicaId writer) {
     return impl_->lifecycle.retire(writer);
 }
 
+RetiredIds Store::retired() const {
+    return impl_->retirements.read().table();
+}
+
 void Store::put(std::string_view key, std::string value,
                 std::optional<std::chrono::milliseconds> ttl) {
     if (ttl && ttl->count() <= 0)

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include <crdt/error.hpp>
+#include <crdt/retired_ids.hpp>
 #include <store/keyspace/key_inspection.hpp>
 #include <store/metrics/metrics.hpp>
 #include <store/options.hpp>
@@ -164,6 +165,8 @@ class Store {
     // Throws InvalidOperation for id 0 or this run's own writer, StorageError if the storage
     // cannot record it.
     bool retire(ReplicaId writer);
+    // The writers folded out of every key here (retired and agreed on), sorted.
+    RetiredIds retired() const;
 
   private:
     struct Impl;

@@ -67,7 +67,10 @@ json to_json(const Report& r, const Scenario& s) {
                     {"messages_duplicated", st.messages_duplicated},
                     {"bytes_sent", st.bytes_sent},
                     {"bytes_by_route", st.bytes_by_route},
-                    {"peak_metadata_bytes", st.peak_metadata_bytes}};
+                    {"peak_metadata_bytes", st.peak_metadata_bytes},
+                    {"clones_detected", st.clones_detected},
+                    {"ids_per_key_max", st.ids_per_key_max},
+                    {"metadata_bytes_per_key", st.metadata_bytes_per_key}};
     out["trace_hash"] = r.trace_hash;
     out["divergence"] = nlohmann::json::array();
     for (const auto& d : r.divergence)
@@ -128,10 +131,17 @@ void print_summary(const Report& r, const Scenario& s, double wall_s) {
     std::printf("  bytes by route\n");
     for (const auto& [route, bytes] : st.bytes_by_route)
         std::printf("    %-28s %10llu\n", route.c_str(), static_cast<unsigned long long>(bytes));
-    std::printf("  peak metadata bytes");
-    for (const auto& [name, bytes] : st.peak_metadata_bytes)
-        std::printf("  %s %llu", name.c_str(), static_cast<unsigned long long>(bytes));
-    std::printf("\n");
+    if (st.peak_metadata_bytes.size() <= 12) {
+        std::printf("  peak metadata bytes");
+        for (const auto& [name, bytes] : st.peak_metadata_bytes)
+            std::printf("  %s %llu", name.c_str(), static_cast<unsigned long long>(bytes));
+        std::printf("\n");
+    }
+    std::printf(
+        "  replica ids          at most %llu writer ids in one key, %.1f metadata bytes a "
+        "key, %llu clones detected\n",
+        static_cast<unsigned long long>(st.ids_per_key_max), st.metadata_bytes_per_key,
+        static_cast<unsigned long long>(st.clones_detected));
     print_divergence(r);
     for (const auto& e : r.expectations)
         std::printf("  expect %-13s %s%s\n", e.expectation.key.c_str(),

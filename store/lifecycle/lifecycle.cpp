@@ -31,6 +31,7 @@ Lifecycle::Lifecycle(std::shared_ptr<Storage> storage, Rng& rng) : storage_(std:
                 for (std::size_t i = 0; i < n; ++i)
                     insert_sorted(pending_, ReplicaId{r.varint_at_least(1, "pending retirement")});
                 retired_ = RetiredIds::decode(r);
+                learned_ = RetiredIds::decode(r);
                 clock_floor_ = Timestamp::decode(r);
                 r.expect_end("lifecycle record");
                 if (previous == retired_writers) r.fail("writer id 0");
@@ -86,10 +87,11 @@ bool Lifecycle::retire(ReplicaId writer_id) {
     return true;
 }
 
-void Lifecycle::mark_folded(const std::vector<ReplicaId>& writers) {
+void Lifecycle::mark_folded(const std::vector<ReplicaId>& writers, bool learned) {
     std::lock_guard lock(mutex_);
     for (ReplicaId w : writers) {
         retired_.insert(w);
+        if (learned) learned_.insert(w);
         auto it = std::lower_bound(pending_.begin(), pending_.end(), w);
         if (it != pending_.end() && *it == w) pending_.erase(it);
     }
@@ -111,6 +113,17 @@ RetiredIds Lifecycle::retired() const {
     return retired_;
 }
 
+void Lifecycle::set_learned(const RetiredIds& learned) {
+    std::lock_guard lock(mutex_);
+    learned_ = learned;
+    save_locked();
+}
+
+RetiredIds Lifecycle::learned() const {
+    std::lock_guard lock(mutex_);
+    return learned_;
+}
+
 std::string Lifecycle::encode_locked() const {
     codec::Writer w;
     w.byte(record_version);
@@ -119,6 +132,7 @@ std::string Lifecycle::encode_locked() const {
     for (ReplicaId id : pending_)
         w.varint(id.value);
     retired_.encode(w);
+    learned_.encode(w);
     clock_floor_.encode(w);
     return w.take();
 }

@@ -59,10 +59,16 @@ class Lifecycle {
     // StorageError if the record cannot be saved.
     bool retire(ReplicaId writer);
     // Moves writers from pending to the retired table (they are folded now) and saves the record.
-    void mark_folded(const std::vector<ReplicaId>& writers);
+    // learned: adopted from a peer's table, not agreed here (this replica may lack some of their
+    // changes: see Retirements).
+    void mark_folded(const std::vector<ReplicaId>& writers, bool learned = false);
 
     std::vector<ReplicaId> pending() const;
     RetiredIds retired() const;
+    // The retired writers adopted from a peer's table rather than agreed here.
+    RetiredIds learned() const;
+    // The adopted writers this replica still lacks changes of (Retirements::confirm shrinks it).
+    void set_learned(const RetiredIds& learned);
 
   private:
     std::string encode_locked() const;
@@ -76,6 +82,7 @@ class Lifecycle {
     Timestamp clock_floor_{};
     std::vector<ReplicaId> pending_;  // sorted
     RetiredIds retired_;
+    RetiredIds learned_;
 };
 
 }  // namespace converge::store::detail

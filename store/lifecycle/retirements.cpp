@@ -14,12 +14,13 @@ Retirements::Retirements(Lifecycle& lifecycle, Keyspace& keyspace, Durability& d
       counters_(counters),
       levels_needed_(std::max<std::uint32_t>(levels_needed, 1)),
       table_(lifecycle.retired()),
+      learned_(lifecycle.learned()),
       fingerprint_(fingerprint_of(table_)),
       any_(!table_.empty()) {}
 
 void Retirements::start() {
     std::unique_lock table_lock(table_mutex_);
-    if (!table_.empty()) fold_keys(table_);
+    if (!table_.empty()) fold_keys();
 }
 
 TableFingerprint Retirements::fingerprint() const {
@@ -76,10 +77,14 @@ void Retirements::round(const std::vector<ReplicaId>& peers, ReplicaId own_write
                                     : peers.empty() ? levels_needed_
                                                     : std::min(least + 1, levels_needed_);
         mine_[id] = RetirementReport::Pending{id, footprint, level};
-        if (level >= levels_needed_) agreed.push_back(id);
+        if (level >= levels_needed_) {
+            agreed.push_back(id);
+            std::unique_lock table_lock(table_mutex_);
+            agreed_[id] = footprint;
+        }
     }
     if (!agreed.empty()) {
-        fold(agreed);
+        fold(agreed, false);
         for (ReplicaId id : agreed)
             mine_.erase(id);
     }
@@ -98,9 +103,14 @@ std::optional<RetirementReport> Retirements::report_for(ReplicaId peer, ReplicaI
     r.table = mine;
     for (const auto& [id, p] : mine_)
         r.pending.push_back(p);
+    std::shared_lock table_lock(table_mutex_);
+    r.learned = learned_;
     if (table_differs && mine.count != 0) {
-        std::shared_lock table_lock(table_mutex_);
         r.full_table = table_;
+        for (ReplicaId id : table_.ids()) {
+            auto agreed = agreed_.find(id);
+            r.agreed_footprints.push_back(agreed == agreed_.end() ? 0 : agreed->second);
+        }
     }
     return r;
 }
@@ -108,14 +118,17 @@ std::optional<RetirementReport> Retirements::report_for(ReplicaId peer, ReplicaI
 Retirements::Heard Retirements::on_report(ReplicaId peer, RetirementReport&& report,
                                           ReplicaId own_writer) {
     Heard heard = Heard::nothing;
-    std::vector<ReplicaId> learned;  // folded there, not here: agreed, so fold them too
+    // Folded there, not here: agreed, so adopt them; whole if this replica holds the footprint
+    // they were agreed on, else partially (it lacks some of their changes).
+    std::map<ReplicaId, std::uint64_t> adopted;
     if (report.full_table) {
         std::shared_lock table_lock(table_mutex_);
-        for (ReplicaId id : report.full_table->ids())
-            if (!table_.contains(id)) learned.push_back(id);
+        const auto& ids = report.full_table->ids();
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            if (!table_.contains(ids[i])) adopted[ids[i]] = report.agreed_footprints.at(i);
     }
-    for (ReplicaId id : learned)
-        if (id == own_writer) heard = Heard::own_writer_retiring;
+    if (adopted.contains(own_writer)) heard = Heard::own_writer_retiring;
+    adopted.erase(own_writer);
     for (const RetirementReport::Pending& p : report.pending) {
         if (p.id == own_writer) {
             heard = Heard::own_writer_retiring;
@@ -123,17 +136,59 @@ Retirements::Heard Retirements::on_report(ReplicaId peer, RetirementReport&& rep
         }
         if (p.id != retired_writers && !read().table().contains(p.id)) lifecycle_.retire(p.id);
     }
-    learned.erase(std::remove(learned.begin(), learned.end(), own_writer), learned.end());
-    if (!learned.empty()) fold(learned);
+    if (!adopted.empty()) {
+        std::vector<ReplicaId> ids;
+        for (const auto& [id, agreed] : adopted)
+            ids.push_back(id);
+        const std::map<ReplicaId, std::uint64_t> here = footprints(ids);
+        std::vector<ReplicaId> whole, partial;
+        for (const auto& [id, agreed] : adopted)
+            (agreed != 0 && here.at(id) == agreed ? whole : partial).push_back(id);
+        if (!whole.empty()) {
+            {
+                std::unique_lock table_lock(table_mutex_);
+                for (ReplicaId id : whole)
+                    agreed_[id] = adopted.at(id);
+            }
+            fold(whole, false);
+        }
+        if (!partial.empty()) fold(partial, true);
+    }
     std::lock_guard lock(mutex_);
     PeerView& view = peers_[peer];
     view.heard = true;
+    view.learned = std::move(report.learned);
     view.writer = report.writer;
     view.table = report.table;
     view.pending.clear();
     for (const RetirementReport::Pending& p : report.pending)
         view.pending[p.id] = p;
     return heard;
+}
+
+RetiredIds Retirements::learned() const {
+    std::shared_lock table_lock(table_mutex_);
+    return learned_;
+}
+
+void Retirements::confirm(ReplicaId peer) {
+    RetiredIds whole_there;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = peers_.find(peer);
+        if (it == peers_.end() || !it->second.heard) return;
+        std::shared_lock table_lock(table_mutex_);
+        if (learned_.empty() || it->second.table != fingerprint_) return;
+        for (ReplicaId id : learned_.ids())
+            if (!it->second.learned.contains(id)) whole_there.insert(id);
+    }
+    if (whole_there.empty()) return;
+    std::unique_lock table_lock(table_mutex_);
+    RetiredIds still;
+    for (ReplicaId id : learned_.ids())
+        if (!whole_there.contains(id)) still.insert(id);
+    learned_ = std::move(still);
+    lifecycle_.set_learned(learned_);
 }
 
 bool Retirements::writes_retired(ReplicaId peer) const {
@@ -149,15 +204,17 @@ void Retirements::forget(ReplicaId peer) {
     peers_.erase(peer);
 }
 
-void Retirements::fold(const std::vector<ReplicaId>& ids) {
+void Retirements::fold(const std::vector<ReplicaId>& ids, bool learned) {
     // The record first: a crash before every key is folded finishes the fold on restart.
-    lifecycle_.mark_folded(ids);
+    lifecycle_.mark_folded(ids, learned);
     std::unique_lock table_lock(table_mutex_);
-    for (ReplicaId id : ids)
+    for (ReplicaId id : ids) {
         table_.insert(id);
+        if (learned) learned_.insert(id);
+    }
     fingerprint_ = fingerprint_of(table_);
     any_.store(true, std::memory_order_relaxed);
-    fold_keys(table_);
+    fold_keys();
 }
 
 void Retirements::refold(std::string_view key) {
@@ -168,18 +225,19 @@ void Retirements::refold(std::string_view key) {
     auto it = stripe.map.find(k);
     if (it == stripe.map.end()) return;
     Slot& slot = it->second;
-    if (!std::visit([&](auto& v) { return converge::fold(v, table_); }, slot.value)) return;
+    if (!std::visit([&](auto& v) { return converge::fold(v, table_, &learned_); }, slot.value))
+        return;
     stripe.mark_dirty(slot);
     durability_.persist(slot);
 }
 
-void Retirements::fold_keys(const RetiredIds& table) {
+void Retirements::fold_keys() {
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         Stripe& stripe = keyspace_.stripe(i);
         std::unique_lock lock(stripe.mutex);
         for (auto& [key, slot] : stripe.map) {
-            const bool changed =
-                std::visit([&](auto& v) { return converge::fold(v, table); }, slot.value);
+            const bool changed = std::visit(
+                [&](auto& v) { return converge::fold(v, table_, &learned_); }, slot.value);
             if (!changed) continue;
             stripe.mark_dirty(slot);
             durability_.persist(slot);

@@ -55,17 +55,22 @@ class Retirements {
     class Reading {
       public:
         const RetiredIds& table() const noexcept { return table_; }
+        // The ids of the table adopted from a peer's rather than agreed here (crdt fold's
+        // partial).
+        const RetiredIds& learned() const noexcept { return learned_; }
         const TableFingerprint& fingerprint() const noexcept { return fingerprint_; }
 
       private:
         friend class Retirements;
-        Reading(std::shared_mutex& m, const RetiredIds& t, const TableFingerprint& f)
-            : lock_(m), table_(t), fingerprint_(f) {}
+        Reading(std::shared_mutex& m, const RetiredIds& t, const RetiredIds& l,
+                const TableFingerprint& f)
+            : lock_(m), table_(t), learned_(l), fingerprint_(f) {}
         std::shared_lock<std::shared_mutex> lock_;
         const RetiredIds& table_;
+        const RetiredIds& learned_;
         const TableFingerprint& fingerprint_;
     };
-    Reading read() const { return Reading(table_mutex_, table_, fingerprint_); }
+    Reading read() const { return Reading(table_mutex_, table_, learned_, fingerprint_); }
     TableFingerprint fingerprint() const;
 
     // One round (under the replicator's peers lock): footprints of the pending writers, levels
@@ -83,6 +88,12 @@ class Retirements {
     // and this one lacks, and remembers it for the levels. Returns own_writer_retiring when the
     // report names own_writer as pending or retired: the caller re-keys.
     Heard on_report(ReplicaId peer, RetirementReport&& report, ReplicaId own_writer);
+    // The retired writers this replica adopted from a peer's table without holding all their
+    // changes (its state messages say so: StateHeader).
+    RetiredIds learned() const;
+    // A digest comparison with peer found nothing differing: every adopted writer peer holds
+    // whole (it has this table and did not adopt it partially) is whole here too.
+    void confirm(ReplicaId peer);
     // Whether peer reported writing under a retired id (its state messages are refused).
     bool writes_retired(ReplicaId peer) const;
     // Peer is no peer any more: its reports no longer count.
@@ -104,12 +115,15 @@ class Retirements {
         TableFingerprint table;
         std::map<ReplicaId, RetirementReport::Pending> pending;
         bool heard = false;
+        RetiredIds learned;
     };
     // The footprint of each pending writer over every key.
     std::map<ReplicaId, std::uint64_t> footprints(const std::vector<ReplicaId>& pending) const;
-    // Folds ids out of every key and adds them to the table (and the lifecycle record).
-    void fold(const std::vector<ReplicaId>& ids);
-    void fold_keys(const RetiredIds& table);
+    // Folds ids out of every key and adds them to the table (and the lifecycle record); learned:
+    // adopted from a peer's table, so this replica may lack some of their changes: their dots stay
+    // in each key until a peer's whole state of it comes (crdt/retired_ids.hpp, partial).
+    void fold(const std::vector<ReplicaId>& ids, bool learned);
+    void fold_keys();
 
     Lifecycle& lifecycle_;
     Keyspace& keyspace_;
@@ -123,7 +137,11 @@ class Retirements {
 
     mutable std::shared_mutex table_mutex_;  // shared: a merge; exclusive: a fold
     RetiredIds table_;
+    RetiredIds learned_;
     TableFingerprint fingerprint_;
+    // For the writers folded here whole (agreed, or adopted with the same footprint): the
+    // footprint the agreement was on, shipped with the table.
+    std::map<ReplicaId, std::uint64_t> agreed_;
     std::atomic<bool> any_{false};
 };
 

@@ -111,31 +111,44 @@ TableFingerprint fingerprint_of(const RetiredIds& table) {
     return f;
 }
 
-void encode_fingerprint(codec::Writer& w, const TableFingerprint& f) {
-    w.varint(f.count);
+namespace {
+
+void encode_fingerprint(codec::Writer& w, const TableFingerprint& f, bool flag) {
+    w.varint(f.count << 1 | (flag ? 1 : 0));
     if (f.count != 0) write_fixed64(w, f.hash);
 }
 
-namespace {
-TableFingerprint read_fingerprint(codec::Reader& r) {
+TableFingerprint read_fingerprint(codec::Reader& r, bool& flag) {
     TableFingerprint f;
-    f.count = r.varint("retired table size");
+    const std::uint64_t count_and_flag = r.varint("retired table size");
+    f.count = count_and_flag >> 1;
+    flag = (count_and_flag & 1) != 0;
     if (f.count != 0) f.hash = read_fixed64(r, "retired table hash");
     return f;
 }
+
 }  // namespace
 
-std::pair<TableFingerprint, std::string_view> split_fingerprint(std::string_view payload,
-                                                                const DecodeLimits& limits) {
+void encode_state_header(codec::Writer& w, const StateHeader& h) {
+    encode_fingerprint(w, h.table, !h.learned.empty());
+    if (!h.learned.empty()) h.learned.encode(w);
+}
+
+std::pair<StateHeader, std::string_view> split_state_header(std::string_view payload,
+                                                            const DecodeLimits& limits) {
     codec::Reader r(payload, limits);
-    const TableFingerprint f = read_fingerprint(r);
-    return {f, payload.substr(payload.size() - r.remaining())};
+    StateHeader h;
+    bool learned = false;
+    h.table = read_fingerprint(r, learned);
+    if (learned) h.learned = RetiredIds::decode(r);
+    return {std::move(h), payload.substr(payload.size() - r.remaining())};
 }
 
 std::string encode(const RetirementReport& report) {
     codec::Writer w;
     w.varint(report.writer.value);
-    encode_fingerprint(w, report.table);
+    encode_fingerprint(w, report.table, !report.learned.empty());
+    if (!report.learned.empty()) report.learned.encode(w);
     w.varint(report.pending.size());
     for (const RetirementReport::Pending& p : report.pending) {
         w.varint(p.id.value);
@@ -143,7 +156,11 @@ std::string encode(const RetirementReport& report) {
         w.varint(p.level);
     }
     w.byte(report.full_table ? 1 : 0);
-    if (report.full_table) report.full_table->encode(w);
+    if (report.full_table) {
+        report.full_table->encode(w);
+        for (std::size_t i = 0; i < report.full_table->size(); ++i)
+            write_fixed64(w, i < report.agreed_footprints.size() ? report.agreed_footprints[i] : 0);
+    }
     return w.take();
 }
 
@@ -151,7 +168,9 @@ RetirementReport decode_retirement(std::string_view payload, const DecodeLimits&
     codec::Reader r(payload, limits);
     RetirementReport out;
     out.writer = ReplicaId{r.varint_at_least(1, "writer id")};
-    out.table = read_fingerprint(r);
+    bool learned = false;
+    out.table = read_fingerprint(r, learned);
+    if (learned) out.learned = RetiredIds::decode(r);
     const std::size_t n = r.count("pending retirements", 10);
     out.pending.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -171,6 +190,9 @@ RetirementReport decode_retirement(std::string_view payload, const DecodeLimits&
         out.full_table = RetiredIds::decode(r);
         if (fingerprint_of(*out.full_table) != out.table)
             r.fail("the retired table does not match its fingerprint");
+        if (out.full_table->size() > r.remaining() / 8) r.fail("agreed footprints truncated");
+        for (std::size_t i = 0; i < out.full_table->size(); ++i)
+            out.agreed_footprints.push_back(read_fixed64(r, "agreed footprint"));
     }
     r.expect_end("retirement report");
     return out;

@@ -39,12 +39,18 @@ struct TableFingerprint {
     friend bool operator==(const TableFingerprint&, const TableFingerprint&) = default;
 };
 TableFingerprint fingerprint_of(const RetiredIds& table);
-// State messages (deltas, key_states) begin with the sender's fingerprint: a varint count, then
-// (when not 0) the 8-byte hash.
-void encode_fingerprint(codec::Writer& w, const TableFingerprint& f);
-// The fingerprint at the start of payload, and the payload after it.
-std::pair<TableFingerprint, std::string_view> split_fingerprint(std::string_view payload,
-                                                                const DecodeLimits& limits);
+// What a state message (deltas, key_states) begins with: the sender's table fingerprint, and the
+// retired writers it adopted from a peer's table without yet holding all their changes (its
+// states never count as covering those). On the wire: a varint count * 2 + (whether adopted ids
+// follow), then (when the count is not 0) the 8-byte hash, then the adopted ids (RetiredIds).
+struct StateHeader {
+    TableFingerprint table;
+    RetiredIds learned;
+};
+void encode_state_header(codec::Writer& w, const StateHeader& h);
+// The header at the start of payload, and the payload after it.
+std::pair<StateHeader, std::string_view> split_state_header(std::string_view payload,
+                                                            const DecodeLimits& limits);
 
 // What a replica tells its peers about retirements each round while one is pending (and whenever
 // a peer's table differs): the writer id it writes under, its table's fingerprint, for each
@@ -59,8 +65,13 @@ struct RetirementReport {
     };
     ReplicaId writer;
     TableFingerprint table;
+    RetiredIds learned;            // as in StateHeader
     std::vector<Pending> pending;  // sorted by id
     std::optional<RetiredIds> full_table;
+    // With full_table: for each of its ids, the footprint every replica agreed on when it folded
+    // (0: not known to the sender), so an adopter can tell whether it holds all that writer's
+    // changes.
+    std::vector<std::uint64_t> agreed_footprints;
 };
 std::string encode(const RetirementReport& report);
 RetirementReport decode_retirement(std::string_view payload, const DecodeLimits& limits);

@@ -21,12 +21,13 @@ std::optional<std::string> RemoteMerge::out_of_range(const std::vector<KeyState>
 }
 
 void RemoteMerge::merge_all(std::vector<KeyState>&& keys, std::vector<Change>& changes,
-                            const RetiredIds& retired) {
+                            const RetiredIds& retired, const RetiredIds& learned,
+                            const RetiredIds& sender_learned) {
     assert(!out_of_range(keys) && "check out_of_range before merging");
     observe_remote(keys);
     for (KeyState& k : keys) {
         std::string key = k.key;
-        if (auto kind = merge(std::move(k), retired))
+        if (auto kind = merge(std::move(k), retired, learned, sender_learned))
             changes.push_back({std::move(key), *kind, true});
     }
 }
@@ -41,12 +42,15 @@ void RemoteMerge::observe_remote(const std::vector<KeyState>& keys) {
     if (latest != nullptr && !clock_.observe(latest->written)) bump(counters_.clock_drift_exceeded);
 }
 
-std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredIds& retired) {
+std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredIds& retired,
+                                             const RetiredIds& learned,
+                                             const RetiredIds& sender_learned) {
     bump(counters_.merges);
     // What becomes this replica's state as it is (a new key, a type conflict the incoming type
     // wins) is folded first; a merge folds as it joins.
     const auto fold_incoming = [&] {
-        if (!retired.empty()) std::visit([&](auto& v) { fold(v, retired); }, incoming.value);
+        if (!retired.empty())
+            std::visit([&](auto& v) { fold(v, retired, &learned); }, incoming.value);
     };
     const HashedKey k = keyspace_.hashed(incoming.key);
     Stripe& stripe = keyspace_.stripe_of(k);
@@ -71,7 +75,8 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
                 held.merge(theirs);
             else
                 merge_folding(held, std::move(theirs), retired,
-                              incoming.whole ? Seen::covering_retired : Seen::itself);
+                              incoming.whole ? Seen::covering_retired : Seen::itself, &learned,
+                              &sender_learned);
         },
         slot.value);
     // The digest is refreshed whatever the change mark says: a merge can move dots between a

@@ -36,12 +36,16 @@ class RemoteMerge {
     // Merges every key, folded by retired (the table the sender folded too: see
     // store/lifecycle/retirements.hpp); appends a Change (remote) for each whose visible state
     // changed.
+    // learned: the ids of retired this replica adopted without all their changes (crdt fold's
+    // partial); sender_learned: the sender's (StateHeader), which its states do not cover.
     void merge_all(std::vector<KeyState>&& keys, std::vector<Change>& changes,
-                   const RetiredIds& retired);
+                   const RetiredIds& retired, const RetiredIds& learned,
+                   const RetiredIds& sender_learned);
 
   private:
     void observe_remote(const std::vector<KeyState>& keys);
-    std::optional<ChangeKind> merge(KeyState&& incoming, const RetiredIds& retired);
+    std::optional<ChangeKind> merge(KeyState&& incoming, const RetiredIds& retired,
+                                    const RetiredIds& learned, const RetiredIds& sender_learned);
     std::optional<ChangeKind> resolve_conflict(Stripe& stripe, Slot& slot, Value&& incoming);
 
     Keyspace& keyspace_;

@@ -66,7 +66,7 @@ void Replicator::send(ReplicaId to, MessageType type, std::string payload) {
     if (type == MessageType::deltas || type == MessageType::key_states) {
         // State messages name the retired table their states were folded by.
         codec::Writer w;
-        encode_fingerprint(w, retirements_.fingerprint());
+        encode_state_header(w, {retirements_.fingerprint(), retirements_.learned()});
         w.raw(payload);
         payload = w.take();
     }
@@ -124,10 +124,10 @@ bool Replicator::dispatch(const wire::Frame& frame, std::vector<Change>& changes
                         if (!in_range(from, chunk.keys)) return false;
                     return true;
                 },
-                [&](const RetiredIds& table) {
+                [&](const RetiredIds& table, const RetiredIds& learned, const RetiredIds& theirs) {
                     Ack ack{incarnation(), {}};
                     for (DeltaChunk& chunk : chunks) {
-                        merge_.merge_all(std::move(chunk.keys), changes, table);
+                        merge_.merge_all(std::move(chunk.keys), changes, table, learned, theirs);
                         ack.ranges.push_back(chunk.range);
                     }
                     return std::pair{MessageType::ack, encode(ack)};
@@ -144,6 +144,10 @@ bool Replicator::dispatch(const wire::Frame& frame, std::vector<Change>& changes
             with_peer(from, [&](PeerProgress& peer) {
                 repair_.on_digest_leaves_locked(from, peer, leaves, round_);
             });
+            // A whole comparison that found nothing differing: this replica holds what that peer
+            // holds, so writers it adopted as retired are as complete here as there.
+            if (leaves.ranges.empty() && leaves.next_cursor == digest_ranges)
+                retirements_.confirm(from);
             return true;
         }
         case MessageType::key_states: {
@@ -154,8 +158,8 @@ bool Replicator::dispatch(const wire::Frame& frame, std::vector<Change>& changes
                     states = decode_key_states(payload, limits);
                     return in_range(from, states.keys);
                 },
-                [&](const RetiredIds& table) {
-                    merge_.merge_all(std::move(states.keys), changes, table);
+                [&](const RetiredIds& table, const RetiredIds& learned, const RetiredIds& theirs) {
+                    merge_.merge_all(std::move(states.keys), changes, table, learned, theirs);
                     return std::pair{MessageType::repair_ack,
                                      encode(RepairAck{states.repair_id, states.chunk})};
                 });
@@ -177,7 +181,8 @@ bool Replicator::dispatch(const wire::Frame& frame, std::vector<Change>& changes
 template <class Decode, class Merge>
 bool Replicator::merge_states(ReplicaId from, std::string_view payload, Decode&& decode,
                               Merge&& merge) {
-    const auto [theirs, rest] = split_fingerprint(payload, DecodeLimits{});
+    const auto [header, rest] = split_state_header(payload, DecodeLimits{});
+    const TableFingerprint& theirs = header.table;
     if (!decode(rest)) return false;
     std::optional<std::pair<MessageType, std::string>> answer;
     {
@@ -193,7 +198,7 @@ bool Replicator::merge_states(ReplicaId from, std::string_view payload, Decode&&
                        std::to_string(reading.fingerprint().count) +
                        "; their tables are exchanged and the message is sent again");
         } else {
-            answer = merge(reading.table());
+            answer = merge(reading.table(), reading.learned(), header.learned);
         }
     }
     if (!answer) {

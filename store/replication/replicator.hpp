@@ -70,9 +70,10 @@ class Replicator {
     void mark_synced_locked(std::uint64_t written);
     void on_ack(ReplicaId from, const Ack& ack);
     // Takes a state message (deltas or key states) whose payload begins with the sender's table
-    // fingerprint: decode(rest) decodes and checks it (false: rejected); merge(table) merges it
-    // under the retired table and returns the answer to send. A sender writing under a retired id,
-    // or with another table, is refused (nothing merges, nothing is acknowledged) and told.
+    // fingerprint: decode(rest) decodes and checks it (false: rejected); merge(table, learned, the
+    // sender's learned) merges it under the retired table and returns the answer to send. A sender
+    // writing under a retired id, or with another table, is refused (nothing merges, nothing is
+    // acknowledged) and told.
     template <class Decode, class Merge>
     bool merge_states(ReplicaId from, std::string_view payload, Decode&& decode, Merge&& merge);
     void on_retirement(ReplicaId from, RetirementReport&& report);

@@ -56,6 +56,16 @@ std::optional<std::string> MemoryStorage::load_record(std::string_view name) {
     return it->second;
 }
 
+std::shared_ptr<MemoryStorage> MemoryStorage::copy() const {
+    auto out = std::make_shared<MemoryStorage>();
+    std::lock_guard lock(mutex_);
+    out->rows_ = rows_;
+    out->marks_ = marks_;
+    out->records_ = records_;
+    out->seq_ = seq_;
+    return out;
+}
+
 std::size_t MemoryStorage::size() const {
     std::lock_guard lock(mutex_);
     return rows_.size();

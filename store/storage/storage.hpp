@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -91,6 +92,9 @@ class MemoryStorage final : public Storage {
 
     // The number of keys stored.
     std::size_t size() const;
+    // A copy of everything stored, as a backup or a copied data directory holds it; any replica id
+    // may open it (a copy moved to a replica configured with another id). For simulations.
+    std::shared_ptr<MemoryStorage> copy() const;
 
   private:
     struct Row {

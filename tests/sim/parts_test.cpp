@@ -33,7 +33,7 @@ TEST(EventQueue, RunsEventsInTimeOrderAndTiesInTheOrderScheduled) {
 
 TEST(FaultTable, EveryKindIsDescribedOnceInItsOrder) {
     const auto table = fault_table();
-    ASSERT_EQ(table.size(), 10u);
+    ASSERT_EQ(table.size(), 13u);
     for (std::size_t i = 0; i < table.size(); ++i) {
         const FaultSpec& spec = table[i];
         EXPECT_EQ(static_cast<std::size_t>(spec.kind), i);
@@ -106,7 +106,7 @@ TEST(Validate, RefusesWhatWorldCannotRun) {
     s = two_regions();
     s.chaos.every = 1000;
     s.chaos.kinds = {FaultKind::restart};
-    expect_refused(s, "restart is drawn as the end of another fault");
+    expect_refused(s, "restart is not drawn by chaos");
 }
 
 TEST(Validate, TheLoaderAppliesTheSameRulesAsWorld) {

@@ -33,7 +33,7 @@ std::string deltas_frame(ReplicaId sender, std::string_view key, const T& value)
     codec::Writer keys;
     detail::encode_key_state(keys, key, value);
     codec::Writer payload;
-    detail::encode_fingerprint(payload, {});  // no writer retired
+    detail::encode_state_header(payload, {});  // no writer retired
     detail::encode_delta_chunk(payload, detail::LogRange{0, 0, 1}, 1, keys.bytes());
     return wire::seal(sender, MessageType::deltas, payload.bytes());
 }
@@ -72,7 +72,7 @@ TEST_F(HostilePeer, CountersNearTwoToThe64AreRejectedWholeAndTheCounterStaysUsab
     EXPECT_FALSE(c[1].receive(deltas_frame(c[0].replica(), "visits", sum_overflows)));
     // Nor in a repair's key states: a repair_ack would let the sender count the repair done.
     codec::Writer states;
-    detail::encode_fingerprint(states, {});
+    detail::encode_state_header(states, {});
     detail::begin_key_states(states, /*repair_id=*/1, /*chunk=*/0);
     detail::encode_key_state(states, "visits", near_max);
     EXPECT_FALSE(c[1].receive(wire::seal(c[0].replica(), MessageType::key_states, states.bytes())));
