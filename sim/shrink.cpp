@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include <sim/error.hpp>
 #include <sim/shrink.hpp>
 
 namespace converge::sim {
@@ -48,6 +49,11 @@ class Shrinker {
     // Runs candidate; keeps it as the best if it still fails.
     bool attempt(const Scenario& candidate) {
         if (!budget() || candidate == best_.scenario) return false;
+        try {
+            validate(candidate);
+        } catch (const ScenarioError&) {
+            return false;  // dropping a clone fault leaves the clone's operations naming nobody
+        }
         Report r = World(candidate).run();
         ++best_.runs;
         const bool kept = options_.fails(r);
@@ -196,6 +202,9 @@ class Shrinker {
 
     bool named(const std::string& name) const {
         const Scenario& s = best_.scenario;
+        if (std::find(s.topology.hubs.begin(), s.topology.hubs.end(), name) !=
+            s.topology.hubs.end())
+            return true;
         for (const Fault& f : s.faults) {
             if (f.replica == name || f.from == name || f.to == name) return true;
             for (const auto& g : f.groups)
