@@ -1,5 +1,6 @@
 // Benchmarks of the CRDT core (issue "The CRDT core"). Run through scripts/bench.sh, which reports
 // the median of 3 repetitions as JSON. Each benchmark states the goal it measures against.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -128,5 +129,81 @@ void BM_LWWRegisterOverwriteDelta(benchmark::State& state) {
 BENCHMARK(BM_LWWRegisterOverwriteDelta);
 
 }  // namespace
+
+// Issue 15: one key's encoded bytes after `writers` replicas wrote it (every one of them: the
+// baseline, measured in the same run), and after all but the last 10 are retired and folded out;
+// and the retired table's bytes per retired id. Goal: at most 64 bytes plus 8 per live writer; the
+// table at most 16 bytes per retired id. The time measured is the fold of the three keys.
+template <class T>
+std::size_t encoded_size(const T& value) {
+    codec::Writer w;
+    value.encode(w);
+    return w.bytes().size();
+}
+
+void BM_RetiredWritersFoldOutOfAKey(benchmark::State& state) {
+    const auto writers = static_cast<std::uint64_t>(state.range(0));
+    // range(1): 0 numbers the writers 1, 2, 3, ...; 1 draws them at random from 63 bits, as the
+    // store mints writer ids (each takes 9 bytes as a varint instead of 1 or 2).
+    const bool random_ids = state.range(1) != 0;
+    std::uint64_t seed = 0x9E3779B97F4A7C15;
+    const auto id_of = [&](std::uint64_t i) {
+        if (!random_ids) return ReplicaId{i};
+        std::uint64_t z = (seed += 0x9E3779B97F4A7C15);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+        return ReplicaId{((z ^ (z >> 31)) >> 1) | 1};
+    };
+    const std::uint64_t live = std::min<std::uint64_t>(writers, 10);
+    PNCounter counter;
+    ORSet<std::string> set;
+    MVRegister<std::string> value;
+    RetiredIds retired;
+    for (std::uint64_t i = 1; i <= writers; ++i) {
+        const ReplicaId w = id_of(i);
+        counter.increment(w, 1 + i % 3);
+        set.add(w, "e" + std::to_string(i));
+        if (i + live <= writers) set.remove("e" + std::to_string(i));  // 10 stay live
+        value.assign(w, "v" + std::to_string(i));
+        if (i + live <= writers) retired.insert(w);
+    }
+    const std::size_t before = encoded_size(counter) + encoded_size(set) + encoded_size(value);
+    PNCounter c;
+    ORSet<std::string> s;
+    MVRegister<std::string> v;
+    for (auto _ : state) {
+        state.PauseTiming();
+        c = counter;
+        s = set;
+        v = value;
+        state.ResumeTiming();
+        fold(c, retired);
+        fold(s, retired);
+        fold(v, retired);
+    }
+    if (c.value() != counter.value() || s.elements() != set.elements() ||
+        v.values() != value.values())
+        state.SkipWithError("a fold changed what a key shows");
+    state.counters["writers"] = static_cast<double>(writers);
+    state.counters["counter_bytes_before"] = static_cast<double>(encoded_size(counter));
+    state.counters["set_bytes_before"] = static_cast<double>(encoded_size(set));
+    state.counters["value_bytes_before"] = static_cast<double>(encoded_size(value));
+    state.counters["counter_bytes_after"] = static_cast<double>(encoded_size(c));
+    state.counters["set_bytes_after"] = static_cast<double>(encoded_size(s));
+    state.counters["value_bytes_after"] = static_cast<double>(encoded_size(v));
+    state.counters["bytes_before"] = static_cast<double>(before);
+    state.counters["bytes_after"] =
+        static_cast<double>(encoded_size(c) + encoded_size(s) + encoded_size(v));
+    state.counters["worst_key_bytes_after"] = static_cast<double>(
+        std::max({encoded_size(c), encoded_size(s), encoded_size(v)}));
+    state.counters["key_budget_bytes"] = static_cast<double>(64 + 8 * live);
+    state.counters["table_bytes_per_retired_id"] =
+        retired.empty() ? 0.0
+                        : static_cast<double>(encoded_size(retired)) /
+                              static_cast<double>(retired.size());
+}
+BENCHMARK(BM_RetiredWritersFoldOutOfAKey)
+    ->ArgsProduct({{1, 100, 10'000}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

@@ -2,6 +2,8 @@
 // scripts/bench.sh. Multi-threaded runs compare the store with a one-global-mutex hash map in
 // the same binary.
 #include <algorithm>
+#include <cstdio>
+#include <malloc.h>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -304,5 +306,41 @@ void BM_RepairOneKeyIn1M(benchmark::State& state) {
 BENCHMARK(BM_RepairOneKeyIn1M)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+// Issue 15: a hub holding `clients` idle peers, all caught up: the memory each costs it (the growth
+// in allocated bytes over adding them, divided by their number; the same hub with 10 clients is the
+// baseline of the same run) and the time of one sync round (heartbeats only). Memory is glibc's
+// count of bytes in use (mallinfo2), not the resident set, which earlier runs leave grown.
+std::size_t resident_bytes() {
+    return mallinfo2().uordblks;
+}
+
+struct Discard final : converge::store::Transport {
+    void send(converge::ReplicaId, std::string) override {}
+};
+
+void BM_HubIdleClients(benchmark::State& state) {
+    using namespace converge;
+    const auto clients = static_cast<std::uint64_t>(state.range(0));
+    auto clock = std::make_shared<store::ManualClock>(1'700'000'000'000);
+    const std::size_t before = resident_bytes();
+    store::Store hub(store::Options{.replica = ReplicaId{1},
+                                    .clock = clock,
+                                    .rng = std::make_shared<store::SeededRng>(1),
+                                    .transport = std::make_shared<Discard>()});
+    for (std::uint64_t i = 0; i < 1000; ++i)
+        hub.put("key" + std::to_string(i), "value");
+    const std::size_t with_keys = resident_bytes();
+    for (std::uint64_t c = 0; c < clients; ++c)
+        hub.add_peer(ReplicaId{1000 + c});
+    const std::size_t with_clients = resident_bytes();
+    for (auto _ : state)
+        hub.sync();
+    state.counters["clients"] = static_cast<double>(clients);
+    state.counters["bytes_per_client"] =
+        static_cast<double>(with_clients - with_keys) / static_cast<double>(clients);
+    state.counters["hub_keys_bytes"] = static_cast<double>(with_keys - before);
+}
+BENCHMARK(BM_HubIdleClients)->Arg(10)->Arg(10'000)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();
