@@ -194,13 +194,13 @@ void BM_RetiredWritersFoldOutOfAKey(benchmark::State& state) {
     state.counters["bytes_before"] = static_cast<double>(before);
     state.counters["bytes_after"] =
         static_cast<double>(encoded_size(c) + encoded_size(s) + encoded_size(v));
-    state.counters["worst_key_bytes_after"] = static_cast<double>(
-        std::max({encoded_size(c), encoded_size(s), encoded_size(v)}));
+    state.counters["worst_key_bytes_after"] =
+        static_cast<double>(std::max({encoded_size(c), encoded_size(s), encoded_size(v)}));
     state.counters["key_budget_bytes"] = static_cast<double>(64 + 8 * live);
     state.counters["table_bytes_per_retired_id"] =
-        retired.empty() ? 0.0
-                        : static_cast<double>(encoded_size(retired)) /
-                              static_cast<double>(retired.size());
+        retired.empty()
+            ? 0.0
+            : static_cast<double>(encoded_size(retired)) / static_cast<double>(retired.size());
 }
 BENCHMARK(BM_RetiredWritersFoldOutOfAKey)
     ->ArgsProduct({{1, 100, 10'000}, {0, 1}})

@@ -3,7 +3,6 @@
 // the same binary.
 #include <algorithm>
 #include <cstdio>
-#include <malloc.h>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -14,6 +13,7 @@
 
 #include "store/std_hash_collisions.hpp"
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <store/storage/sqlite_storage.hpp>

@@ -1,7 +1,8 @@
 // File: sim/testing/generators.hpp
-// rapidcheck generators of whole simulated worlds: regions, latencies, link faults, fault
-// schedules (partitions, one-way cuts, isolation, crashes with or without storage, restarts,
-// clock skew, pauses) and workloads. A property over them shrinks a failing world to a small one:
+// rapidcheck generators of whole simulated worlds: regions, a mesh or hub topology, latencies,
+// link faults, fault schedules (partitions, one-way cuts, isolation, crashes with or without
+// storage, restarts, clock skew, pauses, replicas retired, restored from an older copy of their
+// storage or cloned) and workloads. A property over them shrinks a failing world to a small one:
 //
 //   RC_GTEST_PROP(MyApp, Converges, ()) {
 //       const auto scenario = *converge::sim::gen::scenario();
@@ -9,6 +10,7 @@
 //   }
 #pragma once
 
+#include <algorithm>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -45,7 +47,8 @@ inline rc::Gen<Fault> fault(Micros duration, std::vector<std::string> regions,
         f.kind = *rc::gen::element(FaultKind::partition, FaultKind::oneway, FaultKind::isolate,
                                    FaultKind::heal, FaultKind::crash, FaultKind::restart,
                                    FaultKind::skew, FaultKind::drift, FaultKind::pause,
-                                   FaultKind::resume);
+                                   FaultKind::resume, FaultKind::retire, FaultKind::restore,
+                                   FaultKind::clone);
         const std::string replica = *rc::gen::elementOf(replicas);
         switch (f.kind) {
             case FaultKind::partition: {
@@ -73,6 +76,11 @@ inline rc::Gen<Fault> fault(Micros duration, std::vector<std::string> regions,
             case FaultKind::crash:
                 f.replica = replica;
                 f.keep_storage = *rc::gen::arbitrary<bool>();
+                break;
+            case FaultKind::restore:
+                if (f.at == 0) return Fault{.at = f.at, .kind = FaultKind::heal};
+                f.replica = replica;
+                f.since = *rc::gen::inRange<Micros>(0, f.at);
                 break;
             default:
                 f.replica = replica;
@@ -108,6 +116,23 @@ inline rc::Gen<Scenario> scenario(Limits limits = {}) {
         s.faults = *rc::gen::container<std::vector<Fault>>(
             *rc::gen::inRange<std::size_t>(0, limits.faults_max + 1),
             fault(s.duration, region_names, replica_names));
+        // A replica is cloned once at most.
+        std::vector<std::string> cloned;
+        std::erase_if(s.faults, [&](const Fault& f) {
+            if (f.kind != FaultKind::clone) return false;
+            if (std::find(cloned.begin(), cloned.end(), f.replica) != cloned.end()) return true;
+            cloned.push_back(f.replica);
+            return false;
+        });
+        if (replica_names.size() > 1 && *rc::gen::arbitrary<bool>()) {
+            // Clients reach each other through the hub only: it stays up to the end.
+            const std::string hub = *rc::gen::elementOf(replica_names);
+            s.topology = Topology{.kind = Topology::Kind::hub, .hubs = {hub}};
+            std::erase_if(s.faults, [&](const Fault& f) {
+                return f.replica == hub &&
+                       (f.kind == FaultKind::crash || f.kind == FaultKind::retire);
+            });
+        }
         s.workloads.push_back(Workload{.rate = static_cast<double>(*rc::gen::inRange(
                                            0, static_cast<int>(limits.rate_max) + 1)),
                                        .keys = *rc::gen::inRange<std::size_t>(1, 20),

@@ -185,9 +185,11 @@ bool Replicator::merge_states(ReplicaId from, std::string_view payload, Decode&&
     const TableFingerprint& theirs = header.table;
     if (!decode(rest)) return false;
     std::optional<std::pair<MessageType, std::string>> answer;
+    // Asked before the table is held: the Retirements lock comes before the table's.
+    const bool retired_writer = retirements_.writes_retired(from);
     {
         const Retirements::Reading reading = retirements_.read();
-        if (retirements_.writes_retired(from)) {
+        if (retired_writer) {
             reject(wire::RejectReason::retired_writer,
                    "replica " + std::to_string(from.value) +
                        " writes under a retired writer id; it is told so and takes a new one");
@@ -252,7 +254,9 @@ void Replicator::on_ack(ReplicaId from, const Ack& ack) {
             }
             peer.incarnation = ack.incarnation;
         }
-        if (!ack.ranges.empty()) peer.backoff = 1;
+        // Any acknowledgement, a heartbeat too, shows the peer is reachable again: resends stop
+        // waiting longer (a peer back from a long partition is not left to a 64-fold wait).
+        peer.backoff = 1;
         for (const LogRange& r : ack.ranges) {
             if (r.stripe >= peer.stripes.size()) continue;
             StripeProgress& s = peer.stripes[r.stripe];
