@@ -25,6 +25,7 @@
 #include <crdt/causal_context.hpp>
 #include <crdt/codec/reader.hpp>
 #include <crdt/codec/writer.hpp>
+#include <crdt/detail/id_gaps.hpp>
 #include <crdt/gcounter.hpp>
 #include <crdt/pn_counter.hpp>
 #include <crdt/replica_id.hpp>
@@ -55,22 +56,16 @@ class RetiredIds {
     void encode(codec::Writer& w) const {
         w.varint(ids_.size());
         std::uint64_t previous = 0;
-        for (ReplicaId id : ids_) {
-            w.varint(id.value - previous);
-            previous = id.value;
-        }
+        for (ReplicaId id : ids_)
+            detail::write_id_gap(w, previous, id);
     }
     static RetiredIds decode(codec::Reader& r) {
         RetiredIds out;
         const std::size_t n = r.count("retired ids", 1);
         out.ids_.reserve(n);
         std::uint64_t previous = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::uint64_t gap = r.varint_at_least(1, "retired id gap");
-            if (gap > UINT64_MAX - previous) r.fail("retired id overflows 64 bits");
-            previous += gap;
-            out.ids_.push_back(ReplicaId{previous});
-        }
+        for (std::size_t i = 0; i < n; ++i)
+            out.ids_.push_back(detail::read_id_gap(r, previous, i == 0, false, "retired ids"));
         return out;
     }
 

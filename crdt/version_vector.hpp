@@ -15,6 +15,7 @@
 
 #include <crdt/codec/reader.hpp>
 #include <crdt/codec/writer.hpp>
+#include <crdt/detail/id_gaps.hpp>
 #include <crdt/detail/small_vector.hpp>
 #include <crdt/error.hpp>
 #include <crdt/replica_id.hpp>
@@ -120,9 +121,8 @@ class VersionVector {
         w.varint(entries_.size());
         std::uint64_t previous = 0;
         for (const Entry& e : entries_) {
-            w.varint(e.replica.value - previous);
+            detail::write_id_gap(w, previous, e.replica);
             w.varint(e.count);
-            previous = e.replica.value;
         }
     }
     static VersionVector decode(codec::Reader& r) {
@@ -131,13 +131,9 @@ class VersionVector {
         out.entries_.reserve(n);
         std::uint64_t previous = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            const std::uint64_t gap = r.varint("replica id");
-            if (i > 0 && gap == 0) r.fail("version vector replicas not strictly increasing");
-            if (gap > std::numeric_limits<std::uint64_t>::max() - previous)
-                r.fail("replica id overflows 64 bits");
-            const ReplicaId replica{previous + gap};
+            const ReplicaId replica =
+                detail::read_id_gap(r, previous, i == 0, true, "version vector replicas");
             out.entries_.push_back(Entry{replica, r.varint_at_least(1, "version vector count")});
-            previous = replica.value;
         }
         return out;
     }
