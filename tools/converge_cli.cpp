@@ -46,67 +46,79 @@ std::vector<std::string> call(const tools::Address& address,
     }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    CLI::App app{"converge-cli: read and write a converge-node's keys"};
+// What the command line says.
+struct Arguments {
     std::string node = "127.0.0.1:8001";
-    app.add_option("--node", node, "the node's client address, HOST:PORT")->capture_default_str();
-    app.require_subcommand(1);
-    std::string key, value, ttl;
+    std::string key, value, ttl, writer;
     std::vector<std::string> members;
     std::uint64_t n = 1;
+};
 
+void define_commands(CLI::App& app, Arguments& a) {
+    app.add_option("--node", a.node, "the node's client address, HOST:PORT")->capture_default_str();
+    app.require_subcommand(1);
     auto* put = app.add_subcommand("put", "write a value");
-    put->add_option("key", key)->required();
-    put->add_option("value", value)->required();
-    put->add_option("--ttl", ttl, "expire after this long: 500ms, 30s, 5m, 1h");
+    put->add_option("key", a.key)->required();
+    put->add_option("value", a.value)->required();
+    put->add_option("--ttl", a.ttl, "expire after this long: 500ms, 30s, 5m, 1h");
     for (const char* name : {"get", "del", "smembers"})
         app.add_subcommand(name, std::string(name) == "get"   ? "print a value"
                                  : std::string(name) == "del" ? "delete a value"
                                                               : "print a set, one a line")
-            ->add_option("key", key)
+            ->add_option("key", a.key)
             ->required();
     for (const char* name : {"incr", "decr"}) {
         auto* c = app.add_subcommand(
             name, std::string(name) == "incr" ? "add to a counter" : "subtract from a counter");
-        c->add_option("key", key)->required();
-        c->add_option("n", n, "how much (default 1)");
+        c->add_option("key", a.key)->required();
+        c->add_option("n", a.n, "how much (default 1)");
     }
     for (const char* name : {"sadd", "srem"}) {
         auto* c = app.add_subcommand(
             name, std::string(name) == "sadd" ? "add members to a set" : "remove members");
-        c->add_option("key", key)->required();
-        c->add_option("members", members)->required();
+        c->add_option("key", a.key)->required();
+        c->add_option("members", a.members)->required();
     }
     app.add_subcommand("writer", "print the writer id this run of the node writes under");
-    std::string writer;
     app.add_subcommand("retire",
                        "declare a writer id retired: it never writes again (a lost device, a "
                        "replica that left); every replica drops it once all hold its changes")
-        ->add_option("writer", writer, "the writer id (converge-cli writer, on that node)")
+        ->add_option("writer", a.writer, "the writer id (converge-cli writer, on that node)")
         ->required();
+}
+
+// The request line for command. Throws Error for a bad --ttl.
+std::vector<std::string> request_for(const std::string& command, const Arguments& a) {
+    if (command == "writer") return {command};
+    if (command == "retire") return {command, a.writer};
+    std::vector<std::string> request{command, a.key};
+    if (command == "put") {
+        request.push_back(a.value);
+        if (!a.ttl.empty()) {
+            const sim::Micros micros = sim::parse_duration(a.ttl);
+            if (micros < 1000) throw Error("--ttl must be at least 1ms");
+            request.push_back(std::to_string(micros / 1000));
+        }
+    } else if (command == "incr" || command == "decr") {
+        request.push_back(std::to_string(a.n));
+    } else if (command == "sadd" || command == "srem") {
+        request.insert(request.end(), a.members.begin(), a.members.end());
+    }
+    return request;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"converge-cli: read and write a converge-node's keys"};
+    Arguments args;
+    define_commands(app, args);
     CLI11_PARSE(app, argc, argv);
 
     try {
-        const tools::Address address = tools::parse_address(node, "--node");
+        const tools::Address address = tools::parse_address(args.node, "--node");
         const std::string command = app.get_subcommands().front()->get_name();
-        std::vector<std::string> request{command, key};
-        if (command == "writer") request = {command};
-        if (command == "retire") request = {command, writer};
-        if (command == "put") {
-            request.push_back(value);
-            if (!ttl.empty()) {
-                const sim::Micros micros = sim::parse_duration(ttl);
-                if (micros < 1000) throw Error("--ttl must be at least 1ms");
-                request.push_back(std::to_string(micros / 1000));
-            }
-        } else if (command == "incr" || command == "decr") {
-            request.push_back(std::to_string(n));
-        } else if (command == "sadd" || command == "srem") {
-            request.insert(request.end(), members.begin(), members.end());
-        }
-        const std::vector<std::string> reply = call(address, request);
+        const std::vector<std::string> reply = call(address, request_for(command, args));
         if (reply.at(0) == "none") return 1;
         if (reply.at(0) == "error") {
             std::fprintf(stderr, "converge-cli: %s\n", reply.size() > 1 ? reply[1].c_str() : "");

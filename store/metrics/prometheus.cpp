@@ -30,6 +30,47 @@ class Exporter {
     prometheus::Registry registry_;
 };
 
+// The writer id and the retirements (docs/replicas.md).
+void add_lifecycle(Exporter& e, const Metrics& m) {
+    e.gauge("converge_writer_id", "The writer id this run of the replica stamps its changes with",
+            static_cast<double>(m.writer.value));
+    e.gauge("converge_retired_writers", "Writers folded out of every key (docs/replicas.md)",
+            static_cast<double>(m.retired_writers));
+    e.gauge("converge_retirements_pending", "Writers declared retired, not folded yet",
+            static_cast<double>(m.retirements_pending.size()));
+    for (const PendingRetirement& p : m.retirements_pending)
+        e.gauge("converge_retirement_level",
+                "How many hops out every replica holds the same changes of a retiring writer "
+                "(it folds at converge_retirement_levels_needed)",
+                p.level, {{"writer", std::to_string(p.writer.value)}});
+    if (!m.retirements_pending.empty())
+        e.gauge("converge_retirement_levels_needed", "The level at which a retiring writer folds",
+                m.retirements_pending.front().needed);
+    e.counter("converge_rekeys_total",
+              "Times this run took a fresh writer id because its own was being retired", m.rekeys);
+}
+
+// Each peer's backlog, repairs and digest comparisons.
+void add_peers(Exporter& e, const Metrics& m) {
+    for (const PeerMetrics& p : m.peers) {
+        const Labels peer{{"peer", std::to_string(p.peer.value)}};
+        e.gauge("converge_deltas_pending", "Changed keys a peer has not acknowledged",
+                static_cast<double>(p.deltas_pending), peer);
+        e.gauge("converge_peer_repairing", "1 while a digest repair of the peer is under way",
+                p.repairing ? 1 : 0, peer);
+        const char* comparisons =
+            "Digest comparisons with a peer, by outcome: a rate of differing ones that does not "
+            "fall to zero when writes stop is a replica set that cannot agree";
+        e.counter("converge_digest_comparisons_total", comparisons,
+                  p.comparisons - p.comparisons_differing,
+                  {{"peer", std::to_string(p.peer.value)}, {"outcome", "equal"}});
+        e.counter("converge_digest_comparisons_total", comparisons, p.comparisons_differing,
+                  {{"peer", std::to_string(p.peer.value)}, {"outcome", "differing"}});
+        e.counter("converge_peer_keys_repaired_total",
+                  "Key states sent to a peer by digest repairs", p.keys_repaired, peer);
+    }
+}
+
 }  // namespace
 
 std::string prometheus_text(const Metrics& m, ReplicaId replica) {
@@ -84,39 +125,8 @@ std::string prometheus_text(const Metrics& m, ReplicaId replica) {
               m.repairs_completed);
     e.counter("converge_repair_keys_sent_total", "Key states sent by digest repairs",
               m.repair_keys_sent);
-    e.gauge("converge_writer_id", "The writer id this run of the replica stamps its changes with",
-            static_cast<double>(m.writer.value));
-    e.gauge("converge_retired_writers", "Writers folded out of every key (docs/replicas.md)",
-            static_cast<double>(m.retired_writers));
-    e.gauge("converge_retirements_pending", "Writers declared retired, not folded yet",
-            static_cast<double>(m.retirements_pending.size()));
-    for (const PendingRetirement& p : m.retirements_pending)
-        e.gauge("converge_retirement_level",
-                "How many hops out every replica holds the same changes of a retiring writer "
-                "(it folds at converge_retirement_levels_needed)",
-                p.level, {{"writer", std::to_string(p.writer.value)}});
-    if (!m.retirements_pending.empty())
-        e.gauge("converge_retirement_levels_needed", "The level at which a retiring writer folds",
-                m.retirements_pending.front().needed);
-    e.counter("converge_rekeys_total",
-              "Times this run took a fresh writer id because its own was being retired", m.rekeys);
-    for (const PeerMetrics& p : m.peers) {
-        const Labels peer{{"peer", std::to_string(p.peer.value)}};
-        e.gauge("converge_deltas_pending", "Changed keys a peer has not acknowledged",
-                static_cast<double>(p.deltas_pending), peer);
-        e.gauge("converge_peer_repairing", "1 while a digest repair of the peer is under way",
-                p.repairing ? 1 : 0, peer);
-        const char* comparisons =
-            "Digest comparisons with a peer, by outcome: a rate of differing ones that does not "
-            "fall to zero when writes stop is a replica set that cannot agree";
-        e.counter("converge_digest_comparisons_total", comparisons,
-                  p.comparisons - p.comparisons_differing,
-                  {{"peer", std::to_string(p.peer.value)}, {"outcome", "equal"}});
-        e.counter("converge_digest_comparisons_total", comparisons, p.comparisons_differing,
-                  {{"peer", std::to_string(p.peer.value)}, {"outcome", "differing"}});
-        e.counter("converge_peer_keys_repaired_total",
-                  "Key states sent to a peer by digest repairs", p.keys_repaired, peer);
-    }
+    add_lifecycle(e, m);
+    add_peers(e, m);
     return e.text();
 }
 
