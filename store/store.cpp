@@ -56,7 +56,7 @@ struct Store::Impl {
           keyspace(keyed_hash_from(*options.rng), options.stripes, options.delta_buffer_entries,
                    options.delta_buffer_bytes),
           durability(options.storage, options.log, counters),
-          retirements(lifecycle, keyspace, durability, counters, options.retirement_levels),
+          retirements(lifecycle, keyspace, durability, options.retirement_levels),
           replicator(options, keyspace, durability, clock, counters, lifecycle, retirements) {
         Timestamp floor{};
         if (durability.enabled())

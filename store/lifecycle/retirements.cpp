@@ -7,11 +7,10 @@
 namespace converge::store::detail {
 
 Retirements::Retirements(Lifecycle& lifecycle, Keyspace& keyspace, Durability& durability,
-                         Counters& counters, std::uint32_t levels_needed)
+                         std::uint32_t levels_needed)
     : lifecycle_(lifecycle),
       keyspace_(keyspace),
       durability_(durability),
-      counters_(counters),
       levels_needed_(std::max<std::uint32_t>(levels_needed, 1)),
       table_(lifecycle.retired()),
       learned_(lifecycle.learned()),
@@ -40,9 +39,10 @@ std::map<ReplicaId, std::uint64_t> Retirements::footprints(
         for (const auto& [key, slot] : stripe.map) {
             const std::uint64_t key_hash = digest_key_hash(key);
             for (auto& [id, sum] : out) {
+                const ReplicaId writer = id;  // (clang 14 lambdas cannot capture a binding)
                 w = codec::Writer();
                 const bool held = std::visit(
-                    [&](const auto& v) { return encode_footprint(w, v, id); }, slot.value);
+                    [&](const auto& v) { return encode_footprint(w, v, writer); }, slot.value);
                 if (held) sum += digest_state_hash(key_hash, w.bytes());
             }
         }

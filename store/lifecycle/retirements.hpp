@@ -33,7 +33,6 @@
 #include <crdt/retired_ids.hpp>
 #include <store/keyspace/keyspace.hpp>
 #include <store/lifecycle/lifecycle.hpp>
-#include <store/metrics/counters.hpp>
 #include <store/metrics/metrics.hpp>
 #include <store/replication/messages.hpp>
 #include <store/storage/durability.hpp>
@@ -42,10 +41,10 @@ namespace converge::store::detail {
 
 class Retirements {
   public:
-    // lifecycle, keyspace, durability and counters must outlive it. levels_needed: the level at
-    // which a pending writer folds (at least 1).
+    // lifecycle, keyspace and durability must outlive it. levels_needed: the level at which a
+    // pending writer folds (at least 1).
     Retirements(Lifecycle& lifecycle, Keyspace& keyspace, Durability& durability,
-                Counters& counters, std::uint32_t levels_needed);
+                std::uint32_t levels_needed);
     // Once the stored keys are loaded: folds them by the table the lifecycle record holds (a
     // restart after a fold whose keys were not all stored folded). Throws StorageError.
     void start();
@@ -128,7 +127,6 @@ class Retirements {
     Lifecycle& lifecycle_;
     Keyspace& keyspace_;
     Durability& durability_;
-    Counters& counters_;
     const std::uint32_t levels_needed_;
 
     mutable std::mutex mutex_;  // guards peers_ and mine_

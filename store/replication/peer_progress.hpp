@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <set>
 #include <vector>
 
@@ -22,8 +23,9 @@ class AckedPositions {
     std::uint64_t prefix() const noexcept { return prefix_; }
     bool contains(std::uint64_t position) const noexcept {
         if (position <= prefix_) return true;
-        auto it = ranges_.upper_bound(position);
-        return it != ranges_.begin() && std::prev(it)->second >= position &&
+        if (!ranges_) return false;
+        auto it = ranges_->upper_bound(position);
+        return it != ranges_->begin() && std::prev(it)->second >= position &&
                std::prev(it)->first < position;
     }
     // Records that positions (from, to] were applied by the peer. The prefix never goes back.
@@ -33,22 +35,38 @@ class AckedPositions {
         if (to <= prefix_) return;
         if (from <= prefix_) {
             prefix_ = to;
-        } else if (ranges_.size() < ranges_max) {
-            auto [it, inserted] = ranges_.try_emplace(from, to);
-            if (!inserted && it->second < to) it->second = to;
+        } else {
+            if (!ranges_) ranges_ = std::make_unique<Ranges>();
+            if (ranges_->size() < ranges_max) {
+                auto [it, inserted] = ranges_->try_emplace(from, to);
+                if (!inserted && it->second < to) it->second = to;
+            }
         }
+        if (!ranges_) return;
         // Absorb the ranges the prefix now reaches.
-        for (auto it = ranges_.begin(); it != ranges_.end() && it->first <= prefix_;) {
+        for (auto it = ranges_->begin(); it != ranges_->end() && it->first <= prefix_;) {
             if (it->second > prefix_) prefix_ = it->second;
-            it = ranges_.erase(it);
+            it = ranges_->erase(it);
         }
-        assert(prefix_ >= before && (ranges_.empty() || ranges_.begin()->first > prefix_));
+        assert(prefix_ >= before && (ranges_->empty() || ranges_->begin()->first > prefix_));
+        if (ranges_->empty()) ranges_.reset();  // a caught-up peer costs 16 bytes a stripe
     }
+
+    AckedPositions() = default;
+    AckedPositions(const AckedPositions& o)
+        : prefix_(o.prefix_), ranges_(o.ranges_ ? std::make_unique<Ranges>(*o.ranges_) : nullptr) {}
+    AckedPositions& operator=(const AckedPositions& o) {
+        if (this != &o) *this = AckedPositions(o);
+        return *this;
+    }
+    AckedPositions(AckedPositions&&) noexcept = default;
+    AckedPositions& operator=(AckedPositions&&) noexcept = default;
 
   private:
     static constexpr std::size_t ranges_max = 256;  // more are dropped: they only save resends
+    using Ranges = std::map<std::uint64_t, std::uint64_t>;  // from -> to, (from, to]
     std::uint64_t prefix_ = 0;
-    std::map<std::uint64_t, std::uint64_t> ranges_;  // from -> to, (from, to]
+    std::unique_ptr<Ranges> ranges_;  // null while none overtook the prefix (the usual case)
 };
 
 struct StripeProgress {
