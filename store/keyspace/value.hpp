@@ -79,7 +79,7 @@ void encode_value(codec::Writer& w, const T& v) {
 }
 
 inline KvRegister decode_sole_writer(codec::Reader& r) {
-    const ReplicaId replica{r.varint("writer")};
+    const ReplicaId replica{r.varint_at_least(1, "writer (id 0 names no writer)")};
     const std::uint64_t counter = r.varint_at_least(1, "write counter");
     KvValue value;
     value.written.physical = r.varint("write time");

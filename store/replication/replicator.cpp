@@ -107,6 +107,12 @@ bool Replicator::receive(std::string_view bytes, std::vector<Change>& changes) {
         reject(wire::RejectReason::malformed,
                "message from replica " + std::to_string(frame.sender.value) + ": " + e.what());
         return false;
+    } catch (const InvalidOperation& e) {
+        // A value no check caught that a merge cannot take (folding counters whose sum passes
+        // 2^64): the message stops there, and the replica keeps running.
+        reject(wire::RejectReason::out_of_range,
+               "message from replica " + std::to_string(frame.sender.value) + ": " + e.what());
+        return false;
     }
 }
 

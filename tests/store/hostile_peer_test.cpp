@@ -167,3 +167,30 @@ TEST(HashFlooding, KeysCollidingUnderStdHashSpreadOverTheStoresBuckets) {
 
 }  // namespace
 }  // namespace converge::store
+
+namespace converge::store {
+namespace {
+
+// Writer id 0 names the retired writers' counter slot, never a writer: a value register in the
+// short form claiming it is malformed (found by fuzzing: decoding it threw from a mutator, past
+// every decode error handler).
+TEST_F(HostilePeer, AValueWrittenByWriterZeroIsRejectedAsMalformed) {
+    const std::uint64_t state = c[1].state_hash();
+    codec::Writer keys;
+    keys.string("k");
+    keys.byte(3);    // a register written by one replica only
+    keys.varint(0);  // writer 0
+    keys.varint(1);  // its counter
+    keys.varint(5);  // write time
+    keys.varint(0);  // logical time, no expiry
+    keys.string("forged");
+    codec::Writer payload;
+    detail::encode_state_header(payload, {});
+    detail::encode_delta_chunk(payload, detail::LogRange{0, 0, 1}, 1, keys.bytes());
+    EXPECT_FALSE(c[1].receive(wire::seal(c[0].replica(), MessageType::deltas, payload.bytes())));
+    EXPECT_EQ(rejected(c[1], RejectReason::malformed), 1u);
+    EXPECT_EQ(c[1].state_hash(), state);
+}
+
+}  // namespace
+}  // namespace converge::store
