@@ -131,7 +131,6 @@ void ReplicaSet::open(std::size_t i, std::shared_ptr<store::MemoryStorage> stora
     rep.store = std::make_unique<store::Store>(o);
     ++rep.stores;
     rep.checked = {};
-    rep.writer = rep.store->writer();
     rep.up = true;
     for (std::size_t j = 0; j < replicas_.size(); ++j) {
         const SimReplica& other = *replicas_[j];

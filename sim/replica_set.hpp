@@ -26,7 +26,6 @@ struct SimReplica {
     std::string name;
     std::size_t region = 0;
     ReplicaId id;
-    ReplicaId writer;              // the id its store stamps changes with
     std::uint32_t generation = 0;  // how many ids it has had
     bool up = true;
     bool paused = false;
