@@ -42,6 +42,13 @@ class RetiredIds {
         ids_.insert(it, id);
         return true;
     }
+    // Removes id; returns whether it was there.
+    bool erase(ReplicaId id) {
+        auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
+        if (it == ids_.end() || *it != id) return false;
+        ids_.erase(it);
+        return true;
+    }
     bool contains(ReplicaId id) const noexcept {
         return std::binary_search(ids_.begin(), ids_.end(), id);
     }

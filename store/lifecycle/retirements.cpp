@@ -134,7 +134,7 @@ Retirements::Heard Retirements::on_report(ReplicaId peer, RetirementReport&& rep
             heard = Heard::own_writer_retiring;
             continue;
         }
-        if (p.id != retired_writers && !read().table().contains(p.id)) lifecycle_.retire(p.id);
+        lifecycle_.retire(p.id);  // no change if pending or retired already
     }
     if (!adopted.empty()) {
         std::vector<ReplicaId> ids;
@@ -166,9 +166,9 @@ Retirements::Heard Retirements::on_report(ReplicaId peer, RetirementReport&& rep
     return heard;
 }
 
-RetiredIds Retirements::learned() const {
+StateHeader Retirements::state_header() const {
     std::shared_lock table_lock(table_mutex_);
-    return learned_;
+    return StateHeader{fingerprint_, learned_};
 }
 
 void Retirements::confirm(ReplicaId peer) {
@@ -184,10 +184,8 @@ void Retirements::confirm(ReplicaId peer) {
     }
     if (whole_there.empty()) return;
     std::unique_lock table_lock(table_mutex_);
-    RetiredIds still;
-    for (ReplicaId id : learned_.ids())
-        if (!whole_there.contains(id)) still.insert(id);
-    learned_ = std::move(still);
+    for (ReplicaId id : whole_there.ids())
+        learned_.erase(id);
     lifecycle_.set_learned(learned_);
 }
 
@@ -224,25 +222,23 @@ void Retirements::refold(std::string_view key) {
     std::unique_lock lock(stripe.mutex);
     auto it = stripe.map.find(k);
     if (it == stripe.map.end()) return;
-    Slot& slot = it->second;
-    if (!std::visit([&](auto& v) { return converge::fold(v, table_, &learned_); }, slot.value))
-        return;
-    stripe.mark_dirty(slot);
-    durability_.persist(slot);
+    fold_slot(stripe, it->second);
 }
 
 void Retirements::fold_keys() {
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         Stripe& stripe = keyspace_.stripe(i);
         std::unique_lock lock(stripe.mutex);
-        for (auto& [key, slot] : stripe.map) {
-            const bool changed = std::visit(
-                [&](auto& v) { return converge::fold(v, table_, &learned_); }, slot.value);
-            if (!changed) continue;
-            stripe.mark_dirty(slot);
-            durability_.persist(slot);
-        }
+        for (auto& [key, slot] : stripe.map)
+            fold_slot(stripe, slot);
     }
+}
+
+void Retirements::fold_slot(Stripe& stripe, Slot& slot) {
+    if (!std::visit([&](auto& v) { return converge::fold(v, table_, &learned_); }, slot.value))
+        return;
+    stripe.mark_dirty(slot);
+    durability_.persist(slot);
 }
 
 void Retirements::metrics(Metrics& m) const {

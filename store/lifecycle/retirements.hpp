@@ -87,9 +87,9 @@ class Retirements {
     // and this one lacks, and remembers it for the levels. Returns own_writer_retiring when the
     // report names own_writer as pending or retired: the caller re-keys.
     Heard on_report(ReplicaId peer, RetirementReport&& report, ReplicaId own_writer);
-    // The retired writers this replica adopted from a peer's table without holding all their
-    // changes (its state messages say so: StateHeader).
-    RetiredIds learned() const;
+    // What this replica's state messages begin with: its table's fingerprint and the retired
+    // writers it adopted from a peer's table without holding all their changes.
+    StateHeader state_header() const;
     // A digest comparison with peer found nothing differing: every adopted writer peer holds
     // whole (it has this table and did not adopt it partially) is whole here too.
     void confirm(ReplicaId peer);
@@ -123,6 +123,9 @@ class Retirements {
     // in each key until a peer's whole state of it comes (crdt/retired_ids.hpp, partial).
     void fold(const std::vector<ReplicaId>& ids, bool learned);
     void fold_keys();
+    // Folds slot (its stripe and the table locked) by the table; a change is marked for the
+    // digest and stored.
+    void fold_slot(Stripe& stripe, Slot& slot);
 
     Lifecycle& lifecycle_;
     Keyspace& keyspace_;

@@ -66,7 +66,7 @@ void Replicator::send(ReplicaId to, MessageType type, std::string payload) {
     if (type == MessageType::deltas || type == MessageType::key_states) {
         // State messages name the retired table their states were folded by.
         codec::Writer w;
-        encode_state_header(w, {retirements_.fingerprint(), retirements_.learned()});
+        encode_state_header(w, retirements_.state_header());
         w.raw(payload);
         payload = w.take();
     }
@@ -210,8 +210,7 @@ bool Replicator::merge_states(ReplicaId from, std::string_view payload, Decode&&
         }
     }
     if (!answer) {
-        if (auto report = retirements_.report_for(from, lifecycle_.writer(), true))
-            send(from, MessageType::retirement, encode(*report));
+        send_retirement(from, /*even_if_idle=*/true);
         return false;
     }
     send(from, answer->first, std::move(answer->second));
@@ -234,8 +233,8 @@ void Replicator::on_retirement(ReplicaId from, RetirementReport&& report) {
     }
 }
 
-void Replicator::send_retirements_locked(ReplicaId to) {
-    if (auto report = retirements_.report_for(to, lifecycle_.writer()))
+void Replicator::send_retirement(ReplicaId to, bool even_if_idle) {
+    if (auto report = retirements_.report_for(to, lifecycle_.writer(), even_if_idle))
         send(to, MessageType::retirement, encode(*report));
 }
 
@@ -289,7 +288,7 @@ void Replicator::sync() {
         ids.push_back(id);
     retirements_.round(ids, lifecycle_.writer());
     for (auto& [id, peer] : peers_) {
-        send_retirements_locked(id);
+        send_retirement(id);
         sync_peer_locked(id, peer);
     }
     collect_log_locked();

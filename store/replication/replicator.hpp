@@ -77,7 +77,8 @@ class Replicator {
     template <class Decode, class Merge>
     bool merge_states(ReplicaId from, std::string_view payload, Decode&& decode, Merge&& merge);
     void on_retirement(ReplicaId from, RetirementReport&& report);
-    void send_retirements_locked(ReplicaId to);
+    // Sends to the report of retirements it should hear now (Retirements::report_for), if any.
+    void send_retirement(ReplicaId to, bool even_if_idle = false);
     std::uint64_t incarnation() const noexcept { return lifecycle_.writer().value; }
     // Runs fn(peer) under the peers lock if from is a peer.
     template <class Fn>
