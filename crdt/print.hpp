@@ -13,12 +13,15 @@
 #include <crdt/dot.hpp>
 #include <crdt/gcounter.hpp>
 #include <crdt/gset.hpp>
+#include <crdt/hyper_log_log.hpp>
 #include <crdt/lww_element_set.hpp>
 #include <crdt/lww_register.hpp>
 #include <crdt/mv_register.hpp>
+#include <crdt/or_hash.hpp>
 #include <crdt/or_map.hpp>
 #include <crdt/or_set.hpp>
 #include <crdt/pn_counter.hpp>
+#include <crdt/sorted_set.hpp>
 #include <crdt/timestamp.hpp>
 #include <crdt/two_p_set.hpp>
 #include <crdt/version_vector.hpp>
@@ -142,6 +145,25 @@ std::ostream& operator<<(std::ostream& os, const ORMap<K, V, H, E>& m) {
         detail::print_value(os, *m.get(key));
     });
     return os << " | seen " << m.context() << '}';
+}
+
+inline std::ostream& operator<<(std::ostream& os, const ORHash& h) {
+    os << "ORHash{";
+    detail::print_list(os, h.fields(), [&](const auto& f) {
+        os << '"' << f.first << "\": " << (h.is_counter(f.first) ? "" : "\"") << f.second
+           << (h.is_counter(f.first) ? "" : "\"");
+    });
+    return os << " | seen " << h.context() << '}';
+}
+inline std::ostream& operator<<(std::ostream& os, const SortedSet& z) {
+    os << "SortedSet{";
+    detail::print_list(os, z.members(),
+                       [&](const auto& m) { os << '"' << m.first << "\": " << m.second; });
+    return os << " | seen " << z.context() << '}';
+}
+inline std::ostream& operator<<(std::ostream& os, const HyperLogLog& v) {
+    return os << "HyperLogLog{~" << v.count() << ", " << v.entry_count() << " entries | seen "
+              << v.context() << '}';
 }
 
 }  // namespace converge

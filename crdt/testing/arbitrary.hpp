@@ -109,6 +109,27 @@ ORMap<K, V, H, E> apply_op(ORMap<K, V, H, E>& m, ReplicaId r, const Op& op) {
     return m.apply(r, key, [&](V& value) { return apply_op(value, r, op.nested()); });
 }
 
+inline ORHash apply_op(ORHash& h, ReplicaId r, const Op& op) {
+    // Fields 0-2 hold values, 3-5 counters, so no operation is refused.
+    const std::string field = "f" + std::to_string(op.element);
+    if (op.kind == 3 && op.amount == 5) return h.clear();
+    if (op.kind % 3 == 2) return h.del(field);
+    if (op.element < 3)
+        return h.set(r, timestamp_of(op, r), field, "v" + std::to_string(op.amount));
+    return h.increment(r, field, op.kind % 2 == 0 ? op.amount : -std::int64_t{op.amount});
+}
+inline SortedSet apply_op(SortedSet& z, ReplicaId r, const Op& op) {
+    const std::string member = "m" + std::to_string(op.element % 4);
+    if (op.kind == 3 && op.amount == 5) return z.clear();
+    if (op.kind % 3 == 2) return z.remove(member);
+    if (op.kind == 0) return z.add(r, timestamp_of(op, r), member, op.amount * 1.5);
+    return z.increment(r, member, op.kind == 1 ? op.amount * 0.25 : -0.5 * op.amount);
+}
+inline HyperLogLog apply_op(HyperLogLog& v, ReplicaId r, const Op& op) {
+    if (op.kind == 3 && op.amount == 5) return v.clear();
+    return v.add(r, "e" + std::to_string(op.element * 37 + op.amount * 7 + op.physical));
+}
+
 // One step of a history: an operation at a replica, a merge of one replica's whole state into
 // another's, or a merge of one earlier delta (any replica's, in any order: a partial merge, as a
 // delta that overtook another leaves it).

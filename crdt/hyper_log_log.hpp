@@ -1,0 +1,228 @@
+// File: crdt/hyper_log_log.hpp
+// HyperLogLog: an estimate of how many distinct elements were added (16,384 six-bit registers,
+// standard error about 0.81 %), replicated with observed-remove: clearing it drops the adds it
+// observed, and an add it had not seen survives.
+//
+// Each register is the maximum over its live entries. An add hashes the element (MurmurHash64A,
+// Redis's function and seed, so a count matches Redis's for the same elements), picks a register
+// and a rank, and leaves one dotted entry; it drops the entries of that register whose rank it
+// covers. A register therefore keeps a short staircase of entries (newer ones of lower rank), so
+// a clear that saw the larger entry but not a later smaller one leaves exactly the later one. The
+// count is Ertl's improved estimator (as Redis computes it).
+//
+//   HyperLogLog v;
+//   v.add(ReplicaId{1}, "203.0.113.7");
+//   v.count();   // 1
+//
+// Thread-safety: a plain value type; const members may run concurrently, anything that changes it
+// needs exclusive access.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include <crdt/causal_context.hpp>
+#include <crdt/codec/cereal_blob.hpp>
+#include <crdt/detail/dot_set.hpp>
+#include <crdt/detail/dot_store_codec.hpp>
+#include <crdt/detail/join_dotted.hpp>
+#include <crdt/detail/murmur_hash64a.hpp>
+
+namespace converge {
+
+class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
+  public:
+    static constexpr unsigned precision = 14;
+    static constexpr std::size_t register_count = std::size_t{1} << precision;
+    static constexpr unsigned rank_max = 64 - precision + 1;  // 51
+    using Registers = std::array<std::uint8_t, register_count>;
+
+    // The register and rank element lands on.
+    static std::pair<std::uint16_t, std::uint8_t> locate(std::string_view element) {
+        std::uint64_t hash = detail::murmur_hash64a(element, 0xadc83b19ULL);
+        const auto index = static_cast<std::uint16_t>(hash & (register_count - 1));
+        hash >>= precision;
+        hash |= std::uint64_t{1} << (64 - precision);
+        std::uint8_t rank = 1;
+        for (std::uint64_t bit = 1; (hash & bit) == 0; bit <<= 1)
+            ++rank;
+        return {index, rank};
+    }
+
+    // Adds element as replica; returns the delta. *changed: whether a register grew (what
+    // Redis's PFADD answers).
+    HyperLogLog add(ReplicaId replica, std::string_view element, bool* changed = nullptr) {
+        const auto [index, rank] = locate(element);
+        const Dot dot = context_.next_dot(replica);
+        HyperLogLog delta;
+        auto [first, last] = cell(index);
+        std::uint8_t before = 0;
+        for (auto it = first; it != last; ++it)
+            before = std::max(before, it->rank);
+        const auto covered = std::remove_if(first, last, [&](const Entry& e) {
+            if (e.rank > rank) return false;
+            delta.context_.insert(e.dot);
+            return true;
+        });
+        const auto at = entries_.erase(covered, last);
+        const Entry added{index, rank, dot};
+        entries_.insert(std::upper_bound(entries_.begin() + (first - entries_.begin()), at, added,
+                                         before_entry),
+                        added);
+        context_.insert(dot);
+        delta.context_.insert(dot);
+        delta.entries_.push_back(added);
+        if (changed != nullptr) *changed = rank > before;
+        assert(registers()[index] >= rank);
+        return delta;
+    }
+    // Drops every add seen here; returns the delta.
+    HyperLogLog clear() {
+        HyperLogLog delta;
+        for (const Entry& e : entries_)
+            delta.context_.insert(e.dot);
+        entries_.clear();
+        return delta;
+    }
+
+    // The registers: each the greatest rank of its live entries, 0 when none.
+    Registers registers() const {
+        Registers out{};
+        for (const Entry& e : entries_)
+            out[e.index] = std::max(out[e.index], e.rank);
+        return out;
+    }
+    // The estimated number of distinct elements added and not cleared.
+    std::uint64_t count() const { return estimate(registers()); }
+    // The estimate of registers (Ertl, "New cardinality estimation algorithms for HyperLogLog
+    // sketches", 2017; Redis's hllCount).
+    static std::uint64_t estimate(const Registers& registers) {
+        std::array<int, 64> histogram{};
+        for (std::uint8_t r : registers)
+            ++histogram[r];
+        const double m = register_count;
+        double z = m * tau((m - histogram[rank_max]) / m);
+        for (int j = rank_max - 1; j >= 1; --j) {
+            z += histogram[j];
+            z *= 0.5;
+        }
+        z += m * sigma(histogram[0] / m);
+        constexpr double alpha_inf = 0.721347520444481703680;  // 1 / (2 ln 2)
+        return static_cast<std::uint64_t>(std::llround(alpha_inf * m * m / z));
+    }
+    bool empty() const noexcept { return entries_.empty(); }
+    // Live entries (the metadata a register keeps).
+    std::size_t entry_count() const noexcept { return entries_.size(); }
+
+    void merge(const HyperLogLog& other) {
+        entries_ = detail::join_dotted(entries_, context_, other.entries_, other.context_,
+                                       before_entry, [](const Entry& e) { return e.dot; });
+        context_.merge(other.context_);
+    }
+
+    const CausalContext& context() const noexcept { return context_; }
+    std::uint64_t max_counter(ReplicaId replica) const noexcept { return context_.max(replica); }
+    void advance_counter(ReplicaId replica, std::uint64_t counter) {
+        context_.insert_up_to(replica, counter);
+    }
+    // Folds retired out of the causal context, keeping its dots up to the highest live one
+    // (crdt/retired_ids.hpp).
+    void retire(ReplicaId retired) {
+        std::uint64_t highest = 0;
+        for (const Entry& e : entries_)
+            if (e.dot.replica == retired) highest = std::max(highest, e.dot.counter);
+        context_.forget(retired);
+        if (highest != 0) context_.insert_up_to(retired, highest);
+    }
+
+    friend bool operator==(const HyperLogLog&, const HyperLogLog&) = default;
+
+    // Encoding: the context, then the entries as a dot store (grouped by replica, counters as
+    // gaps), each with its register and rank: a few bytes per entry, so a sketch with few
+    // registers set stays small.
+    void encode(codec::Writer& w) const {
+        context_.encode(w);
+        std::vector<std::pair<detail::DotSet, const Entry*>> store;
+        store.reserve(entries_.size());
+        for (const Entry& e : entries_)
+            store.emplace_back(detail::DotSet{e.dot}, &e);
+        detail::encode_dot_store(
+            w, store, [](const auto& s) -> const detail::DotSet& { return s.first; },
+            [](codec::Writer& out, const auto& s) {
+                out.varint(std::uint64_t{s.second->index} << 6 | s.second->rank);
+            });
+    }
+    static HyperLogLog decode(codec::Reader& r) {
+        HyperLogLog out;
+        out.context_ = CausalContext::decode(r);
+        detail::decode_dot_store(r, out.context_, [&](codec::Reader& in, detail::DotSet&& dots) {
+            if (dots.size() != 1) in.fail("a HyperLogLog entry carries more than one dot");
+            const std::uint64_t packed = in.varint("HyperLogLog register and rank");
+            const std::uint64_t rank = packed & 63;
+            if ((packed >> 6) >= register_count) in.fail("HyperLogLog register out of range");
+            if (rank == 0 || rank > rank_max) in.fail("HyperLogLog rank out of range");
+            out.entries_.push_back(Entry{static_cast<std::uint16_t>(packed >> 6),
+                                         static_cast<std::uint8_t>(rank), dots[0]});
+        });
+        std::sort(out.entries_.begin(), out.entries_.end(), before_entry);
+        return out;
+    }
+
+  private:
+    struct Entry {
+        std::uint16_t index = 0;
+        std::uint8_t rank = 0;
+        Dot dot;
+        friend bool operator==(const Entry&, const Entry&) = default;
+    };
+    // Entries sorted by register, then dot.
+    static bool before_entry(const Entry& a, const Entry& b) {
+        return a.index != b.index ? a.index < b.index : a.dot < b.dot;
+    }
+    std::pair<std::vector<Entry>::iterator, std::vector<Entry>::iterator> cell(
+        std::uint16_t index) {
+        const auto first =
+            std::lower_bound(entries_.begin(), entries_.end(), index,
+                             [](const Entry& e, std::uint16_t i) { return e.index < i; });
+        const auto last =
+            std::find_if(first, entries_.end(), [&](const Entry& e) { return e.index != index; });
+        return {first, last};
+    }
+
+    static double sigma(double x) {
+        if (x == 1.0) return INFINITY;
+        double y = 1;
+        double z = x;
+        double previous = 0;
+        do {
+            x *= x;
+            previous = z;
+            z += x * y;
+            y += y;
+        } while (previous != z);
+        return z;
+    }
+    static double tau(double x) {
+        if (x == 0.0 || x == 1.0) return 0.0;
+        double y = 1.0;
+        double z = 1 - x;
+        double previous = 0;
+        do {
+            x = std::sqrt(x);
+            previous = z;
+            y *= 0.5;
+            z -= (1 - x) * (1 - x) * y;
+        } while (previous != z);
+        return z / 3;
+    }
+
+    std::vector<Entry> entries_;  // sorted by before_entry
+    CausalContext context_;
+};
+
+}  // namespace converge
