@@ -146,6 +146,11 @@ void wire_seeds(Corpus& corpus) {
     b->set("cart").add("eggs");
     a->set("cart").remove("milk");
     b->del("title");
+    a->hash("note").set("title", "groceries");
+    b->hash("note").increment("edits", 2);
+    a->sorted_set("board").add("ada", 10.0);
+    b->sorted_set("board").increment("ada", 1.5);
+    a->hyperloglog("visitors").add("203.0.113.7");
     std::vector<std::string> seen;
     for (int round = 0; round < 6; ++round) {
         a->sync();

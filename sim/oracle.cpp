@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cassert>
 
 #include <sim/oracle.hpp>
 
@@ -58,6 +59,11 @@ OpType op_type(store::KeyInspection::Type t) {
         case store::KeyInspection::Type::counter:
             return OpType::counter;
         case store::KeyInspection::Type::set:
+            break;
+        case store::KeyInspection::Type::hash:
+        case store::KeyInspection::Type::sorted_set:
+        case store::KeyInspection::Type::hyperloglog:
+            assert(false && "scenarios have no operations on this type");
             break;
     }
     return OpType::set;

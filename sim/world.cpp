@@ -203,7 +203,7 @@ struct World::Impl {
             st.clones_detected += m.rekeys + m.frames_rejected[static_cast<std::size_t>(
                                                  store::wire::RejectReason::retired_writer)];
             if (!rep.up) continue;
-            metadata += m.metadata_bytes.values + m.metadata_bytes.counters + m.metadata_bytes.sets;
+            metadata += m.metadata_bytes.total();
             keys += m.keys;
             rep.store->inspect_each([&](std::string_view, const store::KeyInspection& k) {
                 std::vector<ReplicaId> ids;

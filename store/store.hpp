@@ -1,6 +1,7 @@
 // File: store/store.hpp
 // Store: one replica of a keyspace of string keys. Each key holds one type: a plain value (put /
-// get / del, last writer wins, optional expiry), a counter, or a set. Every operation is atomic
+// get / del, last writer wins, optional expiry), a counter, a set, a hash, a sorted set or a
+// HyperLogLog. Every operation is atomic
 // and safe to call from any number of threads; keys are spread over lock stripes chosen by a
 // keyed hash, so crafted keys cannot pile onto one stripe.
 //
@@ -9,6 +10,8 @@
 //   s.put("session", "t", std::chrono::seconds(30));  // expires 30 s after the write
 //   s.counter("likes").increment(3);
 //   s.set("cart").add("apple");
+//   s.hash("user:1").set("name", "ada");  s.sorted_set("board").add("ada", 10.0);
+//   s.hyperloglog("visitors").add("203.0.113.7");
 //   auto sub = s.subscribe("cart", [](const Change& c) { ... });
 //
 // Replicas exchange deltas through a Transport: add_peer() names a peer, sync() (or tick(), on the
@@ -96,6 +99,79 @@ class Store {
         std::string key_;
     };
     Set set(std::string key) { return Set(*this, std::move(key)); }
+
+    // A hash at key (created empty on first use): named fields, each a value (last writer wins)
+    // or a counter (increments add up). Every call throws TypeMismatch if key holds another type.
+    class Hash {
+      public:
+        // Sets field to value. Throws TypeMismatch if field holds a counter.
+        void set(std::string field, std::string value);
+        // The field's value (a counter's in decimal); nullopt when absent.
+        std::optional<std::string> get(std::string_view field);
+        // Deletes field as this replica has seen it; returns whether it was present.
+        bool del(std::string_view field);
+        // Adds n (negative: subtracts) to the counter field; returns its new value. Throws
+        // TypeMismatch if field holds a value, InvalidOperation if this replica's running total
+        // of the field would pass 2^64 - 1.
+        std::int64_t increment(std::string field, std::int64_t n = 1);
+        // Every field with its value (counters in decimal), sorted by field.
+        std::vector<std::pair<std::string, std::string>> fields();
+        std::size_t size();
+
+      private:
+        friend class Store;
+        Hash(Store& store, std::string key) : store_(store), key_(std::move(key)) {}
+        Store& store_;
+        std::string key_;
+    };
+    Hash hash(std::string key) { return Hash(*this, std::move(key)); }
+
+    // A sorted set at key (created empty on first use): members with finite scores. Every call
+    // throws TypeMismatch if key holds another type.
+    class SortedSet {
+      public:
+        // Sets member's score; returns whether member was absent. Throws InvalidOperation if
+        // score is NaN or infinite.
+        bool add(std::string member, double score);
+        // Adds by to member's score (creating it at 0); returns the new score. Throws
+        // InvalidOperation if by or the new score is NaN or infinite.
+        double increment(std::string member, double by);
+        // The member's score; nullopt when absent.
+        std::optional<double> score(std::string_view member);
+        // Removes member as this replica has seen it; returns whether it was present.
+        bool remove(std::string_view member);
+        // Members ranked start to stop (inclusive; negative ranks count from the end), by score,
+        // then member: Redis's ZRANGE.
+        std::vector<std::pair<std::string, double>> range(std::int64_t start, std::int64_t stop);
+        // The member's rank in that order; nullopt when absent.
+        std::optional<std::size_t> rank(std::string_view member);
+        std::size_t size();
+
+      private:
+        friend class Store;
+        SortedSet(Store& store, std::string key) : store_(store), key_(std::move(key)) {}
+        Store& store_;
+        std::string key_;
+    };
+    SortedSet sorted_set(std::string key) { return SortedSet(*this, std::move(key)); }
+
+    // A HyperLogLog at key (created empty on first use): the estimated number of distinct
+    // elements added, standard error about 0.81 %. Every call throws TypeMismatch if key holds
+    // another type.
+    class HyperLogLog {
+      public:
+        // Adds element; returns whether the estimate's registers changed (Redis's PFADD).
+        bool add(std::string_view element);
+        // The estimated number of distinct elements added (0 when never used).
+        std::uint64_t count();
+
+      private:
+        friend class Store;
+        HyperLogLog(Store& store, std::string key) : store_(store), key_(std::move(key)) {}
+        Store& store_;
+        std::string key_;
+    };
+    HyperLogLog hyperloglog(std::string key) { return HyperLogLog(*this, std::move(key)); }
 
     // Calls callback after each change to a key starting with prefix, until the returned
     // Subscription is destroyed. Callbacks run on the thread that made the change, with no store

@@ -14,7 +14,7 @@
 
 namespace converge::store {
 
-enum class ChangeKind { put, del, expire, counter, set };
+enum class ChangeKind { put, del, expire, counter, set, hash, sorted_set, hyperloglog };
 
 struct Change {
     std::string key;

@@ -16,9 +16,10 @@
 namespace converge::store {
 
 struct KeyInspection {
-    enum class Type { value, counter, set };
+    enum class Type { value, counter, set, hash, sorted_set, hyperloglog };
 
-    // One live dot: a write still alive in a value's register, or an add keeping a set's member.
+    // One live dot: a write still alive in a value's register, an add keeping a set's member, a
+    // hash field's or sorted set member's put or increment (bytes: the field or member).
     struct Live {
         Dot dot;
         std::string bytes;             // the value written, or the member
@@ -29,8 +30,8 @@ struct KeyInspection {
     };
 
     Type type = Type::value;
-    CausalContext context;     // value and set: every dot the key has seen
-    std::vector<Live> live;    // value and set: in dot order
+    CausalContext context;     // all but counter: every dot the key has seen
+    std::vector<Live> live;    // value, set, hash, sorted set: in dot order
     VersionVector increments;  // counter: each replica's total of increments
     VersionVector decrements;  // counter: each replica's total of decrements
 

@@ -8,6 +8,14 @@
 namespace converge::store::detail {
 namespace {
 
+template <class Store>
+void add_members(KeyInspection& out, const Store& members) {
+    members.for_each([&](const std::string& name, const auto& member) {
+        for (const auto& [dot, entry] : member.live)
+            out.live.push_back({dot, name, entry.written, 0});
+    });
+}
+
 KeyInspection state_of(const Value& value) {
     KeyInspection out;
     if (const auto* reg = std::get_if<KvRegister>(&value)) {
@@ -23,11 +31,21 @@ KeyInspection state_of(const Value& value) {
             for (const Dot& dot : set->dots(member))
                 out.live.push_back({dot, member});
         });
-    } else {
-        const auto& counter = std::get<PNCounter>(value);
+    } else if (const auto* counter = std::get_if<PNCounter>(&value)) {
         out.type = KeyInspection::Type::counter;
-        out.increments = counter.increments().slots();
-        out.decrements = counter.decrements().slots();
+        out.increments = counter->increments().slots();
+        out.decrements = counter->decrements().slots();
+    } else if (const auto* hash = std::get_if<ORHash>(&value)) {
+        out.type = KeyInspection::Type::hash;
+        out.context = hash->context();
+        add_members(out, hash->members());
+    } else if (const auto* zset = std::get_if<SortedSet>(&value)) {
+        out.type = KeyInspection::Type::sorted_set;
+        out.context = zset->context();
+        add_members(out, zset->members_store());
+    } else {
+        out.type = KeyInspection::Type::hyperloglog;
+        out.context = std::get<HyperLogLog>(value).context();
     }
     std::sort(
         out.live.begin(), out.live.end(),
@@ -41,6 +59,9 @@ bool visible_at(const Value& value, std::uint64_t now_ms) {
         return winner != nullptr && !winner->expired_at(now_ms);
     }
     if (const auto* set = std::get_if<StringSet>(&value)) return !set->empty();
+    if (const auto* hash = std::get_if<ORHash>(&value)) return !hash->empty();
+    if (const auto* zset = std::get_if<SortedSet>(&value)) return !zset->empty();
+    if (const auto* hll = std::get_if<HyperLogLog>(&value)) return !hll->empty();
     return true;
 }
 

@@ -1,9 +1,11 @@
 // File: store/keyspace/value.hpp
-// What one key holds (a plain value's register, a counter or a set) and its encoding on the wire:
-// a type tag byte, then the CRDT's canonical encoding.
+// What one key holds (a plain value's register, a counter, a set, a hash, a sorted set or a
+// HyperLogLog) and its encoding on the wire: a type tag byte, then the CRDT's canonical encoding.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -11,16 +13,19 @@
 
 #include <crdt/codec/reader.hpp>
 #include <crdt/codec/writer.hpp>
+#include <crdt/hyper_log_log.hpp>
+#include <crdt/or_hash.hpp>
 #include <crdt/or_set.hpp>
 #include <crdt/pn_counter.hpp>
+#include <crdt/sorted_set.hpp>
 #include <store/keyspace/kv_value.hpp>
 
 namespace converge::store::detail {
 
 using StringSet = ORSet<std::string>;
-// The alternatives' order is their tag on the wire and decides type conflicts between replicas:
-// the greater tag wins.
-using Value = std::variant<KvRegister, PNCounter, StringSet>;
+// The alternatives' order follows their tag on the wire and decides type conflicts between
+// replicas: the later alternative wins.
+using Value = std::variant<KvRegister, PNCounter, StringSet, ORHash, SortedSet, HyperLogLog>;
 
 template <class T>
 const char* type_name() {
@@ -28,18 +33,28 @@ const char* type_name() {
         return "a value";
     else if constexpr (std::is_same_v<T, PNCounter>)
         return "a counter";
-    else
+    else if constexpr (std::is_same_v<T, StringSet>)
         return "a set";
+    else if constexpr (std::is_same_v<T, ORHash>)
+        return "a hash";
+    else if constexpr (std::is_same_v<T, SortedSet>)
+        return "a sorted set";
+    else
+        return "a HyperLogLog";
 }
 inline const char* type_name(const Value& v) {
     return std::visit([](const auto& held) { return type_name<std::decay_t<decltype(held)>>(); },
                       v);
 }
 
+// Tags 3 (a register's short form) and 4 (a set's delta, in messages) name no alternative.
 template <class T>
 inline constexpr std::uint8_t type_tag = std::is_same_v<T, KvRegister>  ? 0
                                          : std::is_same_v<T, PNCounter> ? 1
-                                                                        : 2;
+                                         : std::is_same_v<T, StringSet> ? 2
+                                         : std::is_same_v<T, ORHash>    ? 5
+                                         : std::is_same_v<T, SortedSet> ? 6
+                                                                        : 7;
 // The short form of the most common register: one replica's latest write is all it has seen.
 inline constexpr std::uint8_t sole_writer_tag = 3;
 
@@ -105,6 +120,14 @@ inline std::uint64_t metadata_bytes(const Value& value, std::size_t encoded_size
         reg->for_each([&](const KvValue& v) { payload += v.bytes.size(); });
     else if (const auto* set = std::get_if<StringSet>(&value))
         set->for_each([&](const std::string& member) { payload += member.size(); });
+    else if (const auto* hash = std::get_if<ORHash>(&value))
+        for (const auto& [field, shown] : hash->fields())
+            payload += field.size() + shown.size();
+    else if (const auto* zset = std::get_if<SortedSet>(&value))
+        for (const auto& [member, score] : zset->members())
+            payload += member.size() + sizeof score;
+    else if (std::holds_alternative<HyperLogLog>(value))
+        payload = HyperLogLog::register_count * 6 / 8;  // the dense registers
     else
         payload = 8;  // a counter's value
     return encoded_size > payload ? encoded_size - payload : 0;
@@ -120,6 +143,12 @@ inline Value decode_value(codec::Reader& r) {
             return StringSet::decode(r);
         case sole_writer_tag:
             return decode_sole_writer(r);
+        case type_tag<ORHash>:
+            return ORHash::decode(r);
+        case type_tag<SortedSet>:
+            return SortedSet::decode(r);
+        case type_tag<HyperLogLog>:
+            return HyperLogLog::decode(r);
         default:
             r.fail("unknown value type tag");
     }
@@ -135,8 +164,23 @@ inline std::uint64_t change_mark(const Value& v) {
     }
     if (const auto* set = std::get_if<StringSet>(&v))
         return (set->context().dot_count() << 32) - set->size();
-    const auto& c = std::get<PNCounter>(v);
-    return c.increments().value() + c.decrements().value();
+    if (const auto* c = std::get_if<PNCounter>(&v))
+        return c->increments().value() + c->decrements().value();
+    // The others: a hash of what they show.
+    codec::Writer shown;
+    if (const auto* hash = std::get_if<ORHash>(&v))
+        for (const auto& [field, value] : hash->fields()) {
+            shown.string(field);
+            shown.string(value);
+        }
+    else if (const auto* zset = std::get_if<SortedSet>(&v))
+        for (const auto& [member, score] : zset->members()) {
+            shown.string(member);
+            shown.svarint(static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(score)));
+        }
+    else
+        shown.varint(std::get<HyperLogLog>(v).count());
+    return std::hash<std::string>{}(shown.bytes());
 }
 
 }  // namespace converge::store::detail

@@ -19,7 +19,8 @@ inline void bump(Counter& counter, std::uint64_t n = 1) {
 }
 
 struct Counters {
-    Counter puts{0}, gets{0}, dels{0}, counter_ops{0}, set_ops{0}, type_mismatches{0};
+    Counter puts{0}, gets{0}, dels{0}, counter_ops{0}, set_ops{0}, hash_ops{0}, sorted_set_ops{0},
+        hyperloglog_ops{0}, type_mismatches{0};
     Counter expired_keys{0};
     Counter merges{0}, merges_unchanged{0}, type_conflicts{0}, clock_drift_exceeded{0};
     Counter messages_out{0}, messages_in{0}, bytes_out{0}, bytes_in{0};
@@ -35,6 +36,9 @@ struct Counters {
         m.dels = get(dels);
         m.counter_ops = get(counter_ops);
         m.set_ops = get(set_ops);
+        m.hash_ops = get(hash_ops);
+        m.sorted_set_ops = get(sorted_set_ops);
+        m.hyperloglog_ops = get(hyperloglog_ops);
         m.type_mismatches = get(type_mismatches);
         m.expired_keys = get(expired_keys);
         m.merges = get(merges);

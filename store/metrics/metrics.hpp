@@ -38,6 +38,13 @@ struct MetadataBytes {
     std::uint64_t values = 0;
     std::uint64_t counters = 0;
     std::uint64_t sets = 0;
+    std::uint64_t hashes = 0;
+    std::uint64_t sorted_sets = 0;
+    std::uint64_t hyperloglogs = 0;
+
+    std::uint64_t total() const noexcept {
+        return values + counters + sets + hashes + sorted_sets + hyperloglogs;
+    }
 };
 
 struct Metrics {
@@ -47,6 +54,9 @@ struct Metrics {
     std::uint64_t dels = 0;
     std::uint64_t counter_ops = 0;
     std::uint64_t set_ops = 0;
+    std::uint64_t hash_ops = 0;
+    std::uint64_t sorted_set_ops = 0;
+    std::uint64_t hyperloglog_ops = 0;
     std::uint64_t type_mismatches = 0;  // operations refused: the key holds another type
 
     // State.

@@ -81,6 +81,9 @@ std::string prometheus_text(const Metrics& m, ReplicaId replica) {
     e.counter("converge_operations_total", ops, m.dels, {{"op", "del"}});
     e.counter("converge_operations_total", ops, m.counter_ops, {{"op", "counter"}});
     e.counter("converge_operations_total", ops, m.set_ops, {{"op", "set"}});
+    e.counter("converge_operations_total", ops, m.hash_ops, {{"op", "hash"}});
+    e.counter("converge_operations_total", ops, m.sorted_set_ops, {{"op", "sorted_set"}});
+    e.counter("converge_operations_total", ops, m.hyperloglog_ops, {{"op", "hyperloglog"}});
     e.counter("converge_type_mismatches_total", "Operations refused: the key holds another type",
               m.type_mismatches);
     e.gauge("converge_keys", "Keys holding any state", static_cast<double>(m.keys));
@@ -92,6 +95,12 @@ std::string prometheus_text(const Metrics& m, ReplicaId replica) {
             {{"type", "counter"}});
     e.gauge("converge_metadata_bytes", meta, static_cast<double>(m.metadata_bytes.sets),
             {{"type", "set"}});
+    e.gauge("converge_metadata_bytes", meta, static_cast<double>(m.metadata_bytes.hashes),
+            {{"type", "hash"}});
+    e.gauge("converge_metadata_bytes", meta, static_cast<double>(m.metadata_bytes.sorted_sets),
+            {{"type", "sorted_set"}});
+    e.gauge("converge_metadata_bytes", meta, static_cast<double>(m.metadata_bytes.hyperloglogs),
+            {{"type", "hyperloglog"}});
     e.counter("converge_merges_total", "Keys merged from peers", m.merges);
     e.counter("converge_merges_unchanged_total",
               "Keys merged from peers that changed nothing a reader sees (replays, resends)",

@@ -55,10 +55,15 @@ const char* out_of_range(const Value& v) {
         return total_out_of_range(c->increments()) || total_out_of_range(c->decrements())
                    ? "a counter total past 2^62"
                    : nullptr;
-    const CausalContext& context = std::holds_alternative<KvRegister>(v)
-                                       ? std::get<KvRegister>(v).context()
-                                       : std::get<StringSet>(v).context();
-    return context_out_of_range(context) ? "a dot counter past 2^62" : nullptr;
+    const CausalContext* context = std::visit(
+        [](const auto& held) -> const CausalContext* {
+            if constexpr (std::is_same_v<std::decay_t<decltype(held)>, PNCounter>)
+                return nullptr;  // handled above
+            else
+                return &held.context();
+        },
+        v);
+    return context_out_of_range(*context) ? "a dot counter past 2^62" : nullptr;
 }
 
 void write_fixed64(codec::Writer& w, std::uint64_t v) {

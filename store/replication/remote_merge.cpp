@@ -8,7 +8,18 @@ namespace {
 ChangeKind kind_of(const Value& v) {
     if (const auto* reg = std::get_if<KvRegister>(&v))
         return winning_write(*reg) ? ChangeKind::put : ChangeKind::del;
-    return std::holds_alternative<PNCounter>(v) ? ChangeKind::counter : ChangeKind::set;
+    switch (v.index()) {
+        case 1:
+            return ChangeKind::counter;
+        case 2:
+            return ChangeKind::set;
+        case 3:
+            return ChangeKind::hash;
+        case 4:
+            return ChangeKind::sorted_set;
+        default:
+            return ChangeKind::hyperloglog;
+    }
 }
 
 }  // namespace
@@ -94,10 +105,11 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
 std::optional<ChangeKind> RemoteMerge::resolve_conflict(Stripe& stripe, Slot& slot,
                                                         Value&& incoming) {
     bump(counters_.type_conflicts);
-    conflict_logged_(log_, "key \"" + *slot.key + "\" is " + type_name(slot.value) + " here and " +
-                               type_name(incoming) +
-                               " on a peer; every replica keeps the set over the counter over the "
-                               "value (docs/semantics.md); further conflicts are only counted");
+    conflict_logged_(log_,
+                     "key \"" + *slot.key + "\" is " + type_name(slot.value) + " here and " +
+                         type_name(incoming) +
+                         " on a peer; every replica keeps the later type of docs/semantics.md's "
+                         "order; further conflicts are only counted");
     if (incoming.index() < slot.value.index()) return std::nullopt;
     slot.value = std::move(incoming);
     slot.set_delta.reset();

@@ -15,7 +15,10 @@ namespace {
 
 // "CNVG": marks the file as converge's (PRAGMA application_id).
 constexpr std::int64_t application_id = 0x434E5647;
-constexpr std::int64_t format_version = 1;
+// Version 2 adds the hash, sorted set and HyperLogLog value types; a version 1 file opens and
+// moves to 2 (a build that reads only 1 then refuses it rather than misread a value).
+constexpr std::int64_t format_version = 2;
+constexpr std::int64_t format_version_oldest = 1;
 
 constexpr const char* schema = R"sql(
 CREATE TABLE meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -202,10 +205,14 @@ void SqliteStorage::Impl::check_existing() {
                            std::to_string(id) + "); it was left untouched: choose another path");
     const std::int64_t version =
         scalar("PRAGMA user_version", "cannot read the format").value_or(0);
-    if (version != format_version)
+    if (version < format_version_oldest || version > format_version)
         throw StorageError("SQLite file " + file.string() + " has format version " +
-                           std::to_string(version) + "; this build reads version " +
+                           std::to_string(version) + "; this build reads versions " +
+                           std::to_string(format_version_oldest) + " to " +
                            std::to_string(format_version) + ": use a matching converge");
+    if (version < format_version)  // the same tables; only new value types may follow
+        exec(("PRAGMA user_version=" + std::to_string(format_version)).c_str(),
+             "cannot move the format version forward");
     if (!options.check_on_open) return;
     Statement s;
     prepare(s, "PRAGMA quick_check(1)");

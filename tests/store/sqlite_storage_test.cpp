@@ -163,9 +163,38 @@ TEST_F(SqliteStorageTest, ANewerFormatIsRefused) {
     { open_store(); }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=2", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=3", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
-    expect_refused("has format version 2");
+    expect_refused("has format version 3");
+}
+
+TEST_F(SqliteStorageTest, AVersionOneFileOpensAndMovesToVersionTwo) {
+    {
+        auto s = open_store();
+        s->put("k", "v");
+    }
+    const auto user_version = [&] {
+        sqlite3* db = nullptr;
+        EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+        sqlite3_step(st);
+        const auto v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+    };
+    EXPECT_EQ(user_version(), 2);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=1", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    {
+        auto s = open_store();
+        EXPECT_EQ(s->get("k"), "v");
+        s->hash("h").set("f", "v");
+    }
+    EXPECT_EQ(user_version(), 2);
 }
 
 TEST_F(SqliteStorageTest, ATruncatedFileIsRefused) {

@@ -1,0 +1,178 @@
+// Store::Hash, Store::SortedSet and Store::HyperLogLog: the typed accessors of a store's hashes,
+// sorted sets and HyperLogLogs. Each key's whole state travels to peers (no per-key delta buffer).
+#include <store/store_impl.hpp>
+
+namespace converge::store {
+
+namespace {
+
+// Log size estimates: key-independent bytes a change adds to the next message.
+constexpr std::size_t change_bytes = 24;
+
+}  // namespace
+
+void Store::Hash::set(std::string field, std::string value) {
+    Impl& s = *store_.impl_;
+    s.mutate<ORHash>(key_, IfAbsent::create, 0, [&](ORHash& h, Impl::Touched& t) {
+        t.bytes = change_bytes + field.size() + value.size();
+        h.set(s.lifecycle.writer(), s.clock.tick(), field, std::move(value));
+        t.changed = true;
+        return 0;
+    });
+    detail::bump(s.counters.hash_ops);
+    if (s.retirements.any()) s.retirements.refold(key_);
+    s.notify(key_, ChangeKind::hash);
+}
+
+std::optional<std::string> Store::Hash::get(std::string_view field) {
+    Impl& s = *store_.impl_;
+    detail::bump(s.counters.hash_ops);
+    return s.read<ORHash>(
+        key_, [&](const ORHash* h) { return h == nullptr ? std::nullopt : h->get(field); });
+}
+
+bool Store::Hash::del(std::string_view field) {
+    Impl& s = *store_.impl_;
+    const bool removed =
+        s.mutate<ORHash>(key_, IfAbsent::skip, false, [&](ORHash& h, Impl::Touched& t) {
+            if (!h.contains(field)) return false;
+            h.del(field);
+            t.bytes = change_bytes + field.size();
+            t.changed = true;
+            return true;
+        });
+    detail::bump(s.counters.hash_ops);
+    if (removed && s.retirements.any()) s.retirements.refold(key_);
+    if (removed) s.notify(key_, ChangeKind::hash);
+    return removed;
+}
+
+std::int64_t Store::Hash::increment(std::string field, std::int64_t n) {
+    Impl& s = *store_.impl_;
+    const std::int64_t result =
+        s.mutate<ORHash>(key_, IfAbsent::create, std::int64_t{0}, [&](ORHash& h, Impl::Touched& t) {
+            h.increment(s.lifecycle.writer(), field, n);
+            t.bytes = change_bytes + field.size();
+            t.changed = true;
+            return *h.counter(field);
+        });
+    detail::bump(s.counters.hash_ops);
+    s.notify(key_, ChangeKind::hash);
+    return result;
+}
+
+std::vector<std::pair<std::string, std::string>> Store::Hash::fields() {
+    Impl& s = *store_.impl_;
+    detail::bump(s.counters.hash_ops);
+    return s.read<ORHash>(key_, [](const ORHash* h) {
+        return h == nullptr ? std::vector<std::pair<std::string, std::string>>{} : h->fields();
+    });
+}
+
+std::size_t Store::Hash::size() {
+    Impl& s = *store_.impl_;
+    detail::bump(s.counters.hash_ops);
+    return s.read<ORHash>(key_, [](const ORHash* h) { return h == nullptr ? 0 : h->size(); });
+}
+
+bool Store::SortedSet::add(std::string member, double score) {
+    Impl& s = *store_.impl_;
+    const bool added = s.mutate<converge::SortedSet>(
+        key_, IfAbsent::create, false, [&](converge::SortedSet& z, Impl::Touched& t) {
+            const bool absent = !z.contains(member);
+            t.bytes = change_bytes + member.size();
+            z.add(s.lifecycle.writer(), s.clock.tick(), member, score);
+            t.changed = true;
+            return absent;
+        });
+    detail::bump(s.counters.sorted_set_ops);
+    if (s.retirements.any()) s.retirements.refold(key_);
+    s.notify(key_, ChangeKind::sorted_set);
+    return added;
+}
+
+double Store::SortedSet::increment(std::string member, double by) {
+    Impl& s = *store_.impl_;
+    const double result = s.mutate<converge::SortedSet>(
+        key_, IfAbsent::create, 0.0, [&](converge::SortedSet& z, Impl::Touched& t) {
+            z.increment(s.lifecycle.writer(), member, by);
+            t.bytes = change_bytes + member.size();
+            t.changed = true;
+            return *z.score(member);
+        });
+    detail::bump(s.counters.sorted_set_ops);
+    s.notify(key_, ChangeKind::sorted_set);
+    return result;
+}
+
+std::optional<double> Store::SortedSet::score(std::string_view member) {
+    Impl& s = *store_.impl_;
+    detail::bump(s.counters.sorted_set_ops);
+    return s.read<converge::SortedSet>(key_, [&](const converge::SortedSet* z) {
+        return z == nullptr ? std::nullopt : z->score(member);
+    });
+}
+
+bool Store::SortedSet::remove(std::string_view member) {
+    Impl& s = *store_.impl_;
+    const bool removed = s.mutate<converge::SortedSet>(
+        key_, IfAbsent::skip, false, [&](converge::SortedSet& z, Impl::Touched& t) {
+            if (!z.contains(member)) return false;
+            z.remove(member);
+            t.bytes = change_bytes + member.size();
+            t.changed = true;
+            return true;
+        });
+    detail::bump(s.counters.sorted_set_ops);
+    if (removed && s.retirements.any()) s.retirements.refold(key_);
+    if (removed) s.notify(key_, ChangeKind::sorted_set);
+    return removed;
+}
+
+std::vector<std::pair<std::string, double>> Store::SortedSet::range(std::int64_t start,
+                                                                    std::int64_t stop) {
+    Impl& s = *store_.impl_;
+    detail::bump(s.counters.sorted_set_ops);
+    return s.read<converge::SortedSet>(key_, [&](const converge::SortedSet* z) {
+        return z == nullptr ? std::vector<std::pair<std::string, double>>{} : z->range(start, stop);
+    });
+}
+
+std::optional<std::size_t> Store::SortedSet::rank(std::string_view member) {
+    Impl& s = *store_.impl_;
+    detail::bump(s.counters.sorted_set_ops);
+    return s.read<converge::SortedSet>(key_, [&](const converge::SortedSet* z) {
+        return z == nullptr ? std::nullopt : z->rank(member);
+    });
+}
+
+std::size_t Store::SortedSet::size() {
+    Impl& s = *store_.impl_;
+    detail::bump(s.counters.sorted_set_ops);
+    return s.read<converge::SortedSet>(
+        key_, [](const converge::SortedSet* z) { return z == nullptr ? 0 : z->size(); });
+}
+
+bool Store::HyperLogLog::add(std::string_view element) {
+    Impl& s = *store_.impl_;
+    const bool changed = s.mutate<converge::HyperLogLog>(
+        key_, IfAbsent::create, false, [&](converge::HyperLogLog& v, Impl::Touched& t) {
+            bool grew = false;
+            v.add(s.lifecycle.writer(), element, &grew);
+            t.bytes = change_bytes;
+            t.changed = true;
+            return grew;
+        });
+    detail::bump(s.counters.hyperloglog_ops);
+    s.notify(key_, ChangeKind::hyperloglog);
+    return changed;
+}
+
+std::uint64_t Store::HyperLogLog::count() {
+    Impl& s = *store_.impl_;
+    detail::bump(s.counters.hyperloglog_ops);
+    return s.read<converge::HyperLogLog>(
+        key_, [](const converge::HyperLogLog* v) { return v == nullptr ? 0 : v->count(); });
+}
+
+}  // namespace converge::store

@@ -1,0 +1,174 @@
+// File: store/store_impl.hpp
+// Store::Impl: the parts of one replica behind the Store facade, and the locked read and mutate
+// steps every typed accessor (store.cpp, records.cpp) is built on. Internal: not installed.
+#pragma once
+
+#include <cassert>
+
+#include <spdlog/spdlog.h>
+
+#include <store/lifecycle/lifecycle.hpp>
+#include <store/lifecycle/retirements.hpp>
+#include <store/metrics/counters.hpp>
+#include <store/replica_clock.hpp>
+#include <store/replication/replicator.hpp>
+#include <store/storage/durability.hpp>
+#include <store/store.hpp>
+
+namespace converge::store {
+
+using detail::Slot;
+using detail::StringSet;
+using detail::Stripe;
+using detail::Value;
+
+namespace detail {
+
+// opts with every null default filled in: the machine's clock and random source, spdlog.
+inline Options with_defaults(Options opts) {
+    if (!opts.clock) opts.clock = system_clock();
+    if (!opts.rng) opts.rng = system_rng();
+    if (!opts.log)
+        opts.log = [](std::string_view message) { spdlog::warn("converge: {}", message); };
+    return opts;
+}
+
+inline KeyedHash keyed_hash_from(Rng& rng) {
+    const std::uint64_t key0 = rng.next();
+    return KeyedHash(key0, rng.next());
+}
+
+// What a local operation does when its key holds nothing yet.
+enum class IfAbsent { create, skip };
+
+}  // namespace detail
+
+using detail::IfAbsent;
+
+struct Store::Impl {
+    // What a local mutation did, for the log.
+    struct Touched {
+        bool changed = false;
+        std::optional<StringSet> set_delta;  // a set's delta, joined into its slot's
+        std::size_t bytes = 0;               // estimated size of what the log must send
+    };
+
+    explicit Impl(Options opts)
+        : options(detail::with_defaults(std::move(opts))),
+          lifecycle(options.storage, *options.rng),
+          clock(options.clock, lifecycle.writer(), options.max_clock_drift_ms),
+          keyspace(detail::keyed_hash_from(*options.rng), options.stripes,
+                   options.delta_buffer_entries, options.delta_buffer_bytes),
+          durability(options.storage, options.log, counters),
+          retirements(lifecycle, keyspace, durability, options.retirement_levels),
+          replicator(options, keyspace, durability, clock, counters, lifecycle, retirements) {
+        Timestamp floor{};
+        if (durability.enabled())
+            floor = durability.recover(options.replica, lifecycle.previous_writer(),
+                                       lifecycle.clock_floor(), keyspace, clock);
+        lifecycle.start(floor);
+        retirements.start();
+    }
+
+    [[noreturn]] void mismatch(std::string_view key, const Value& held, const char* wanted) {
+        detail::bump(counters.type_mismatches);
+        throw TypeMismatch("key \"" + std::string(key) + "\" holds " + detail::type_name(held) +
+                           ", not " + wanted + "; use it as " + detail::type_name(held) +
+                           " or choose another key");
+    }
+
+    // Runs fn(T&, Touched&) on the value at key under its stripe's exclusive lock (on a fresh T
+    // first if key is absent and absent is create; returns fallback if it is skip). A change fn
+    // reports in Touched enters the log and the storage; the call returns once it is durable. fn
+    // must change nothing when it throws (converge's mutators are all-or-nothing).
+    template <class T, class Fn, class R = std::invoke_result_t<Fn, T&, Touched&>>
+    R mutate(std::string_view key, IfAbsent absent, R fallback, Fn&& fn) {
+        const detail::HashedKey k = keyspace.hashed(key);
+        Stripe& stripe = keyspace.stripe_of(k);
+        Touched touched;
+        std::unique_lock lock(stripe.mutex);
+        auto it = stripe.map.find(k);
+        Slot* slot = nullptr;
+        R result = fallback;
+        if (it == stripe.map.end()) {
+            if (absent == IfAbsent::skip) return fallback;
+            T fresh;
+            result = fn(fresh, touched);
+            slot = &keyspace.insert(stripe, std::string(key), Value(std::move(fresh)));
+        } else {
+            T* value = std::get_if<T>(&it->second.value);
+            if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
+            result = fn(*value, touched);
+            slot = &it->second;
+        }
+        const std::uint64_t written = touched.changed ? record_local(stripe, *slot, touched) : 0;
+        lock.unlock();
+        durability.await(written);
+        return result;
+    }
+
+    // Runs fn(const T*) under the stripe's shared lock; the pointer is null when key is absent.
+    template <class T, class Fn>
+    auto read(std::string_view key, Fn&& fn) {
+        const detail::HashedKey k = keyspace.hashed(key);
+        const Stripe& stripe = keyspace.stripe_of(k);
+        std::shared_lock lock(stripe.mutex);
+        auto it = stripe.map.find(k);
+        if (it == stripe.map.end()) return fn(static_cast<const T*>(nullptr));
+        const T* value = std::get_if<T>(&it->second.value);
+        if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
+        return fn(value);
+    }
+
+    // A local change of slot (its stripe locked exclusively): into the log (or, with no peer, past
+    // it) and to the storage. Returns the storage's write number (0: nothing to wait for).
+    std::uint64_t record_local(Stripe& stripe, Slot& slot, Touched& touched) {
+        stripe.mark_dirty(slot);
+        if (!replicator.logging()) {
+            stripe.log.pass_over(slot);  // a peer added later is repaired
+        } else {
+            std::size_t bytes = slot.key->size() + touched.bytes;
+            if (touched.set_delta) {
+                if (slot.set_delta)
+                    slot.set_delta->merge(*touched.set_delta);
+                else
+                    slot.set_delta = std::make_unique<StringSet>(std::move(*touched.set_delta));
+                bytes += slot.log_bytes;
+            }
+            stripe.log.touch(slot,
+                             static_cast<std::uint32_t>(std::min<std::size_t>(bytes, UINT32_MAX)));
+            detail::bump(counters.log_dropped, keyspace.trim_log(stripe, &slot));
+        }
+        return durability.persist(slot);
+    }
+
+    template <class Fn>
+    std::int64_t counter_op(std::string_view key, Fn&& change) {
+        const std::int64_t result = mutate<PNCounter>(key, IfAbsent::create, std::int64_t{0},
+                                                      [&](PNCounter& c, Touched& t) {
+                                                          change(c);
+                                                          t.changed = true;
+                                                          t.bytes = 48;
+                                                          return c.value();
+                                                      });
+        detail::bump(counters.counter_ops);
+        notify(key, ChangeKind::counter);
+        return result;
+    }
+
+    void notify(std::string_view key, ChangeKind kind) {
+        subscribers->notify(Change{std::string(key), kind, false});
+    }
+
+    Options options;
+    detail::Counters counters;
+    detail::Lifecycle lifecycle;
+    detail::ReplicaClock clock;
+    detail::Keyspace keyspace;
+    detail::Durability durability;
+    detail::Retirements retirements;
+    detail::Replicator replicator;
+    std::shared_ptr<SubscriberList> subscribers = std::make_shared<SubscriberList>();
+};
+
+}  // namespace converge::store

@@ -1,0 +1,183 @@
+// Hashes, sorted sets and HyperLogLogs through the store: the API of each, type checks against
+// the other types, replication with the concurrent outcomes of docs/semantics.md, retirement,
+// durability in SQLite, and subscriptions.
+#include <filesystem>
+
+#include "cluster.hpp"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <store/storage/sqlite_storage.hpp>
+
+namespace converge::store {
+namespace {
+
+using testing::Cluster;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+TEST(StoreHash, FieldsHoldValuesAndCounters) {
+    Store s;
+    auto h = s.hash("user:1");
+    h.set("name", "ada");
+    EXPECT_EQ(h.get("name"), "ada");
+    EXPECT_EQ(h.increment("visits", 3), 3);
+    EXPECT_EQ(h.increment("visits", -1), 2);
+    EXPECT_THAT(h.fields(), ElementsAre(Pair("name", "ada"), Pair("visits", "2")));
+    EXPECT_EQ(h.size(), 2u);
+    EXPECT_TRUE(h.del("name"));
+    EXPECT_FALSE(h.del("name"));
+    EXPECT_EQ(h.get("name"), std::nullopt);
+    h.set("name", "grace");
+    EXPECT_THROW(h.set("visits", "x"), TypeMismatch);
+    EXPECT_THROW(h.increment("name", 1), TypeMismatch);
+    EXPECT_EQ(h.get("visits"), "2");
+    EXPECT_EQ(h.get("name"), "grace");
+}
+
+TEST(StoreSortedSet, ScoresRanksAndRanges) {
+    Store s;
+    auto z = s.sorted_set("board");
+    EXPECT_TRUE(z.add("ada", 10.0));
+    EXPECT_FALSE(z.add("ada", 11.0));
+    EXPECT_TRUE(z.add("grace", 5.0));
+    EXPECT_EQ(z.increment("ada", 2.5), 13.5);
+    EXPECT_EQ(z.increment("linus", -1.0), -1.0);
+    EXPECT_THAT(z.range(0, -1),
+                ElementsAre(Pair("linus", -1.0), Pair("grace", 5.0), Pair("ada", 13.5)));
+    EXPECT_EQ(z.rank("ada"), 2u);
+    EXPECT_TRUE(z.remove("linus"));
+    EXPECT_EQ(z.score("linus"), std::nullopt);
+    EXPECT_EQ(z.size(), 2u);
+    EXPECT_THROW(z.add("x", std::nan("")), InvalidOperation);
+    EXPECT_EQ(z.size(), 2u);
+}
+
+TEST(StoreHyperLogLog, CountsDistinctElements) {
+    Store s;
+    auto v = s.hyperloglog("visitors");
+    EXPECT_EQ(v.count(), 0u);
+    EXPECT_TRUE(v.add("203.0.113.7"));
+    EXPECT_FALSE(v.add("203.0.113.7"));
+    for (int i = 0; i < 1000; ++i)
+        v.add("item-" + std::to_string(i));
+    EXPECT_EQ(v.count(), 997u);  // Redis 7.0 counts 996 for these 1,000, plus the first address
+}
+
+TEST(StoreRecords, EachTypeRefusesAKeyOfAnotherTypeAndChangesNothing) {
+    Store s;
+    s.put("plain", "v");
+    s.hash("h").set("f", "v");
+    try {
+        s.hash("plain").set("f", "v");
+        FAIL();
+    } catch (const TypeMismatch& e) {
+        EXPECT_THAT(e.what(), HasSubstr("holds a value, not a hash"));
+    }
+    EXPECT_THROW(s.sorted_set("h").add("m", 1), TypeMismatch);
+    EXPECT_THROW(s.hyperloglog("h").count(), TypeMismatch);
+    EXPECT_THROW(s.get("h"), TypeMismatch);
+    EXPECT_THROW(s.set("h").add("m"), TypeMismatch);
+    EXPECT_EQ(s.get("plain"), "v");
+    EXPECT_THAT(s.hash("h").fields(), ElementsAre(Pair("f", "v")));
+    EXPECT_EQ(s.metrics().type_mismatches, 5u);
+}
+
+TEST(StoreRecords, ReplicasConvergeOnTheConcurrentOutcomes) {
+    Cluster c(2);
+    c[0].hash("h").set("title", "draft");
+    c[0].hash("h").increment("visits", 10);
+    c[0].sorted_set("z").add("ada", 10.0);
+    c[0].hyperloglog("v").add("x");
+    c.round();
+    c.net.set_link(ReplicaId{1}, ReplicaId{2}, false);
+    c.net.set_link(ReplicaId{2}, ReplicaId{1}, false);
+    // Replica 1 deletes what it saw; replica 2 changes the same things meanwhile.
+    EXPECT_TRUE(c[0].hash("h").del("title"));
+    EXPECT_TRUE(c[0].hash("h").del("visits"));
+    EXPECT_TRUE(c[0].sorted_set("z").remove("ada"));
+    c[1].hash("h").set("title", "final");
+    c[1].hash("h").increment("visits", 3);
+    c[1].sorted_set("z").increment("ada", 2.0);
+    c[1].hyperloglog("v").add("y");
+    c.net.set_link(ReplicaId{1}, ReplicaId{2}, true);
+    c.net.set_link(ReplicaId{2}, ReplicaId{1}, true);
+    ASSERT_LE(c.settle(), 10u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_THAT(c[i].hash("h").fields(),
+                    ElementsAre(Pair("title", "final"), Pair("visits", "3")));
+        EXPECT_EQ(c[i].sorted_set("z").score("ada"), 2.0);
+        EXPECT_EQ(c[i].hyperloglog("v").count(), 2u);
+    }
+}
+
+TEST(StoreRecords, ConflictingTypesOnReplicasSettleOnTheLaterType) {
+    Cluster c(2);
+    c[0].set("k").add("m");
+    c[1].sorted_set("k").add("m", 1.0);
+    ASSERT_LE(c.settle(), 10u);
+    EXPECT_EQ(c[0].sorted_set("k").score("m"), 1.0);
+    EXPECT_EQ(c[0].metrics().type_conflicts, 1u);  // each side counts the conflict it met
+    EXPECT_EQ(c[1].metrics().type_conflicts, 1u);
+}
+
+TEST(StoreRecords, ARetiredWritersMetadataLeavesEveryKey) {
+    Cluster c(2);
+    c[0].hash("h").set("f", "v");
+    c[0].sorted_set("z").add("m", 1.0);
+    c[0].hyperloglog("v").add("x");
+    const ReplicaId old = c[0].writer();
+    c[0].hash("h").del("f");
+    ASSERT_LE(c.settle(), 10u);
+    c[1].retire(old);
+    for (int i = 0; i < 20 && c[0].retired().empty(); ++i)
+        c.round();
+    ASSERT_TRUE(c[0].retired().contains(old));  // c[0] re-keyed on hearing its id retire
+    ASSERT_LE(c.settle(), 20u);
+    const auto inspected = c[1].inspect("h");
+    ASSERT_TRUE(inspected.has_value());
+    EXPECT_EQ(inspected->context.max(old), 0u);  // the deleted field's dot is folded away
+    EXPECT_EQ(c[1].sorted_set("z").score("m"), 1.0);
+    EXPECT_EQ(c[1].hyperloglog("v").count(), 1u);
+}
+
+TEST(StoreRecords, SqliteKeepsEveryTypeAcrossARestart) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("converge-records-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const auto open = [&] {
+        return std::make_unique<Store>(Options{
+            .replica = ReplicaId{1}, .storage = std::make_shared<SqliteStorage>(dir / "r.db")});
+    };
+    {
+        auto s = open();
+        s->hash("h").set("name", "ada");
+        s->hash("h").increment("n", 4);
+        s->sorted_set("z").add("ada", 2.5);
+        s->hyperloglog("v").add("x");
+    }
+    auto s = open();
+    EXPECT_THAT(s->hash("h").fields(), ElementsAre(Pair("n", "4"), Pair("name", "ada")));
+    EXPECT_EQ(s->sorted_set("z").score("ada"), 2.5);
+    EXPECT_EQ(s->hyperloglog("v").count(), 1u);
+    EXPECT_EQ(s->hash("h").increment("n", 1), 5);
+    s.reset();
+    std::filesystem::remove_all(dir);
+}
+
+TEST(StoreRecords, SubscribersHearOfEachTypesChanges) {
+    Store s;
+    std::vector<ChangeKind> kinds;
+    auto sub = s.subscribe("", [&](const Change& c) { kinds.push_back(c.kind); });
+    s.hash("h").set("f", "v");
+    s.sorted_set("z").add("m", 1);
+    s.hyperloglog("v").add("x");
+    EXPECT_THAT(kinds,
+                ElementsAre(ChangeKind::hash, ChangeKind::sorted_set, ChangeKind::hyperloglog));
+}
+
+}  // namespace
+}  // namespace converge::store
