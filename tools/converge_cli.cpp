@@ -7,10 +7,18 @@
 //   converge-cli --node HOST:PORT incr KEY [N]     # prints the new value (decr likewise)
 //   converge-cli --node HOST:PORT sadd KEY MEMBER...   (srem likewise)
 //   converge-cli --node HOST:PORT smembers KEY     # one member a line, sorted
+//   converge-cli --node HOST:PORT hset KEY FIELD VALUE   (hget KEY FIELD, hdel KEY FIELD...,
+//                                 hgetall KEY, hincrby KEY FIELD N)
+//   converge-cli --node HOST:PORT zadd KEY SCORE MEMBER  (zincrby KEY N MEMBER, zscore KEY MEMBER,
+//                                 zrem KEY MEMBER..., zrange KEY START STOP [--withscores])
+//   converge-cli --node HOST:PORT pfadd KEY ELEMENT...   (pfcount KEY)
 //   converge-cli --node HOST:PORT writer           # the writer id the node's run writes under
 //   converge-cli --node HOST:PORT retire WRITER    # declare a writer id retired (docs/replicas.md)
 //
-// Exit status: 0 done, 1 get found nothing, 2 an error (printed on stderr).
+// Lists print one item a line (hgetall: field, value, field, ...; zrange --withscores: member,
+// score, ...). Exit status: 0 done, 1 get, hget or zscore found nothing, 2 an error (printed on
+// stderr).
+#include <array>
 #include <cstdio>
 
 #include "node/client_protocol.hpp"
@@ -52,7 +60,53 @@ struct Arguments {
     std::string key, value, ttl, writer;
     std::vector<std::string> members;
     std::uint64_t n = 1;
+    std::array<std::string, 3> words;  // a hash, sorted set or HyperLogLog command's arguments
+    bool withscores = false;
 };
+
+// The hash, sorted set and HyperLogLog commands: name, help, positional arguments after KEY (the
+// last one taking one or more when it ends in "...").
+struct RecordCommand {
+    const char* name;
+    const char* help;
+    std::vector<const char*> arguments;
+};
+const std::vector<RecordCommand> record_commands{
+    {"hset", "set a hash field", {"field", "value"}},
+    {"hget", "print a hash field", {"field"}},
+    {"hdel", "delete hash fields", {"field..."}},
+    {"hgetall", "print a hash: field, value, field, ... one a line", {}},
+    {"hincrby", "add N to a hash counter field (negative subtracts)", {"field", "n"}},
+    {"zadd", "set a member's score in a sorted set", {"score", "member"}},
+    {"zincrby", "add N to a member's score (negative subtracts)", {"n", "member"}},
+    {"zscore", "print a member's score", {"member"}},
+    {"zrem", "remove members from a sorted set", {"member..."}},
+    {"zrange", "print members ranked START to STOP (-1: the last)", {"start", "stop"}},
+    {"pfadd", "add elements to a HyperLogLog", {"element..."}},
+    {"pfcount", "print a HyperLogLog's estimate of distinct elements", {}},
+};
+
+const RecordCommand* record_command(const std::string& command) {
+    for (const RecordCommand& c : record_commands)
+        if (command == c.name) return &c;
+    return nullptr;
+}
+
+void define_record_commands(CLI::App& app, Arguments& a) {
+    for (const RecordCommand& rc : record_commands) {
+        auto* c = app.add_subcommand(rc.name, rc.help);
+        c->add_option("key", a.key)->required();
+        for (std::size_t i = 0; i < rc.arguments.size(); ++i) {
+            const std::string name = rc.arguments[i];
+            if (name.ends_with("..."))
+                c->add_option(name.substr(0, name.size() - 3), a.members)->required();
+            else
+                c->add_option(name, a.words[i])->required();
+        }
+        if (std::string(rc.name) == "zrange")
+            c->add_flag("--withscores", a.withscores, "print each member's score after it");
+    }
+}
 
 void define_commands(CLI::App& app, Arguments& a) {
     app.add_option("--node", a.node, "the node's client address, HOST:PORT")->capture_default_str();
@@ -85,6 +139,7 @@ void define_commands(CLI::App& app, Arguments& a) {
                        "replica that left); every replica drops it once all hold its changes")
         ->add_option("writer", a.writer, "the writer id (converge-cli writer, on that node)")
         ->required();
+    define_record_commands(app, a);
 }
 
 // The request line for command. Throws Error for a bad --ttl.
@@ -103,6 +158,11 @@ std::vector<std::string> request_for(const std::string& command, const Arguments
         request.push_back(std::to_string(a.n));
     } else if (command == "sadd" || command == "srem") {
         request.insert(request.end(), a.members.begin(), a.members.end());
+    } else if (const RecordCommand* rc = record_command(command)) {
+        for (std::size_t i = 0; i < rc->arguments.size(); ++i)
+            if (!std::string_view(rc->arguments[i]).ends_with("...")) request.push_back(a.words[i]);
+        request.insert(request.end(), a.members.begin(), a.members.end());
+        if (a.withscores) request.push_back("withscores");
     }
     return request;
 }
@@ -126,8 +186,11 @@ int main(int argc, char** argv) {
         }
         if (command == "retire" && reply.size() > 1 && reply[1] == "0")
             std::printf("already retiring or retired\n");
-        if (command == "get" || command == "incr" || command == "decr" || command == "smembers" ||
-            command == "writer")
+        const bool quiet = command == "put" || command == "del" || command == "sadd" ||
+                           command == "srem" || command == "retire" || command == "hset" ||
+                           command == "hdel" || command == "zadd" || command == "zrem" ||
+                           command == "pfadd";
+        if (!quiet)
             for (std::size_t i = 1; i < reply.size(); ++i)
                 std::printf("%s\n", reply[i].c_str());
         return 0;

@@ -47,6 +47,10 @@ cli 3 incr visits 3 >/dev/null
 cli 1 sadd cart apple pear
 cli 3 sadd cart plum
 cli 2 put session token --ttl 1h
+cli 1 hset note title draft
+cli 2 hincrby note edits 2 >/dev/null
+cli 1 zadd board 10 ada
+cli 3 pfadd visitors a b c
 
 writer3=$(cli 3 writer)
 echo "three_nodes: stopping node 3 (SIGTERM), which writes under $writer3"
@@ -56,6 +60,9 @@ cli 1 put greeting "hello again"
 cli 2 incr visits 10 >/dev/null
 cli 1 srem cart pear
 cli 2 sadd cart fig
+cli 1 hset note title final
+[ "$(cli 2 zincrby board 2.5 ada)" = 12.5 ] || { echo "zincrby did not print the new score"; exit 1; }
+cli 2 pfadd visitors d
 # The delete is observed-remove: it removes the put only once node 1 has received it.
 for _ in $(seq 150); do [ "$(cli 1 get session 2>/dev/null)" = token ] && break; sleep 0.1; done
 cli 1 del session
@@ -84,6 +91,14 @@ expect "hello again " get greeting
 expect "14 " incr visits 0
 expect "apple fig kiwi plum " smembers cart
 expect "" get session
+expect "edits 2 title final " hgetall note
+expect "ada 12.5 " zrange board 0 -1 --withscores
+expect "4 " pfcount visitors
+rc=0; cli 1 hget note missing || rc=$?
+[ "$rc" -eq 1 ] || { echo "hget of an absent field exited $rc, not 1"; exit 1; }
+rc=0; err=$(cli 1 hincrby note title 1 2>&1) || rc=$?
+[ "$rc" -eq 2 ] && grep -q "holds a value, not a counter" <<< "$err" ||
+    { echo "hincrby of a value field: exit $rc, '$err'"; exit 1; }
 rc=0; cli 3 get session || rc=$?
 [ "$rc" -eq 1 ] || { echo "get of a deleted key exited $rc, not 1"; exit 1; }
 

@@ -4,7 +4,8 @@
 // and \n, so keys, values and members may hold any bytes.
 //
 //   request:  put <key> <value> [<ttl ms>] | get <key> | del <key> | incr <key> <n> |
-//             decr <key> <n> | sadd <key> <member>... | srem <key> <member>... | smembers <key>
+//             decr <key> <n> | sadd <key> <member>... | srem <key> <member>... | smembers <key> |
+//             the hash, sorted set and HyperLogLog commands of record_commands.hpp
 //   response: ok [<value>...] | none | error <message>
 #pragma once
 

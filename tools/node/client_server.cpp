@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "client_protocol.hpp"
+#include "record_commands.hpp"
 #include <asio.hpp>
 
 #include <crdt/error.hpp>
@@ -89,9 +90,11 @@ std::string ClientServer::answer(store::Store& store, const std::vector<std::str
             arity(r, 2, 2, "retire WRITER_ID");
             return ok({store.retire(ReplicaId{number(r[1], "writer id")}) ? "1" : "0"});
         }
+        if (auto reply = answer_record(store, r)) return *reply;
         return encode_line({"error", "unknown command \"" + command +
                                          "\"; commands: put get del incr decr sadd srem smembers "
-                                         "writer retire"});
+                                         "hset hget hdel hgetall hincrby zadd zincrby zscore zrem "
+                                         "zrange pfadd pfcount writer retire"});
     } catch (const Error& e) {
         return encode_line({"error", e.what()});
     }
