@@ -1,4 +1,5 @@
 #include <cassert>
+#include <cmath>
 
 #include <sim/checker.hpp>
 
@@ -11,10 +12,28 @@ FinalValue expected(const Expectation& e) {
             return e.number ? FinalValue(*e.number) : FinalValue();
         case OpType::set:
             return e.members;
+        case OpType::hash:
+            return e.fields;
+        case OpType::zset: {
+            Pairs pairs;
+            for (const auto& [member, score] : e.scores)
+                pairs.emplace_back(member, format_score(score));
+            return pairs;
+        }
+        case OpType::hll:
+            return e.number ? FinalValue(*e.number) : FinalValue();
         case OpType::kv:
             break;
     }
     return e.text ? FinalValue(*e.text) : FinalValue();
+}
+
+// Whether a replica showing shown meets e: exactly, or for an hll within its tolerance.
+bool meets(const Expectation& e, const FinalValue& shown) {
+    if (e.type != OpType::hll || e.within <= 0) return shown == expected(e);
+    const auto* count = std::get_if<std::int64_t>(&shown);
+    const double want = static_cast<double>(e.number.value_or(0));
+    return count != nullptr && std::abs(static_cast<double>(*count) - want) <= e.within * want;
 }
 
 }  // namespace
@@ -30,6 +49,16 @@ FinalValue final_value(store::Store& s, const std::string& key, OpType type) {
                 auto v = s.get(key);
                 return v ? FinalValue(*v) : FinalValue(std::monostate{});
             }
+            case OpType::hash:
+                return s.hash(key).fields();
+            case OpType::zset: {
+                Pairs pairs;
+                for (const auto& [member, score] : s.sorted_set(key).range(0, -1))
+                    pairs.emplace_back(member, format_score(score));
+                return pairs;
+            }
+            case OpType::hll:
+                return static_cast<std::int64_t>(s.hyperloglog(key).count());
         }
     } catch (const TypeMismatch&) {
     }
@@ -171,7 +200,7 @@ void Checker::add_expectations(Report& r) {
         for (std::size_t i = 0; i < replicas_.size() && result.met; ++i) {
             SimReplica& rep = replicas_[i];
             if (!rep.up) continue;
-            if (final_value(*rep.store, e.key, e.type) != expected(e)) {
+            if (!meets(e, final_value(*rep.store, e.key, e.type))) {
                 result.met = false;
                 result.detail = rep.name + " does not hold it";
             }

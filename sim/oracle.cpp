@@ -17,8 +17,27 @@ std::string quoted(std::string_view key) {
 }
 
 // The store resolves a key used as two types the same way everywhere: set over counter over value.
+// The order of the store's types: of two a key was used as, the later one holds it.
 int type_rank(OpType t) {
-    return t == OpType::set ? 2 : t == OpType::counter ? 1 : 0;
+    switch (t) {
+        case OpType::kv:
+            return 0;
+        case OpType::counter:
+            return 1;
+        case OpType::set:
+            return 2;
+        case OpType::hash:
+            return 3;
+        case OpType::zset:
+            return 4;
+        case OpType::hll:
+            break;
+    }
+    return 5;
+}
+
+bool is_record(OpType t) {
+    return t == OpType::hash || t == OpType::zset || t == OpType::hll;
 }
 
 // Whether a has seen every dot b has, but those of retired writers (a fold drops them).
@@ -47,6 +66,12 @@ std::string show(const FinalValue& v) {
             out += (out.size() > 1 ? ", " : "") + quoted(member);
         return out + "]";
     }
+    if (const auto* p = std::get_if<Pairs>(&v)) {
+        std::string out = "{";
+        for (const auto& [name, value] : *p)
+            out += (out.size() > 1 ? ", " : "") + quoted(name) + ": " + value;
+        return out + "}";
+    }
     return "nothing";
 }
 
@@ -61,10 +86,11 @@ OpType op_type(store::KeyInspection::Type t) {
         case store::KeyInspection::Type::set:
             break;
         case store::KeyInspection::Type::hash:
+            return OpType::hash;
         case store::KeyInspection::Type::sorted_set:
+            return OpType::zset;
         case store::KeyInspection::Type::hyperloglog:
-            assert(false && "scenarios have no operations on this type");
-            break;
+            return OpType::hll;
     }
     return OpType::set;
 }
@@ -105,6 +131,7 @@ void Oracle::operation(Micros now, const std::string& replica, ReplicaId writer,
     const std::vector<KeyInspection::Live> none;
     const auto& was_live = before ? before->live : none;
     const std::string where = " on " + replica + ", key " + quoted(op.key);
+    if (is_record(op.type)) return record_operation(now, replica, writer, op, before, after, m);
 
     if (op.type == OpType::counter) {
         const bool down = op.action == OpAction::decrement;
@@ -140,6 +167,25 @@ void Oracle::operation(Micros now, const std::string& replica, ReplicaId writer,
         violation(now, "dot " + show(made->dot) + " reused" + where + ": first made by " +
                            it->second.replica + " at " + format_duration(it->second.at) + " for " +
                            quoted(it->second.bytes));
+}
+
+void Oracle::record_operation(Micros now, const std::string& replica, ReplicaId writer,
+                              const Op& op, const std::optional<KeyInspection>& before,
+                              const KeyInspection& after, KeyModel& m) {
+    const std::string where = " on " + replica + ", key " + quoted(op.key);
+    const std::string problem = records_[op.key].operation(op, writer, before, after);
+    if (!problem.empty()) violation(now, problem + where);
+    if (op.type == OpType::hll) return;
+    const std::string& name = op.type == OpType::hash ? op.field : op.member;
+    // A put or remove observes the member's dots; an increment its writer's previous one.
+    if (before)
+        for (const auto& l : before->live)
+            if (l.bytes == name && (op.action != OpAction::increment ||
+                                    (l.dot.replica == writer && l.written == Timestamp{})))
+                m.observed[l.dot].push_back(writer);
+    for (const auto& l : after.live)
+        if (l.bytes == name && !(before && before->context.contains(l.dot)))
+            m.writes.try_emplace(l.dot, Write{name, l.written, replica, now});
 }
 
 void Oracle::check_dots(Micros now, const std::string& replica, const std::string& key,
@@ -307,11 +353,18 @@ void Oracle::check_final(Micros now, const std::string& replica, const std::stri
                               [](OpType a, OpType b) { return type_rank(a) < type_rank(b); });
         if (state && op_type(state->type) != winner)
             violation(now, where +
-                               ": used as several types, it should hold the set, else the "
-                               "counter, else the value");
+                               ": used as several types, it should hold the latest of value, "
+                               "counter, set, hash, zset, hll");
         return;
     }
     const OpType type = *model.types.begin();
+    if (is_record(type)) {
+        if (state && type != OpType::hll) {
+            check_dots(now, replica, key, model, *state);
+            check_final_writes(now, where, model, *state, durable);
+        }
+        return check_final_record(now, where, key, type, visible, durable);
+    }
     KeyInspection empty;
     empty.type = type == OpType::set       ? KeyInspection::Type::set
                  : type == OpType::counter ? KeyInspection::Type::counter
@@ -329,6 +382,18 @@ void Oracle::check_final(Micros now, const std::string& replica, const std::stri
         check_final_set(now, where, s, visible);
     else
         check_final_value(now, where, model, s, visible);
+}
+
+void Oracle::check_final_record(Micros now, const std::string& where, const std::string& key,
+                                OpType type, const FinalValue& visible,
+                                const std::function<bool(ReplicaId)>& durable) {
+    const RecordModel& model = records_.at(key);
+    // A replica that lost its storage may have lost operations nobody received: no exact value.
+    if (!std::all_of(model.writers().begin(), model.writers().end(), durable)) return;
+    const FinalValue expected = model.expected(type);
+    if (visible != expected)
+        violation(now, std::string(name(type)) + " on " + where + " shows " + show(visible) +
+                           ", its operations give " + show(expected));
 }
 
 void Oracle::check_final_counter(Micros now, const std::string& where, const KeyModel& model,

@@ -26,6 +26,7 @@
 
 #include <crdt/retired_ids.hpp>
 #include <sim/duration.hpp>
+#include <sim/record_model.hpp>
 #include <sim/scenario.hpp>
 #include <sim/value.hpp>
 #include <store/keyspace/key_inspection.hpp>
@@ -94,6 +95,15 @@ class Oracle {
     };
 
     void violation(Micros now, const std::string& what);
+    // operation's part for a hash, zset or hll key: the dots it made and observed, and the
+    // record model.
+    void record_operation(Micros now, const std::string& replica, ReplicaId writer, const Op& op,
+                          const std::optional<store::KeyInspection>& before,
+                          const store::KeyInspection& after, KeyModel& m);
+    // check_final's part for a hash, zset or hll key.
+    void check_final_record(Micros now, const std::string& where, const std::string& key,
+                            OpType type, const FinalValue& visible,
+                            const std::function<bool(ReplicaId)>& durable);
     // The checks of a key whose state on replica differs from last (null: not seen before).
     void check_changed(Micros now, const std::string& replica, const std::string& key,
                        const store::KeyInspection& state, const store::KeyInspection* last,
@@ -117,6 +127,7 @@ class Oracle {
 
     std::uint64_t seed_;
     std::unordered_map<std::string, KeyModel> keys_;
+    std::unordered_map<std::string, RecordModel> records_;  // hash, zset and hll keys
     // Each key's state on each replica as last checked, by slot.
     std::unordered_map<std::string, std::vector<std::optional<store::KeyInspection>>> seen_;
     std::set<std::string> changed_;  // keys whose state changed on some replica

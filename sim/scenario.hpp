@@ -77,17 +77,26 @@ struct Fault {
     friend bool operator==(const Fault&, const Fault&) = default;
 };
 
-enum class OpType { counter, set, kv };
+enum class OpType { counter, set, kv, hash, zset, hll };
 // What an operation does; each fits one type (fits()).
-enum class OpAction { increment, decrement, add, remove, put, del };
+enum class OpAction { increment, decrement, add, remove, put, del, set };
 // Whether action applies to type: increment and decrement to a counter, add and remove to a set,
-// put and del to a kv.
+// put and del to a kv, set, del and increment to a hash (on a field), add, increment and remove to
+// a sorted set (zset, on a member), add to a HyperLogLog (hll).
 constexpr bool fits(OpType type, OpAction action) {
     switch (type) {
         case OpType::counter:
             return action == OpAction::increment || action == OpAction::decrement;
         case OpType::set:
             return action == OpAction::add || action == OpAction::remove;
+        case OpType::hash:
+            return action == OpAction::set || action == OpAction::del ||
+                   action == OpAction::increment;
+        case OpType::zset:
+            return action == OpAction::add || action == OpAction::increment ||
+                   action == OpAction::remove;
+        case OpType::hll:
+            return action == OpAction::add;
         case OpType::kv:
             break;
     }
@@ -100,8 +109,12 @@ struct Op {
     OpType type = OpType::kv;
     std::string key;
     OpAction action = OpAction::put;  // one that fits type
-    std::string value{};              // counter: n; set: the member; kv: the value
+    // counter: n; set: the member; kv: the value; hash: the value set, or n; hll: the element
+    std::string value{};
     std::optional<Micros> ttl{};
+    std::string field{};   // hash
+    std::string member{};  // zset
+    double score = 0;      // zset: the score added, or the increment
 
     friend bool operator==(const Op&, const Op&) = default;
 };
@@ -112,6 +125,8 @@ struct Workload {
     std::size_t keys = 100;
     bool zipf = false;
     double counter = 1.0 / 3, set = 1.0 / 3, kv = 1.0 / 3;  // the mix; normalised
+    double hash = 0, zset = 0, hll = 0;
+    double total() const noexcept { return counter + set + kv + hash + zset + hll; }
 
     friend bool operator==(const Workload&, const Workload&) = default;
 };
@@ -131,10 +146,15 @@ struct Chaos {
 struct Expectation {
     std::string key;
     OpType type = OpType::kv;
-    // counter: a number; set: members, sorted; kv: the value (absent: the key holds nothing).
+    // counter: a number; set: members, sorted; kv: the value (absent: the key holds nothing);
+    // hash: fields and values, sorted by field; zset: members and scores, in rank order; hll: a
+    // count, met within a relative tolerance.
     std::optional<std::int64_t> number{};
     std::vector<std::string> members{};
     std::optional<std::string> text{};
+    std::vector<std::pair<std::string, std::string>> fields{};
+    std::vector<std::pair<std::string, double>> scores{};
+    double within = 0;
 
     friend bool operator==(const Expectation&, const Expectation&) = default;
 };
@@ -200,7 +220,7 @@ Scenario parse_scenario(std::string_view toml, std::string_view source = "scenar
 std::vector<Fault> draw_chaos(const Scenario& scenario);
 
 // The names scenario files use: "partition", "crash", ... (sim/fault_table.hpp); "counter", "set",
-// "kv"; "increment", "add", "put", ...
+// "kv", "hash", "zset", "hll"; "increment", "add", "put", "set", ...
 std::string_view name(FaultKind kind);
 std::string_view name(OpType type);
 std::string_view name(OpAction action);

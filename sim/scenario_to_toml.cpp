@@ -55,7 +55,21 @@ void fault_key(toml::table& t, const Fault& f, std::string_view key) {
 }  // namespace
 
 std::string_view name(OpType t) {
-    return t == OpType::counter ? "counter" : t == OpType::set ? "set" : "kv";
+    switch (t) {
+        case OpType::counter:
+            return "counter";
+        case OpType::set:
+            return "set";
+        case OpType::hash:
+            return "hash";
+        case OpType::zset:
+            return "zset";
+        case OpType::hll:
+            return "hll";
+        case OpType::kv:
+            break;
+    }
+    return "kv";
 }
 
 std::string_view name(OpAction a) {
@@ -70,6 +84,8 @@ std::string_view name(OpAction a) {
             return "remove";
         case OpAction::put:
             return "put";
+        case OpAction::set:
+            return "set";
         case OpAction::del:
             break;
     }
@@ -78,7 +94,7 @@ std::string_view name(OpAction a) {
 
 std::optional<OpAction> op_action_named(OpType type, std::string_view action_name) {
     for (OpAction a : {OpAction::increment, OpAction::decrement, OpAction::add, OpAction::remove,
-                       OpAction::put, OpAction::del})
+                       OpAction::put, OpAction::del, OpAction::set})
         if (name(a) == action_name && fits(type, a)) return a;
     return std::nullopt;
 }
@@ -107,10 +123,20 @@ toml::table op_table(const Op& op) {
                   {"type", name(op.type)},
                   {"key", op.key},
                   {"action", name(op.action)}};
-    if (op.type == OpType::counter)
+    if (op.type == OpType::zset) {
+        t.insert("member", op.member);
+        if (op.action != OpAction::remove) t.insert("score", op.score);
+    } else if (op.type == OpType::hash) {
+        t.insert("field", op.field);
+        if (op.action == OpAction::increment)
+            t.insert("value", static_cast<std::int64_t>(std::stoll(op.value)));
+        else if (op.action == OpAction::set)
+            t.insert("value", op.value);
+    } else if (op.type == OpType::counter) {
         t.insert("value", static_cast<std::int64_t>(std::stoll(op.value)));
-    else if (op.action != OpAction::del)
+    } else if (op.action != OpAction::del) {
         t.insert("value", op.value);
+    }
     if (op.ttl) t.insert("ttl", duration(*op.ttl));
     return t;
 }
@@ -122,6 +148,10 @@ void insert_workloads(toml::table& root, const std::vector<Workload>& ws) {
                       {"keys", static_cast<std::int64_t>(w.keys)},
                       {"distribution", w.zipf ? "zipf" : "uniform"},
                       {"mix", toml::table{{"counter", w.counter}, {"set", w.set}, {"kv", w.kv}}}};
+        toml::table& mix = *t["mix"].as_table();
+        for (const auto& [type, weight] :
+             {std::pair{"hash", w.hash}, {"zset", w.zset}, {"hll", w.hll}})
+            if (weight > 0) mix.insert(type, weight);
         if (!w.region.empty()) t.insert("region", w.region);
         workloads.push_back(std::move(t));
     }
@@ -136,6 +166,22 @@ toml::table expectation_table(const Expectation& e) {
     if (e.type == OpType::counter && e.number) t.insert("equals", *e.number);
     if (e.type == OpType::set) t.insert("equals", strings(e.members));
     if (e.type == OpType::kv && e.text) t.insert("equals", *e.text);
+    if (e.type == OpType::hll) {
+        t.insert("equals", e.number.value_or(0));
+        if (e.within > 0) t.insert("within", e.within);
+    }
+    if (e.type == OpType::hash) {
+        toml::table fields;
+        for (const auto& [field, value] : e.fields)
+            fields.insert(field, value);
+        t.insert("equals", std::move(fields));
+    }
+    if (e.type == OpType::zset) {
+        toml::array pairs;
+        for (const auto& [member, score] : e.scores)
+            pairs.push_back(toml::array{member, score});
+        t.insert("equals", std::move(pairs));
+    }
     return t;
 }
 

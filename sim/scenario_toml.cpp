@@ -10,143 +10,12 @@
 #include <sim/error.hpp>
 #include <sim/fault_table.hpp>
 #include <sim/scenario.hpp>
+#include <sim/toml_reader.hpp>
 
 namespace converge::sim {
 namespace {
 
-// Reads the tables of one file, turning every problem into a ScenarioError with its line.
-class Reader {
-  public:
-    explicit Reader(std::string_view source) : source_(source) {}
-
-    [[noreturn]] void fail(const toml::node* at, const std::string& why) const {
-        std::string where(source_);
-        if (at != nullptr) where += ":" + std::to_string(at->source().begin.line);
-        throw ScenarioError(where + ": " + why);
-    }
-
-    // Fails on the first key of t not in known: a typo is an error, not a silent default.
-    void only(const toml::table& t, std::initializer_list<std::string_view> known,
-              std::string_view where) const {
-        only(t, std::span(known.begin(), known.size()), where);
-    }
-    void only(const toml::table& t, std::span<const std::string_view> known,
-              std::string_view where) const {
-        for (const auto& [key, node] : t) {
-            if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
-            std::string list;
-            for (std::string_view k : known)
-                list += (list.empty() ? "" : ", ") + std::string(k);
-            fail(&node, "unknown key \"" + std::string(key.str()) + "\" in " + std::string(where) +
-                            " (known keys: " + list + ")");
-        }
-    }
-
-    std::string text(const toml::table& t, std::string_view key, const std::string& fallback = {},
-                     bool required = false) const {
-        const toml::node* n = t.get(key);
-        if (n == nullptr) {
-            if (required) fail(&t, "missing key \"" + std::string(key) + "\"");
-            return fallback;
-        }
-        if (!n->is_string()) fail(n, "\"" + std::string(key) + "\" must be a string");
-        return std::string(*n->value<std::string_view>());
-    }
-
-    Micros duration(const toml::table& t, std::string_view key, Micros fallback,
-                    bool required = false) const {
-        const toml::node* n = t.get(key);
-        if (n == nullptr) {
-            if (required) fail(&t, "missing key \"" + std::string(key) + "\"");
-            return fallback;
-        }
-        if (!n->is_string())
-            fail(n, "\"" + std::string(key) + "\" must be a duration string like \"250ms\"");
-        try {
-            return parse_duration(*n->value<std::string_view>());
-        } catch (const ScenarioError& e) {
-            fail(n, e.what());
-        }
-    }
-
-    double number(const toml::table& t, std::string_view key, double fallback, double min,
-                  double max) const {
-        const toml::node* n = t.get(key);
-        if (n == nullptr) return fallback;
-        const auto v = n->value<double>();
-        if (!v || *v < min || *v > max)
-            fail(n, "\"" + std::string(key) + "\" must be a number from " + std::to_string(min) +
-                        " to " + std::to_string(max));
-        return *v;
-    }
-
-    std::int64_t integer(const toml::table& t, std::string_view key, std::int64_t fallback,
-                         std::int64_t min, std::int64_t max) const {
-        const toml::node* n = t.get(key);
-        if (n == nullptr) return fallback;
-        // value_exact: toml++'s converting value<int64_t>() casts a float like 1e19 to an integer
-        // unchecked (undefined behaviour, found by the scenario_toml fuzz target).
-        const auto v = n->value_exact<std::int64_t>();
-        if (!v || *v < min || *v > max)
-            fail(n, "\"" + std::string(key) + "\" must be an integer from " + std::to_string(min) +
-                        " to " + std::to_string(max));
-        return *v;
-    }
-
-    // The tables of an array of tables ([[name]]); none if absent.
-    std::vector<const toml::table*> tables(const toml::table& t, std::string_view key) const {
-        std::vector<const toml::table*> out;
-        const toml::node* n = t.get(key);
-        if (n == nullptr) return out;
-        const toml::array* a = n->as_array();
-        if (a == nullptr)
-            fail(n, "\"" + std::string(key) + "\" must be written [[" + std::string(key) + "]]");
-        for (const toml::node& e : *a) {
-            if (!e.is_table()) fail(&e, "each [[" + std::string(key) + "]] must be a table");
-            out.push_back(e.as_table());
-        }
-        return out;
-    }
-
-    std::vector<std::string> strings(const toml::node& n, const std::string& what) const {
-        std::vector<std::string> out;
-        const toml::array* a = n.as_array();
-        if (a == nullptr) fail(&n, what + " must be an array of strings");
-        for (const toml::node& e : *a) {
-            if (!e.is_string()) fail(&e, what + " must be an array of strings");
-            out.emplace_back(*e.value<std::string_view>());
-        }
-        return out;
-    }
-
-    // Fails at `at` unless name is one of known; what names the kind ("replica", "region").
-    void known_name(const toml::node* at, const std::string& name,
-                    const std::vector<std::string>& known, const std::string& what) const {
-        if (std::find(known.begin(), known.end(), name) != known.end()) return;
-        std::string hint;
-        if (!known.empty()) hint = " (" + what + " names are like \"" + known.front() + "\")";
-        fail(at, "no " + what + " named \"" + name + "\"" + hint);
-    }
-
-    // Reads the required string at key and fails unless it is one of known.
-    std::string name(const toml::table& t, std::string_view key,
-                     const std::vector<std::string>& known, const std::string& what) const {
-        std::string n = text(t, key, {}, true);
-        known_name(t.get(key), n, known, what);
-        return n;
-    }
-
-    OpType op_type(const toml::table& t) const {
-        const std::string type = text(t, "type", {}, true);
-        if (type == "counter") return OpType::counter;
-        if (type == "set") return OpType::set;
-        if (type == "kv") return OpType::kv;
-        fail(t.get("type"), "type \"" + type + "\" is not counter, set or kv");
-    }
-
-  private:
-    std::string_view source_;
-};
+using detail::Reader;
 
 // One file's sections, read in order into a Scenario; each name is checked against the regions
 // and replicas with its line.
@@ -380,7 +249,10 @@ class ScenarioParser {
     }
 
     Op read_op(const toml::table& t) const {
-        in_.only(t, {"at", "replica", "type", "key", "action", "value", "ttl"}, "[[op]]");
+        in_.only(
+            t,
+            {"at", "replica", "type", "key", "action", "value", "ttl", "field", "member", "score"},
+            "[[op]]");
         Op op;
         op.at = in_.duration(t, "at", 0, true);
         op.replica = in_.name(t, "replica", replicas_, "replica");
@@ -391,8 +263,13 @@ class ScenarioParser {
         if (!known)
             in_.fail(t.get("action"), "action \"" + action +
                                           "\" does not fit the type (counter: increment|decrement, "
-                                          "set: add|remove, kv: put|del)");
+                                          "set: add|remove, kv: put|del, hash: set|del|increment, "
+                                          "zset: add|increment|remove, hll: add)");
         op.action = *known;
+        if (op.type == OpType::hash || op.type == OpType::zset) {
+            read_record_op(t, op);
+            return op;
+        }
         if (op.type == OpType::counter)
             op.value = std::to_string(in_.integer(t, "value", 1, 0, INT64_MAX));
         else if (op.action != OpAction::del)
@@ -406,6 +283,30 @@ class ScenarioParser {
         if (op.action == OpAction::del && t.get("value"))
             in_.fail(t.get("value"), "a kv del takes no value");
         return op;
+    }
+
+    // A hash op's field and value (an increment's a whole number), or a zset op's member and
+    // score.
+    void read_record_op(const toml::table& t, Op& op) const {
+        for (const char* key : {"ttl", op.type == OpType::hash ? "member" : "field",
+                                op.type == OpType::hash ? "score" : "value"})
+            if (t.get(key) != nullptr)
+                in_.fail(t.get(key), std::string(key) + " does not apply to a " +
+                                         std::string(name(op.type)) + " operation");
+        if (op.type == OpType::zset) {
+            op.member = in_.text(t, "member", {}, true);
+            if (op.action != OpAction::remove) op.score = in_.number(t, "score", 0, -1e300, 1e300);
+            if (op.action == OpAction::remove && t.get("score"))
+                in_.fail(t.get("score"), "a zset remove takes no score");
+            return;
+        }
+        op.field = in_.text(t, "field", {}, true);
+        if (op.action == OpAction::increment)
+            op.value = std::to_string(in_.integer(t, "value", 1, INT64_MIN / 2, INT64_MAX / 2));
+        else if (op.action == OpAction::set)
+            op.value = in_.text(t, "value", {}, true);
+        else if (t.get("value"))
+            in_.fail(t.get("value"), "a hash del takes no value");
     }
 
     // One [workload] table, or several [[workload]] entries (one per region, for instance).
@@ -430,12 +331,14 @@ class ScenarioParser {
             in_.fail(w.get("distribution"), "distribution must be \"uniform\" or \"zipf\"");
         wl.zipf = dist == "zipf";
         if (const toml::table* mix = w["mix"].as_table()) {
-            in_.only(*mix, {"counter", "set", "kv"}, "the workload's mix");
+            in_.only(*mix, {"counter", "set", "kv", "hash", "zset", "hll"}, "the workload's mix");
             wl.counter = in_.number(*mix, "counter", 0, 0, 1e9);
             wl.set = in_.number(*mix, "set", 0, 0, 1e9);
             wl.kv = in_.number(*mix, "kv", 0, 0, 1e9);
-            if (wl.counter + wl.set + wl.kv <= 0)
-                in_.fail(w.get("mix"), "the mix must give some weight to counter, set or kv");
+            wl.hash = in_.number(*mix, "hash", 0, 0, 1e9);
+            wl.zset = in_.number(*mix, "zset", 0, 0, 1e9);
+            wl.hll = in_.number(*mix, "hll", 0, 0, 1e9);
+            if (wl.total() <= 0) in_.fail(w.get("mix"), "the mix must give some weight to a type");
         }
         if (!wl.region.empty())
             in_.known_name(w.get("region"), wl.region, all_, "region or replica");
@@ -443,12 +346,16 @@ class ScenarioParser {
     }
 
     Expectation read_expectation(const toml::table& t) const {
-        in_.only(t, {"key", "type", "equals"}, "[[expect]]");
+        in_.only(t, {"key", "type", "equals", "within"}, "[[expect]]");
         Expectation e;
         e.key = in_.text(t, "key", {}, true);
         e.type = in_.op_type(t);
         const toml::node* eq = t.get("equals");
-        if (e.type == OpType::counter) {
+        if (t.get("within") && e.type != OpType::hll)
+            in_.fail(t.get("within"), "within applies only to an hll expectation");
+        if (e.type == OpType::hash || e.type == OpType::zset || e.type == OpType::hll) {
+            read_record_expectation(t, e);
+        } else if (e.type == OpType::counter) {
             e.number = in_.integer(t, "equals", 0, INT64_MIN, INT64_MAX);
         } else if (e.type == OpType::set) {
             if (eq == nullptr) in_.fail(&t, "a set expectation needs equals = [\"member\", ...]");
@@ -458,6 +365,39 @@ class ScenarioParser {
             e.text = in_.text(t, "equals");
         }
         return e;
+    }
+
+    // equals: a hash's table of fields, a zset's [member, score] pairs in rank order, or an
+    // hll's count (within: the relative tolerance, 0.05 for 5 %).
+    void read_record_expectation(const toml::table& t, Expectation& e) const {
+        const toml::node* eq = t.get("equals");
+        if (e.type == OpType::hll) {
+            if (eq == nullptr) in_.fail(&t, "an hll expectation needs equals = COUNT");
+            e.number = in_.integer(t, "equals", 0, 0, INT64_MAX);
+            e.within = in_.number(t, "within", 0, 0, 1);
+            return;
+        }
+        if (e.type == OpType::hash) {
+            const toml::table* fields = eq ? eq->as_table() : nullptr;
+            if (fields == nullptr)
+                in_.fail(&t, "a hash expectation needs equals = { field = \"value\" }");
+            for (const auto& [field, value] : *fields) {
+                if (!value.is_string())
+                    in_.fail(&value, "a hash field's expected value is a string");
+                e.fields.emplace_back(std::string(field.str()), *value.value<std::string>());
+            }
+            std::sort(e.fields.begin(), e.fields.end());
+            return;
+        }
+        const toml::array* pairs = eq ? eq->as_array() : nullptr;
+        if (pairs == nullptr)
+            in_.fail(&t, "a zset expectation needs equals = [[\"member\", score], ...]");
+        for (const toml::node& pair : *pairs) {
+            const toml::array* p = pair.as_array();
+            if (p == nullptr || p->size() != 2 || !(*p)[0].is_string() || !(*p)[1].is_number())
+                in_.fail(&pair, "each zset entry is [\"member\", score]");
+            e.scores.emplace_back(*(*p)[0].value<std::string>(), *(*p)[1].value<double>());
+        }
     }
 
     const toml::table& root_;

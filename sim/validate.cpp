@@ -131,7 +131,7 @@ void validate(const Scenario& s) {
     }
     for (const Workload& w : s.workloads) {
         if (!w.region.empty()) names.region_or_replica(w.region);
-        if (w.rate > 0 && w.keys > 0 && w.counter + w.set + w.kv <= 0)
+        if (w.rate > 0 && w.keys > 0 && w.total() <= 0)
             throw ScenarioError("the workload's mix is all zero");
     }
 }

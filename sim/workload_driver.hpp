@@ -40,6 +40,8 @@ class WorkloadDriver {
     };
     void step(Run& run);
     static std::pair<Op, std::size_t> draw(Run& run);
+    static void draw_record(Op& op, Random& r, const Workload& w, const std::string& k,
+                            double pick);
 
     const Scenario& scenario_;
     EventQueue& queue_;

@@ -28,8 +28,34 @@ Scenario validated(Scenario s) {
     return s;
 }
 
-// Applies op to s; throws TypeMismatch if its key holds another type there.
+// Applies a hash, zset or hll op to s.
+void mutate_record(store::Store& s, const Op& op) {
+    if (op.type == OpType::hll) {
+        s.hyperloglog(op.key).add(op.value);
+    } else if (op.type == OpType::zset) {
+        auto z = s.sorted_set(op.key);
+        if (op.action == OpAction::add)
+            z.add(op.member, op.score);
+        else if (op.action == OpAction::increment)
+            z.increment(op.member, op.score);
+        else
+            z.remove(op.member);
+    } else {
+        auto h = s.hash(op.key);
+        if (op.action == OpAction::set)
+            h.set(op.field, op.value);
+        else if (op.action == OpAction::increment)
+            h.increment(op.field, std::stoll(op.value));
+        else
+            h.del(op.field);
+    }
+}
+
+// Applies op to s; throws TypeMismatch if its key holds another type there (or, in a hash, its
+// field holds the other kind), InvalidOperation if a score would not be finite.
 void mutate(store::Store& s, const Op& op) {
+    if (op.type == OpType::hash || op.type == OpType::zset || op.type == OpType::hll)
+        return mutate_record(s, op);
     switch (op.action) {
         case OpAction::increment:
         case OpAction::decrement: {
@@ -55,6 +81,9 @@ void mutate(store::Store& s, const Op& op) {
             break;
         case OpAction::del:
             s.del(op.key);
+            break;
+        case OpAction::set:
+            assert(false && "set is a hash action");
             break;
     }
 }
@@ -95,19 +124,29 @@ struct World::Impl {
         } catch (const TypeMismatch&) {
             ++recorder.stats.operations_refused;
             return;
+        } catch (const InvalidOperation&) {  // a score that would not be finite
+            ++recorder.stats.operations_refused;
+            return;
         }
         ++recorder.stats.operations;
         if (Timeline::Bucket* b = recorder.bucket()) ++b->operations;
         if (recorder.tracing())
             recorder.line("op " + rep.name + " " + std::string(name(op.type)) + " " +
                           std::string(name(op.action)) + " " + op.key +
-                          (op.value.empty() ? "" : " " + op.value));
+                          (op.field.empty() ? "" : " " + op.field) +
+                          (op.member.empty() ? "" : " " + op.member) +
+                          (op.value.empty() ? "" : " " + op.value) +
+                          (op.type == OpType::zset && op.action != OpAction::remove
+                               ? " " + format_score(op.score)
+                               : ""));
         if (recording) {
             recorded.push_back(op);
             recorded.back().at = queue.now();
             recorded.back().replica = rep.name;
         }
-        checker.operation(i, op, before, *s.inspect(op.key));
+        // A remove of an absent key leaves none: the operation then saw and did nothing.
+        const std::optional<store::KeyInspection> after = s.inspect(op.key);
+        checker.operation(i, op, before, after ? *after : store::KeyInspection{});
     }
 
     // Replica i's sync rounds, every sync_interval from t until hard_end. (Each event captures
@@ -145,7 +184,7 @@ struct World::Impl {
             if (!rep.up) continue;
             const store::MetadataBytes m = rep.store->metrics().metadata_bytes;
             std::uint64_t& peak = recorder.stats.peak_metadata_bytes[rep.name];
-            peak = std::max(peak, m.values + m.counters + m.sets);
+            peak = std::max(peak, m.total());
         }
         if (queue.now() < scenario.duration)
             queue.at(queue.now() + 1'000'000, [this] { sample_metadata(); });

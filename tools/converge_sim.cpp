@@ -39,6 +39,12 @@ json to_json(const converge::sim::FinalValue& v) {
     if (std::holds_alternative<std::vector<std::string>>(v))
         return std::get<std::vector<std::string>>(v);
     if (std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
+    if (const auto* pairs = std::get_if<converge::sim::Pairs>(&v)) {
+        json out = json::object();  // a hash's fields, or a zset's members and scores
+        for (const auto& [name, value] : *pairs)
+            out[name] = value;
+        return out;
+    }
     return nullptr;
 }
 
