@@ -60,41 +60,55 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
         const auto [index, rank] = locate(element);
         const Dot dot = context_.next_dot(replica);
         HyperLogLog delta;
-        auto [first, last] = cell(index);
+        if (buckets_.empty()) buckets_.resize(1);
+        std::vector<Entry>& bucket = buckets_[bucket_of(index)];
+        const auto first =
+            std::lower_bound(bucket.begin(), bucket.end(), index,
+                             [](const Entry& e, std::uint16_t i) { return e.index < i; });
+        const auto last =
+            std::find_if(first, bucket.end(), [&](const Entry& e) { return e.index != index; });
         std::uint8_t before = 0;
         for (auto it = first; it != last; ++it)
             before = std::max(before, it->rank);
-        const auto covered = std::remove_if(first, last, [&](const Entry& e) {
+        const auto kept = std::remove_if(first, last, [&](const Entry& e) {
             if (e.rank > rank) return false;
             delta.context_.insert(e.dot);
             return true;
         });
-        const auto at = entries_.erase(covered, last);
         const Entry added{index, rank, dot};
-        entries_.insert(std::upper_bound(entries_.begin() + (first - entries_.begin()), at, added,
-                                         before_entry),
-                        added);
+        const auto at = std::upper_bound(first, kept, added, before_entry);
+        if (kept != last) {  // a covered entry's slot takes the new one: no shift of the rest
+            std::move_backward(at, kept, kept + 1);
+            *at = added;
+            size_ -= static_cast<std::size_t>(last - kept) - 1;
+            bucket.erase(kept + 1, last);
+        } else {
+            bucket.insert(at, added);
+            ++size_;
+            if (buckets_.size() == 1 && bucket.size() > split_at) rebucket(flatten());
+        }
         context_.insert(dot);
         delta.context_.insert(dot);
-        delta.entries_.push_back(added);
+        delta.buckets_.assign(1, {added});
+        delta.size_ = 1;
         if (changed != nullptr) *changed = rank > before;
-        assert(registers()[index] >= rank);
+        assert(std::is_sorted(bucket.begin(), bucket.end(), before_entry));
+        assert(size_ >= bucket.size());
         return delta;
     }
     // Drops every add seen here; returns the delta.
     HyperLogLog clear() {
         HyperLogLog delta;
-        for (const Entry& e : entries_)
-            delta.context_.insert(e.dot);
-        entries_.clear();
+        for_each_entry([&](const Entry& e) { delta.context_.insert(e.dot); });
+        buckets_.clear();
+        size_ = 0;
         return delta;
     }
 
     // The registers: each the greatest rank of its live entries, 0 when none.
     Registers registers() const {
         Registers out{};
-        for (const Entry& e : entries_)
-            out[e.index] = std::max(out[e.index], e.rank);
+        for_each_entry([&](const Entry& e) { out[e.index] = std::max(out[e.index], e.rank); });
         return out;
     }
     // The estimated number of distinct elements added and not cleared.
@@ -115,13 +129,13 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
         constexpr double alpha_inf = 0.721347520444481703680;  // 1 / (2 ln 2)
         return static_cast<std::uint64_t>(std::llround(alpha_inf * m * m / z));
     }
-    bool empty() const noexcept { return entries_.empty(); }
+    bool empty() const noexcept { return size_ == 0; }
     // Live entries (the metadata a register keeps).
-    std::size_t entry_count() const noexcept { return entries_.size(); }
+    std::size_t entry_count() const noexcept { return size_; }
 
     void merge(const HyperLogLog& other) {
-        entries_ = detail::join_dotted(entries_, context_, other.entries_, other.context_,
-                                       before_entry, [](const Entry& e) { return e.dot; });
+        rebucket(detail::join_dotted(flatten(), context_, other.flatten(), other.context_,
+                                     before_entry, [](const Entry& e) { return e.dot; }));
         context_.merge(other.context_);
     }
 
@@ -134,13 +148,16 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
     // (crdt/retired_ids.hpp).
     void retire(ReplicaId retired) {
         std::uint64_t highest = 0;
-        for (const Entry& e : entries_)
+        for_each_entry([&](const Entry& e) {
             if (e.dot.replica == retired) highest = std::max(highest, e.dot.counter);
+        });
         context_.forget(retired);
         if (highest != 0) context_.insert_up_to(retired, highest);
     }
 
-    friend bool operator==(const HyperLogLog&, const HyperLogLog&) = default;
+    friend bool operator==(const HyperLogLog& a, const HyperLogLog& b) {
+        return a.size_ == b.size_ && a.context_ == b.context_ && a.flatten() == b.flatten();
+    }
 
     // Encoding: the context, then the entries as a dot store (grouped by replica, counters as
     // gaps), each with its register and rank: a few bytes per entry, so a sketch with few
@@ -148,9 +165,8 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
     void encode(codec::Writer& w) const {
         context_.encode(w);
         std::vector<std::pair<detail::DotSet, const Entry*>> store;
-        store.reserve(entries_.size());
-        for (const Entry& e : entries_)
-            store.emplace_back(detail::DotSet{e.dot}, &e);
+        store.reserve(size_);
+        for_each_entry([&](const Entry& e) { store.emplace_back(detail::DotSet{e.dot}, &e); });
         detail::encode_dot_store(
             w, store, [](const auto& s) -> const detail::DotSet& { return s.first; },
             [](codec::Writer& out, const auto& s) {
@@ -159,6 +175,7 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
     }
     static HyperLogLog decode(codec::Reader& r) {
         HyperLogLog out;
+        std::vector<Entry> entries;
         out.context_ = CausalContext::decode(r);
         detail::decode_dot_store(r, out.context_, [&](codec::Reader& in, detail::DotSet&& dots) {
             if (dots.size() != 1) in.fail("a HyperLogLog entry carries more than one dot");
@@ -166,10 +183,11 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
             const std::uint64_t rank = packed & 63;
             if ((packed >> 6) >= register_count) in.fail("HyperLogLog register out of range");
             if (rank == 0 || rank > rank_max) in.fail("HyperLogLog rank out of range");
-            out.entries_.push_back(Entry{static_cast<std::uint16_t>(packed >> 6),
-                                         static_cast<std::uint8_t>(rank), dots[0]});
+            entries.push_back(Entry{static_cast<std::uint16_t>(packed >> 6),
+                                    static_cast<std::uint8_t>(rank), dots[0]});
         });
-        std::sort(out.entries_.begin(), out.entries_.end(), before_entry);
+        std::sort(entries.begin(), entries.end(), before_entry);
+        out.rebucket(std::move(entries));
         return out;
     }
 
@@ -184,14 +202,38 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
     static bool before_entry(const Entry& a, const Entry& b) {
         return a.index != b.index ? a.index < b.index : a.dot < b.dot;
     }
-    std::pair<std::vector<Entry>::iterator, std::vector<Entry>::iterator> cell(
-        std::uint16_t index) {
-        const auto first =
-            std::lower_bound(entries_.begin(), entries_.end(), index,
-                             [](const Entry& e, std::uint16_t i) { return e.index < i; });
-        const auto last =
-            std::find_if(first, entries_.end(), [&](const Entry& e) { return e.index != index; });
-        return {first, last};
+    // Entries live in one bucket while few, then in 64 by register (256 registers each), so an
+    // add shifts at most one bucket's entries.
+    static constexpr std::size_t split_at = 512;
+    static constexpr std::size_t bucket_count = 64;
+    std::size_t bucket_of(std::uint16_t index) const noexcept {
+        return buckets_.size() == 1 ? 0 : index / (register_count / bucket_count);
+    }
+    template <class Fn>
+    void for_each_entry(Fn&& fn) const {
+        for (const auto& bucket : buckets_)
+            for (const Entry& e : bucket)
+                fn(e);
+    }
+    // Every entry, sorted by before_entry.
+    std::vector<Entry> flatten() const {
+        std::vector<Entry> out;
+        out.reserve(size_);
+        for_each_entry([&](const Entry& e) { out.push_back(e); });
+        return out;
+    }
+    // Holds entries (sorted by before_entry) in as many buckets as their number calls for.
+    void rebucket(std::vector<Entry> entries) {
+        size_ = entries.size();
+        buckets_.clear();
+        if (entries.empty()) return;
+        if (entries.size() <= split_at) {
+            buckets_.push_back(std::move(entries));
+            return;
+        }
+        buckets_.resize(bucket_count);
+        for (const Entry& e : entries)
+            buckets_[bucket_of(e.index)].push_back(e);
     }
 
     static double sigma(double x) {
@@ -221,7 +263,8 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
         return z / 3;
     }
 
-    std::vector<Entry> entries_;  // sorted by before_entry
+    std::vector<std::vector<Entry>> buckets_;  // none, one, or bucket_count; each sorted
+    std::size_t size_ = 0;                     // entries in all buckets
     CausalContext context_;
 };
 

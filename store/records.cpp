@@ -9,7 +9,41 @@ namespace {
 // Log size estimates: key-independent bytes a change adds to the next message.
 constexpr std::size_t change_bytes = 24;
 
+// Clears the T at key as this replica has seen it; returns whether it held anything.
+// (Impl is Store::Impl, a private name: a template parameter here.)
+template <class T, class Impl>
+bool clear_key(Impl& s, std::string_view key, std::atomic<std::uint64_t>& ops, ChangeKind kind) {
+    const bool cleared = s.template mutate<T>(key, IfAbsent::skip, false, [&](T& value, auto& t) {
+        if (value.empty()) return false;
+        value.clear();
+        t.bytes = change_bytes;
+        t.changed = true;
+        return true;
+    });
+    detail::bump(ops);
+    if (cleared && s.retirements.any()) s.retirements.refold(key);
+    if (cleared) s.notify(key, kind);
+    return cleared;
+}
+
 }  // namespace
+
+bool Store::Hash::clear() {
+    Impl& s = *store_.impl_;
+    return clear_key<ORHash>(s, key_, s.counters.hash_ops, ChangeKind::hash);
+}
+
+bool Store::SortedSet::clear() {
+    Impl& s = *store_.impl_;
+    return clear_key<converge::SortedSet>(s, key_, s.counters.sorted_set_ops,
+                                          ChangeKind::sorted_set);
+}
+
+bool Store::HyperLogLog::clear() {
+    Impl& s = *store_.impl_;
+    return clear_key<converge::HyperLogLog>(s, key_, s.counters.hyperloglog_ops,
+                                            ChangeKind::hyperloglog);
+}
 
 void Store::Hash::set(std::string field, std::string value) {
     Impl& s = *store_.impl_;

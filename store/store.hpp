@@ -117,6 +117,9 @@ class Store {
         // Every field with its value (counters in decimal), sorted by field.
         std::vector<std::pair<std::string, std::string>> fields();
         std::size_t size();
+        // Deletes the hash as this replica has seen it (a field set elsewhere meanwhile
+        // survives); returns whether a field was present.
+        bool clear();
 
       private:
         friend class Store;
@@ -146,6 +149,9 @@ class Store {
         // The member's rank in that order; nullopt when absent.
         std::optional<std::size_t> rank(std::string_view member);
         std::size_t size();
+        // Deletes the sorted set as this replica has seen it; returns whether a member was
+        // present.
+        bool clear();
 
       private:
         friend class Store;
@@ -164,6 +170,9 @@ class Store {
         bool add(std::string_view element);
         // The estimated number of distinct elements added (0 when never used).
         std::uint64_t count();
+        // Deletes the HyperLogLog as this replica has seen it (adds elsewhere meanwhile
+        // survive); returns whether it held any.
+        bool clear();
 
       private:
         friend class Store;

@@ -61,6 +61,8 @@ cli 2 incr visits 10 >/dev/null
 cli 1 srem cart pear
 cli 2 sadd cart fig
 cli 1 hset note title final
+# zincrby prints the score node 2 holds: wait until node 1's zadd has reached it.
+for _ in $(seq 150); do [ "$(cli 2 zscore board ada 2>/dev/null)" = 10 ] && break; sleep 0.1; done
 [ "$(cli 2 zincrby board 2.5 ada)" = 12.5 ] || { echo "zincrby did not print the new score"; exit 1; }
 cli 2 pfadd visitors d
 # The delete is observed-remove: it removes the put only once node 1 has received it.

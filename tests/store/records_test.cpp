@@ -113,6 +113,34 @@ TEST(StoreRecords, ReplicasConvergeOnTheConcurrentOutcomes) {
     }
 }
 
+TEST(StoreRecords, DeletingAWholeKeyKeepsOnlyWhatItHadNotSeen) {
+    Cluster c(2);
+    c[0].hash("h").set("name", "ada");
+    c[0].hash("h").increment("visits", 5);
+    c[0].sorted_set("z").add("ada", 1.0);
+    c[0].hyperloglog("v").add("x");
+    c.round();
+    c.net.set_link(ReplicaId{1}, ReplicaId{2}, false);
+    c.net.set_link(ReplicaId{2}, ReplicaId{1}, false);
+    EXPECT_TRUE(c[0].hash("h").clear());
+    EXPECT_TRUE(c[0].sorted_set("z").clear());
+    EXPECT_TRUE(c[0].hyperloglog("v").clear());
+    EXPECT_FALSE(c[0].hash("h").clear());
+    c[1].hash("h").set("email", "ada@example.org");
+    c[1].hash("h").increment("visits", 2);
+    c[1].sorted_set("z").add("grace", 3.0);
+    c[1].hyperloglog("v").add("y");
+    c.net.set_link(ReplicaId{1}, ReplicaId{2}, true);
+    c.net.set_link(ReplicaId{2}, ReplicaId{1}, true);
+    ASSERT_LE(c.settle(), 10u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_THAT(c[i].hash("h").fields(),
+                    ElementsAre(Pair("email", "ada@example.org"), Pair("visits", "2")));
+        EXPECT_THAT(c[i].sorted_set("z").range(0, -1), ElementsAre(Pair("grace", 3.0)));
+        EXPECT_EQ(c[i].hyperloglog("v").count(), 1u);
+    }
+}
+
 TEST(StoreRecords, ConflictingTypesOnReplicasSettleOnTheLaterType) {
     Cluster c(2);
     c[0].set("k").add("m");
