@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
-cmake --build --preset release --target converge_bench_crdt converge_bench_store converge_bench_sim
+cmake --build --preset release --target converge_bench_crdt converge_bench_records converge_bench_store \
+    converge_bench_sim
 mkdir -p build/bench
-for name in crdt store sim; do
+for name in crdt records store sim; do
     out=build/bench/$name.json
     ./build/release/bench/converge_bench_$name --benchmark_repetitions=3 \
         --benchmark_report_aggregates_only=true --benchmark_out="$out" \

@@ -234,7 +234,7 @@ class MemberStore {
                 w.varint(dot.replica.value);
                 w.varint(dot.counter << 1 | (entry.touch ? 1 : 0));
                 if (entry.touch) continue;
-                entry.written.encode(w);
+                encode_stamp(w, entry.written, dot.replica);
                 encode_v(w, entry.value);
             }
             w.varint(m.totals.size());
@@ -274,6 +274,26 @@ class MemberStore {
   private:
     using Members = std::map<std::string, Member, std::less<>>;
     using Live = std::vector<std::pair<Dot, Entry>>;
+
+    // A put's stamp: physical, then logical * 2 + 1 when its replica is the dot's (the usual case:
+    // the id is not written again), else logical * 2 and the replica.
+    static void encode_stamp(codec::Writer& w, const Timestamp& t, ReplicaId dot_replica) {
+        w.varint(t.physical);
+        const bool same = t.replica == dot_replica;
+        w.varint(std::uint64_t{t.logical} << 1 | (same ? 1 : 0));
+        if (!same) w.varint(t.replica.value);
+    }
+    static Timestamp decode_stamp(codec::Reader& r, ReplicaId dot_replica) {
+        Timestamp t;
+        t.physical = r.varint("put time");
+        const std::uint64_t logical_and_same = r.varint("put logical time");
+        if ((logical_and_same >> 1) > UINT32_MAX) r.fail("put logical time does not fit 32 bits");
+        t.logical = static_cast<std::uint32_t>(logical_and_same >> 1);
+        t.replica = (logical_and_same & 1) != 0 ? dot_replica : ReplicaId{r.varint("put replica")};
+        if ((logical_and_same & 1) == 0 && t.replica == dot_replica)
+            r.fail("a put's replica is written out although it is the dot's");
+        return t;
+    }
 
     static bool dot_before(const Dot& d, const std::pair<Dot, Entry>& e) { return d < e.first; }
 
@@ -340,7 +360,7 @@ class MemberStore {
             Entry entry;
             entry.touch = (counter_and_touch & 1) != 0;
             if (!entry.touch) {
-                entry.written = Timestamp::decode(r);
+                entry.written = decode_stamp(r, dot.replica);
                 entry.value = decode_v(r);
             }
             m.live.emplace_back(dot, std::move(entry));
