@@ -178,6 +178,13 @@ class MemberStore {
         for (const auto& [name, m] : members_)
             if (m.present()) fn(name, m);
     }
+    // Calls fn(name, member) for every member held, present or not (a removed member keeps its
+    // totals), in name order.
+    template <class Fn>
+    void for_each_held(Fn&& fn) const {
+        for (const auto& [name, m] : members_)
+            fn(name, m);
+    }
     std::size_t size() const {
         return static_cast<std::size_t>(std::count_if(
             members_.begin(), members_.end(), [](const auto& kv) { return kv.second.present(); }));

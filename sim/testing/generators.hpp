@@ -141,7 +141,10 @@ inline rc::Gen<Scenario> scenario(Limits limits = {}) {
             s.workloads.push_back(Workload{.rate = static_cast<double>(*rc::gen::inRange(
                                                0, static_cast<int>(limits.rate_max / 2) + 1)),
                                            .region = *rc::gen::elementOf(region_names),
-                                           .keys = *rc::gen::inRange<std::size_t>(1, 20)});
+                                           .keys = *rc::gen::inRange<std::size_t>(1, 20),
+                                           .hash = 0.5,
+                                           .zset = 0.5,
+                                           .hll = 0.25});
         for (const std::string& replica : replica_names)
             s.ops.push_back(Op{.at = *rc::gen::inRange<Micros>(0, s.duration),
                                .replica = replica,

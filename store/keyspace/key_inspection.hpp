@@ -34,6 +34,9 @@ struct KeyInspection {
     std::vector<Live> live;    // value, set, hash, sorted set: in dot order
     VersionVector increments;  // counter: each replica's total of increments
     VersionVector decrements;  // counter: each replica's total of decrements
+    // hash, sorted set: a hash of the increment totals (what the dots above do not show), so
+    // equal inspections are equal states.
+    std::uint64_t totals_hash = 0;
 
     friend bool operator==(const KeyInspection&, const KeyInspection&) = default;
 };

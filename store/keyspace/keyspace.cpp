@@ -14,6 +14,17 @@ void add_members(KeyInspection& out, const Store& members) {
         for (const auto& [dot, entry] : member.live)
             out.live.push_back({dot, name, entry.written, 0});
     });
+    // Every member's totals, the removed ones' included.
+    codec::Writer totals;
+    members.for_each_held([&](const std::string& name, const auto& member) {
+        totals.string(name);
+        for (const auto& [replica, t] : member.totals) {
+            totals.varint(replica.value);
+            for (const auto* n : {&t.up, &t.down, &t.reset_up, &t.reset_down})
+                totals.raw(std::string_view(reinterpret_cast<const char*>(n), sizeof *n));
+        }
+    });
+    out.totals_hash = std::hash<std::string>{}(totals.bytes());
 }
 
 KeyInspection state_of(const Value& value) {
