@@ -57,7 +57,9 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
     // Adds element as replica; returns the delta. *changed: whether a register grew (what
     // Redis's PFADD answers).
     HyperLogLog add(ReplicaId replica, std::string_view element, bool* changed = nullptr) {
-        const auto [index, rank] = locate(element);
+        const auto located = locate(element);  // (not a structured binding: lambdas use them)
+        const std::uint16_t index = located.first;
+        const std::uint8_t rank = located.second;
         const Dot dot = context_.next_dot(replica);
         HyperLogLog delta;
         if (buckets_.empty()) buckets_.resize(1);
