@@ -1,5 +1,6 @@
 // Store::Hash, Store::SortedSet and Store::HyperLogLog: the typed accessors of a store's hashes,
-// sorted sets and HyperLogLogs. Each key's whole state travels to peers (no per-key delta buffer).
+// sorted sets and HyperLogLogs. Each change's delta joins its key's in the log, and peers are sent
+// that join, not the whole key.
 #include <store/store_impl.hpp>
 
 namespace converge::store {
@@ -15,7 +16,7 @@ template <class T, class Impl>
 bool clear_key(Impl& s, std::string_view key, std::atomic<std::uint64_t>& ops, ChangeKind kind) {
     const bool cleared = s.template mutate<T>(key, IfAbsent::skip, false, [&](T& value, auto& t) {
         if (value.empty()) return false;
-        value.clear();
+        t.delta = value.clear();
         t.bytes = change_bytes;
         t.changed = true;
         return true;
@@ -49,7 +50,7 @@ void Store::Hash::set(std::string field, std::string value) {
     Impl& s = *store_.impl_;
     s.mutate<ORHash>(key_, IfAbsent::create, 0, [&](ORHash& h, Impl::Touched& t) {
         t.bytes = change_bytes + field.size() + value.size();
-        h.set(s.lifecycle.writer(), s.clock.tick(), field, std::move(value));
+        t.delta = h.set(s.lifecycle.writer(), s.clock.tick(), field, std::move(value));
         t.changed = true;
         return 0;
     });
@@ -70,7 +71,7 @@ bool Store::Hash::del(std::string_view field) {
     const bool removed =
         s.mutate<ORHash>(key_, IfAbsent::skip, false, [&](ORHash& h, Impl::Touched& t) {
             if (!h.contains(field)) return false;
-            h.del(field);
+            t.delta = h.del(field);
             t.bytes = change_bytes + field.size();
             t.changed = true;
             return true;
@@ -85,7 +86,7 @@ std::int64_t Store::Hash::increment(std::string field, std::int64_t n) {
     Impl& s = *store_.impl_;
     const std::int64_t result =
         s.mutate<ORHash>(key_, IfAbsent::create, std::int64_t{0}, [&](ORHash& h, Impl::Touched& t) {
-            h.increment(s.lifecycle.writer(), field, n);
+            t.delta = h.increment(s.lifecycle.writer(), field, n);
             t.bytes = change_bytes + field.size();
             t.changed = true;
             return *h.counter(field);
@@ -115,7 +116,7 @@ bool Store::SortedSet::add(std::string member, double score) {
         key_, IfAbsent::create, false, [&](converge::SortedSet& z, Impl::Touched& t) {
             const bool absent = !z.contains(member);
             t.bytes = change_bytes + member.size();
-            z.add(s.lifecycle.writer(), s.clock.tick(), member, score);
+            t.delta = z.add(s.lifecycle.writer(), s.clock.tick(), member, score);
             t.changed = true;
             return absent;
         });
@@ -129,7 +130,7 @@ double Store::SortedSet::increment(std::string member, double by) {
     Impl& s = *store_.impl_;
     const double result = s.mutate<converge::SortedSet>(
         key_, IfAbsent::create, 0.0, [&](converge::SortedSet& z, Impl::Touched& t) {
-            z.increment(s.lifecycle.writer(), member, by);
+            t.delta = z.increment(s.lifecycle.writer(), member, by);
             t.bytes = change_bytes + member.size();
             t.changed = true;
             return *z.score(member);
@@ -152,7 +153,7 @@ bool Store::SortedSet::remove(std::string_view member) {
     const bool removed = s.mutate<converge::SortedSet>(
         key_, IfAbsent::skip, false, [&](converge::SortedSet& z, Impl::Touched& t) {
             if (!z.contains(member)) return false;
-            z.remove(member);
+            t.delta = z.remove(member);
             t.bytes = change_bytes + member.size();
             t.changed = true;
             return true;
@@ -192,7 +193,7 @@ bool Store::HyperLogLog::add(std::string_view element) {
     const bool changed = s.mutate<converge::HyperLogLog>(
         key_, IfAbsent::create, false, [&](converge::HyperLogLog& v, Impl::Touched& t) {
             bool grew = false;
-            v.add(s.lifecycle.writer(), element, &grew);
+            t.delta = v.add(s.lifecycle.writer(), element, &grew);
             t.bytes = change_bytes;
             t.changed = true;
             return grew;

@@ -106,7 +106,7 @@ void Store::Set::add(std::string member) {
     Impl& s = *store_.impl_;
     s.mutate<StringSet>(key_, IfAbsent::create, 0, [&](StringSet& set, Impl::Touched& t) {
         t.bytes = 8 + member.size();
-        t.set_delta = set.add(s.lifecycle.writer(), std::move(member));
+        t.delta = set.add(s.lifecycle.writer(), std::move(member));
         t.changed = true;
         return 0;
     });
@@ -120,7 +120,7 @@ bool Store::Set::remove(std::string_view member) {
         s.mutate<StringSet>(key_, IfAbsent::skip, false, [&](StringSet& set, Impl::Touched& t) {
             const std::string m(member);
             if (!set.contains(m)) return false;
-            t.set_delta = set.remove(m);
+            t.delta = set.remove(m);
             t.bytes = 8;
             t.changed = true;
             return true;

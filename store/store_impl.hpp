@@ -49,8 +49,8 @@ struct Store::Impl {
     // What a local mutation did, for the log.
     struct Touched {
         bool changed = false;
-        std::optional<StringSet> set_delta;  // a set's delta, joined into its slot's
-        std::size_t bytes = 0;               // estimated size of what the log must send
+        std::optional<Value> delta;  // a set's (hash's, ...) delta, joined into its slot's
+        std::size_t bytes = 0;       // estimated size of what the log must send
     };
 
     explicit Impl(Options opts)
@@ -128,11 +128,16 @@ struct Store::Impl {
             stripe.log.pass_over(slot);  // a peer added later is repaired
         } else {
             std::size_t bytes = slot.key->size() + touched.bytes;
-            if (touched.set_delta) {
-                if (slot.set_delta)
-                    slot.set_delta->merge(*touched.set_delta);
+            if (touched.delta) {
+                assert(touched.delta->index() == slot.value.index());
+                if (slot.delta)
+                    std::visit(
+                        [&](auto& held) {
+                            held.merge(std::get<std::decay_t<decltype(held)>>(*touched.delta));
+                        },
+                        *slot.delta);
                 else
-                    slot.set_delta = std::make_unique<StringSet>(std::move(*touched.set_delta));
+                    slot.delta = std::make_unique<Value>(std::move(*touched.delta));
                 bytes += slot.log_bytes;
             }
             stripe.log.touch(slot,

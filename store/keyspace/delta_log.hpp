@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include <crdt/or_set.hpp>
+#include <store/keyspace/value.hpp>
 
 namespace converge::store::detail {
 
@@ -23,9 +23,9 @@ struct LogEntry {
     LogEntry* prev = nullptr;
     LogEntry* next = nullptr;
     std::uint32_t log_bytes = 0;  // estimated bytes this entry adds to the log
-    // The join of a set's deltas since it entered the log (sets only: registers and counters are
-    // small and travel whole).
-    std::unique_ptr<ORSet<std::string>> set_delta;
+    // The join of a set's, hash's, sorted set's or HyperLogLog's deltas since it entered the log
+    // (registers and counters are small and travel whole).
+    std::unique_ptr<Value> delta;
 };
 
 class DeltaLog {
@@ -50,7 +50,7 @@ class DeltaLog {
         unlink(entry);
         entry.position = 0;
         entry.log_bytes = 0;
-        entry.set_delta.reset();
+        entry.delta.reset();
     }
     // A change that no peer will be sent (there is none): it takes a position and the floor moves
     // past it, so a peer added later is repaired.

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cassert>
 
 #include <store/replication/messages.hpp>
 
@@ -11,18 +12,31 @@ std::uint32_t read_u32(codec::Reader& r, const char* what) {
     return static_cast<std::uint32_t>(v);
 }
 
-// The tag of a set's delta in deltas messages: never stored, never a whole state.
+// The tags of deltas in deltas messages (never stored, never a whole state): a set's, and a
+// hash's, sorted set's or HyperLogLog's (their type's tag + 8).
 constexpr std::uint8_t set_delta_tag = 4;
+constexpr std::uint8_t record_delta_offset = 8;
 
 KeyState decode_key_state(codec::Reader& r) {
     KeyState s;
     s.key = std::string(r.string("key"));
-    if (r.peek() == set_delta_tag) {
+    const std::uint8_t tag = r.peek();
+    s.whole = false;
+    if (tag == set_delta_tag) {
         r.byte("value type");
         s.value = StringSet::decode(r);
-        s.whole = false;
+    } else if (tag == type_tag<ORHash> + record_delta_offset) {
+        r.byte("value type");
+        s.value = ORHash::decode(r);
+    } else if (tag == type_tag<SortedSet> + record_delta_offset) {
+        r.byte("value type");
+        s.value = SortedSet::decode(r);
+    } else if (tag == type_tag<HyperLogLog> + record_delta_offset) {
+        r.byte("value type");
+        s.value = HyperLogLog::decode(r);
     } else {
         s.value = decode_value(r);
+        s.whole = true;
     }
     return s;
 }
@@ -102,10 +116,23 @@ void encode_delta_chunk(codec::Writer& w, const LogRange& range, std::size_t cou
     w.raw(keys);
 }
 
-void encode_key_delta(codec::Writer& w, std::string_view key, const StringSet& delta) {
+void encode_key_delta(codec::Writer& w, std::string_view key, const Value& delta) {
     w.string(key);
-    w.byte(set_delta_tag);
-    delta.encode(w);
+    std::visit(
+        [&](const auto& held) {
+            using T = std::decay_t<decltype(held)>;
+            if constexpr (std::is_same_v<T, KvRegister> || std::is_same_v<T, PNCounter>) {
+                assert(false && "registers and counters travel whole");
+                encode_value(w, held);
+            } else {
+                if constexpr (std::is_same_v<T, StringSet>)
+                    w.byte(set_delta_tag);
+                else
+                    w.byte(static_cast<std::uint8_t>(type_tag<T> + record_delta_offset));
+                held.encode(w);
+            }
+        },
+        delta);
 }
 
 TableFingerprint fingerprint_of(const RetiredIds& table) {

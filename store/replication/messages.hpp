@@ -25,8 +25,8 @@ namespace converge::store::detail {
 struct KeyState {
     std::string key;
     Value value;
-    // Whether value is the sender's whole state of the key (false: a set's delta, tag 4 on the
-    // wire). A whole state of a replica with this replica's retired table counts every dot of a
+    // Whether value is the sender's whole state of the key (false: a delta, tag 4 for a set's,
+    // 13 to 15 for a hash's, sorted set's or HyperLogLog's on the wire). A whole state of a replica with this replica's retired table counts every dot of a
     // retired writer as seen (crdt/retired_ids.hpp).
     bool whole = true;
 };
@@ -136,8 +136,9 @@ void encode_key_state(codec::Writer& w, std::string_view key, const T& value) {
     w.string(key);
     encode_value(w, value);
 }
-// One key and a set's delta (tag 4: not the sender's whole state of it).
-void encode_key_delta(codec::Writer& w, std::string_view key, const StringSet& delta);
+// One key and a delta of its value (a set's, hash's, sorted set's or HyperLogLog's: tag 4, or the
+// type's tag + 8; not the sender's whole state of it).
+void encode_key_delta(codec::Writer& w, std::string_view key, const Value& delta);
 // Appends one delta chunk whose keys (count of them) were encoded with encode_key_state.
 void encode_delta_chunk(codec::Writer& w, const LogRange& range, std::size_t count,
                         std::string_view keys);

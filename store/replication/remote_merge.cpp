@@ -112,7 +112,7 @@ std::optional<ChangeKind> RemoteMerge::resolve_conflict(Stripe& stripe, Slot& sl
                          "order; further conflicts are only counted");
     if (incoming.index() < slot.value.index()) return std::nullopt;
     slot.value = std::move(incoming);
-    slot.set_delta.reset();
+    slot.delta.reset();
     stripe.mark_dirty(slot);
     durability_.persist(slot);
     return kind_of(slot.value);

@@ -361,9 +361,8 @@ class DeltaMessages {
 
   private:
     void encode_entry(const Slot& slot) {
-        const auto* set = std::get_if<StringSet>(&slot.value);
-        if (set != nullptr && slot.set_delta)
-            encode_key_delta(keys_, *slot.key, *slot.set_delta);
+        if (slot.delta)
+            encode_key_delta(keys_, *slot.key, *slot.delta);
         else
             encode_key_state(keys_, *slot.key, slot.value);
         ++count_;

@@ -41,11 +41,11 @@ TEST(DeltaLog, RemovingAnEntryRaisesTheFloorToItsPosition) {
     LogEntry a, b;
     log.touch(a, 1);
     log.touch(b, 1);
-    a.set_delta = std::make_unique<ORSet<std::string>>();
+    a.delta = std::make_unique<Value>(ORSet<std::string>());
     log.remove(a);
     EXPECT_EQ(log.floor(), 1u);
     EXPECT_EQ(a.position, 0u);
-    EXPECT_EQ(a.set_delta, nullptr);
+    EXPECT_EQ(a.delta, nullptr);
     EXPECT_EQ(log.count(), 1u);
 }
 

@@ -2,6 +2,7 @@
 // the other types, replication with the concurrent outcomes of docs/semantics.md, retirement,
 // durability in SQLite, and subscriptions.
 #include <filesystem>
+#include <functional>
 
 #include "cluster.hpp"
 #include <gmock/gmock.h>
@@ -139,6 +140,38 @@ TEST(StoreRecords, DeletingAWholeKeyKeepsOnlyWhatItHadNotSeen) {
         EXPECT_THAT(c[i].sorted_set("z").range(0, -1), ElementsAre(Pair("grace", 3.0)));
         EXPECT_EQ(c[i].hyperloglog("v").count(), 1u);
     }
+}
+
+TEST(StoreRecords, AChangeTravelsAsItsDeltaNotTheWholeKey) {
+    Cluster c(2);
+    for (int i = 0; i < 1000; ++i) {
+        c[0].hash("h").set("field-" + std::to_string(i), "value-" + std::to_string(i));
+        c[0].sorted_set("z").add("member-" + std::to_string(i), i);
+        c[0].hyperloglog("v").add("element-" + std::to_string(i));
+    }
+    ASSERT_LE(c.settle(), 10u);
+    c.round();  // the last acknowledgements arrive: the log lets go of what every peer has
+    c.round();
+    const auto sent_for = [&](const std::function<void()>& change) {
+        const std::uint64_t before = c[0].metrics().bytes_out;
+        change();
+        c.round();
+        const std::uint64_t sent = c[0].metrics().bytes_out - before;
+        c.round();
+        return sent;
+    };
+    // The three keys whole are tens of kilobytes; each change is a few dozen bytes.
+    EXPECT_LT(sent_for([&] { c[0].hash("h").set("field-7", "changed"); }), 300u);
+    EXPECT_LT(sent_for([&] { c[0].hash("h").increment("count", 2); }), 300u);
+    EXPECT_LT(sent_for([&] { c[0].sorted_set("z").increment("member-7", 1.5); }), 300u);
+    EXPECT_LT(sent_for([&] { c[0].hyperloglog("v").add("one more"); }), 300u);
+    EXPECT_LT(sent_for([&] { c[0].hash("h").del("field-8"); }), 300u);
+    ASSERT_LE(c.settle(), 10u);
+    EXPECT_EQ(c[1].hash("h").get("field-7"), "changed");
+    EXPECT_EQ(c[1].hash("h").get("field-8"), std::nullopt);
+    EXPECT_EQ(c[1].hash("h").get("count"), "2");
+    EXPECT_EQ(c[1].sorted_set("z").score("member-7"), 8.5);
+    EXPECT_EQ(c[1].hyperloglog("v").count(), c[0].hyperloglog("v").count());
 }
 
 TEST(StoreRecords, ConflictingTypesOnReplicasSettleOnTheLaterType) {
