@@ -83,6 +83,12 @@ class CausalContext {
         cloud_.erase(out, cloud_.end());
         assert(max(replica) == 0);
     }
+    // Folds retired out: forgets its dots, then holds 1..highest_live (the greatest of its dots
+    // a live entry still carries; 0: none), so every live dot stays in the context.
+    void fold_retired(ReplicaId retired, std::uint64_t highest_live) {
+        forget(retired);
+        if (highest_live != 0) insert_up_to(retired, highest_live);
+    }
 
     // Calls fn(replica) once for every replica with a dot here, in increasing order.
     template <class Fn>

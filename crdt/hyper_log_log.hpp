@@ -87,15 +87,16 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
         } else {
             bucket.insert(at, added);
             ++size_;
-            if (buckets_.size() == 1 && bucket.size() > split_at) rebucket(flatten());
         }
+        assert(std::is_sorted(bucket.begin(), bucket.end(), before_entry));
+        assert(size_ >= bucket.size());
+        // (bucket is not used past this point: a split replaces every bucket.)
+        if (buckets_.size() == 1 && bucket.size() > split_at) rebucket(flatten());
         context_.insert(dot);
         delta.context_.insert(dot);
         delta.buckets_.assign(1, {added});
         delta.size_ = 1;
         if (changed != nullptr) *changed = rank > before;
-        assert(std::is_sorted(bucket.begin(), bucket.end(), before_entry));
-        assert(size_ >= bucket.size());
         return delta;
     }
     // Drops every add seen here; returns the delta.
@@ -153,8 +154,7 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
         for_each_entry([&](const Entry& e) {
             if (e.dot.replica == retired) highest = std::max(highest, e.dot.counter);
         });
-        context_.forget(retired);
-        if (highest != 0) context_.insert_up_to(retired, highest);
+        context_.fold_retired(retired, highest);
     }
 
     friend bool operator==(const HyperLogLog& a, const HyperLogLog& b) {

@@ -118,8 +118,7 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
         for (const auto& entry : entries_)
             if (entry.first[0].replica == retired)
                 highest = std::max(highest, entry.first[0].counter);
-        context_.forget(retired);
-        if (highest != 0) context_.insert_up_to(retired, highest);
+        context_.fold_retired(retired, highest);
     }
 
     friend bool operator==(const MVRegister& a, const MVRegister& b) {

@@ -30,11 +30,13 @@
 
 #include <crdt/codec/cereal_blob.hpp>
 #include <crdt/detail/member_store.hpp>
+#include <crdt/detail/over_members.hpp>
 #include <crdt/error.hpp>
 
 namespace converge {
 
-class ORHash : public codec::CerealSerializable<ORHash> {
+class ORHash : public codec::CerealSerializable<ORHash>,
+               public detail::OverMembers<ORHash, std::string, std::uint64_t> {
   public:
     // Sets field to value, stamped written, as replica; returns the delta. Throws TypeMismatch if
     // field holds a counter here.
@@ -95,23 +97,6 @@ class ORHash : public codec::CerealSerializable<ORHash> {
             [&](const std::string& name, const Member& m) { out.emplace_back(name, shown(m)); });
         return out;
     }
-    std::size_t size() const { return store_.size(); }
-    bool empty() const { return size() == 0; }
-
-    void merge(const ORHash& other) { store_.merge(other.store_); }
-    const CausalContext& context() const noexcept { return store_.context(); }
-    std::uint64_t max_counter(ReplicaId replica) const noexcept {
-        return store_.max_counter(replica);
-    }
-    void advance_counter(ReplicaId replica, std::uint64_t counter) {
-        store_.advance_counter(replica, counter);
-    }
-    void retire(ReplicaId retired) { store_.retire(retired); }
-    // The shared core, for printing and inspection.
-    const detail::MemberStore<std::string, std::uint64_t>& members() const noexcept {
-        return store_;
-    }
-
     friend bool operator==(const ORHash&, const ORHash&) = default;
 
     void encode(codec::Writer& w) const {
@@ -129,7 +114,8 @@ class ORHash : public codec::CerealSerializable<ORHash> {
 
   private:
     using Member = detail::MemberStore<std::string, std::uint64_t>::Member;
-    explicit ORHash(detail::MemberStore<std::string, std::uint64_t>&& s) : store_(std::move(s)) {}
+    explicit ORHash(detail::MemberStore<std::string, std::uint64_t>&& s)
+        : OverMembers(std::move(s)) {}
 
     static std::int64_t sum(const Member& m) {
         std::uint64_t total = 0;
@@ -140,8 +126,6 @@ class ORHash : public codec::CerealSerializable<ORHash> {
         if (m.has_touch()) return std::to_string(sum(m));
         return m.winning_put()->value;
     }
-
-    detail::MemberStore<std::string, std::uint64_t> store_;
 };
 
 }  // namespace converge

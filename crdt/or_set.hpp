@@ -144,8 +144,7 @@ class ORSet : public codec::CerealSerializable<ORSet<T, Hash, Equal>> {
         for (const auto& entry : entries_)
             for (const Dot& d : entry.second)
                 if (d.replica == retired) highest = std::max(highest, d.counter);
-        context_.forget(retired);
-        if (highest != 0) context_.insert_up_to(retired, highest);
+        context_.fold_retired(retired, highest);
     }
 
     friend bool operator==(const ORSet& a, const ORSet& b) {

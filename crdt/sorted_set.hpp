@@ -31,11 +31,13 @@
 
 #include <crdt/codec/cereal_blob.hpp>
 #include <crdt/detail/member_store.hpp>
+#include <crdt/detail/over_members.hpp>
 #include <crdt/error.hpp>
 
 namespace converge {
 
-class SortedSet : public codec::CerealSerializable<SortedSet> {
+class SortedSet : public codec::CerealSerializable<SortedSet>,
+                  public detail::OverMembers<SortedSet, double, double> {
   public:
     // Sets member's score, stamped written, as replica; returns the delta. Throws
     // InvalidOperation if score is not finite.
@@ -100,19 +102,6 @@ class SortedSet : public codec::CerealSerializable<SortedSet> {
             if (all[i].first == member) return i;
         return std::nullopt;
     }
-    std::size_t size() const { return store_.size(); }
-    bool empty() const { return size() == 0; }
-
-    void merge(const SortedSet& other) { store_.merge(other.store_); }
-    const CausalContext& context() const noexcept { return store_.context(); }
-    std::uint64_t max_counter(ReplicaId replica) const noexcept {
-        return store_.max_counter(replica);
-    }
-    void advance_counter(ReplicaId replica, std::uint64_t counter) {
-        store_.advance_counter(replica, counter);
-    }
-    void retire(ReplicaId retired) { store_.retire(retired); }
-    const detail::MemberStore<double, double>& members_store() const noexcept { return store_; }
 
     friend bool operator==(const SortedSet&, const SortedSet&) = default;
 
@@ -127,7 +116,7 @@ class SortedSet : public codec::CerealSerializable<SortedSet> {
 
   private:
     using Member = detail::MemberStore<double, double>::Member;
-    explicit SortedSet(detail::MemberStore<double, double>&& s) : store_(std::move(s)) {}
+    explicit SortedSet(detail::MemberStore<double, double>&& s) : OverMembers(std::move(s)) {}
 
     static double score_of(const Member& m) {
         const auto* put = m.winning_put();
@@ -154,8 +143,6 @@ class SortedSet : public codec::CerealSerializable<SortedSet> {
         if (non_negative && std::signbit(d)) r.fail(std::string(what) + " is negative");
         return d;
     }
-
-    detail::MemberStore<double, double> store_;
 };
 
 }  // namespace converge

@@ -221,8 +221,7 @@ class MemberStore {
         for (const auto& [name, m] : members_)
             for (const auto& [dot, entry] : m.live)
                 if (dot.replica == retired) highest = std::max(highest, dot.counter);
-        context_.forget(retired);
-        if (highest != 0) context_.insert_up_to(retired, highest);
+        context_.fold_retired(retired, highest);
     }
 
     friend bool operator==(const MemberStore&, const MemberStore&) = default;

@@ -49,7 +49,7 @@ KeyInspection state_of(const Value& value) {
     } else if (const auto* hash = std::get_if<ORHash>(&value)) {
         out.type = KeyInspection::Type::hash;
         out.context = hash->context();
-        add_members(out, hash->members());
+        add_members(out, hash->members_store());
     } else if (const auto* zset = std::get_if<SortedSet>(&value)) {
         out.type = KeyInspection::Type::sorted_set;
         out.context = zset->context();
