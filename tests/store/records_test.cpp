@@ -15,6 +15,12 @@ namespace converge::store {
 namespace {
 
 using testing::Cluster;
+
+// Cuts (false) or restores (true) both links between the two replicas of c.
+void connect(Cluster& c, bool up) {
+    c.net.set_link(ReplicaId{1}, ReplicaId{2}, up);
+    c.net.set_link(ReplicaId{2}, ReplicaId{1}, up);
+}
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
@@ -93,8 +99,7 @@ TEST(StoreRecords, ReplicasConvergeOnTheConcurrentOutcomes) {
     c[0].sorted_set("z").add("ada", 10.0);
     c[0].hyperloglog("v").add("x");
     c.round();
-    c.net.set_link(ReplicaId{1}, ReplicaId{2}, false);
-    c.net.set_link(ReplicaId{2}, ReplicaId{1}, false);
+    connect(c, false);
     // Replica 1 deletes what it saw; replica 2 changes the same things meanwhile.
     EXPECT_TRUE(c[0].hash("h").del("title"));
     EXPECT_TRUE(c[0].hash("h").del("visits"));
@@ -103,8 +108,7 @@ TEST(StoreRecords, ReplicasConvergeOnTheConcurrentOutcomes) {
     c[1].hash("h").increment("visits", 3);
     c[1].sorted_set("z").increment("ada", 2.0);
     c[1].hyperloglog("v").add("y");
-    c.net.set_link(ReplicaId{1}, ReplicaId{2}, true);
-    c.net.set_link(ReplicaId{2}, ReplicaId{1}, true);
+    connect(c, true);
     ASSERT_LE(c.settle(), 10u);
     for (std::size_t i = 0; i < 2; ++i) {
         EXPECT_THAT(c[i].hash("h").fields(),
@@ -121,8 +125,7 @@ TEST(StoreRecords, DeletingAWholeKeyKeepsOnlyWhatItHadNotSeen) {
     c[0].sorted_set("z").add("ada", 1.0);
     c[0].hyperloglog("v").add("x");
     c.round();
-    c.net.set_link(ReplicaId{1}, ReplicaId{2}, false);
-    c.net.set_link(ReplicaId{2}, ReplicaId{1}, false);
+    connect(c, false);
     EXPECT_TRUE(c[0].hash("h").clear());
     EXPECT_TRUE(c[0].sorted_set("z").clear());
     EXPECT_TRUE(c[0].hyperloglog("v").clear());
@@ -131,8 +134,7 @@ TEST(StoreRecords, DeletingAWholeKeyKeepsOnlyWhatItHadNotSeen) {
     c[1].hash("h").increment("visits", 2);
     c[1].sorted_set("z").add("grace", 3.0);
     c[1].hyperloglog("v").add("y");
-    c.net.set_link(ReplicaId{1}, ReplicaId{2}, true);
-    c.net.set_link(ReplicaId{2}, ReplicaId{1}, true);
+    connect(c, true);
     ASSERT_LE(c.settle(), 10u);
     for (std::size_t i = 0; i < 2; ++i) {
         EXPECT_THAT(c[i].hash("h").fields(),
