@@ -133,8 +133,9 @@ inline std::uint64_t metadata_bytes(const Value& value, std::size_t encoded_size
     return encoded_size > payload ? encoded_size - payload : 0;
 }
 
-inline Value decode_value(codec::Reader& r) {
-    switch (r.byte("value type")) {
+// The value a type tag (already read) names, read from r.
+inline Value decode_tagged(codec::Reader& r, std::uint8_t tag) {
+    switch (tag) {
         case 0:
             return KvRegister::decode(r);
         case 1:
@@ -152,6 +153,9 @@ inline Value decode_value(codec::Reader& r) {
         default:
             r.fail("unknown value type tag");
     }
+}
+inline Value decode_value(codec::Reader& r) {
+    return decode_tagged(r, r.byte("value type"));
 }
 
 // A number that differs before and after a merge that changes what v shows: a new or lost value,

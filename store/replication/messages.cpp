@@ -16,28 +16,19 @@ std::uint32_t read_u32(codec::Reader& r, const char* what) {
 // hash's, sorted set's or HyperLogLog's (their type's tag + 8).
 constexpr std::uint8_t set_delta_tag = 4;
 constexpr std::uint8_t record_delta_offset = 8;
+static_assert(type_tag<SortedSet> == type_tag<ORHash> + 1 &&
+              type_tag<HyperLogLog> == type_tag<ORHash> + 2);
 
 KeyState decode_key_state(codec::Reader& r) {
     KeyState s;
     s.key = std::string(r.string("key"));
-    const std::uint8_t tag = r.peek();
-    s.whole = false;
-    if (tag == set_delta_tag) {
-        r.byte("value type");
-        s.value = StringSet::decode(r);
-    } else if (tag == type_tag<ORHash> + record_delta_offset) {
-        r.byte("value type");
-        s.value = ORHash::decode(r);
-    } else if (tag == type_tag<SortedSet> + record_delta_offset) {
-        r.byte("value type");
-        s.value = SortedSet::decode(r);
-    } else if (tag == type_tag<HyperLogLog> + record_delta_offset) {
-        r.byte("value type");
-        s.value = HyperLogLog::decode(r);
-    } else {
-        s.value = decode_value(r);
-        s.whole = true;
-    }
+    const std::uint8_t tag = r.byte("value type");
+    const bool record_delta = tag >= type_tag<ORHash> + record_delta_offset &&
+                              tag <= type_tag<HyperLogLog> + record_delta_offset;
+    s.whole = tag != set_delta_tag && !record_delta;
+    s.value = decode_tagged(r, tag == set_delta_tag ? type_tag<StringSet>
+                               : record_delta ? static_cast<std::uint8_t>(tag - record_delta_offset)
+                                              : tag);
     return s;
 }
 

@@ -26,8 +26,9 @@ struct KeyState {
     std::string key;
     Value value;
     // Whether value is the sender's whole state of the key (false: a delta, tag 4 for a set's,
-    // 13 to 15 for a hash's, sorted set's or HyperLogLog's on the wire). A whole state of a replica with this replica's retired table counts every dot of a
-    // retired writer as seen (crdt/retired_ids.hpp).
+    // 13 to 15 for a hash's, sorted set's or HyperLogLog's on the wire). A whole state of a
+    // replica with this replica's retired table counts every dot of a retired writer as seen
+    // (crdt/retired_ids.hpp).
     bool whole = true;
 };
 
