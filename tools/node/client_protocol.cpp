@@ -51,4 +51,19 @@ std::vector<std::string> decode_line(std::string_view line) {
     return fields;
 }
 
+std::string ok_line(std::vector<std::string> values) {
+    values.insert(values.begin(), "ok");
+    return encode_line(values);
+}
+
+std::string none_line() {
+    return encode_line({"none"});
+}
+
+void check_arity(const std::vector<std::string>& request, std::size_t min, std::size_t max,
+                 const char* usage) {
+    if (request.size() < min || request.size() > max)
+        throw InvalidOperation(std::string("usage: ") + usage);
+}
+
 }  // namespace converge::tools

@@ -1,6 +1,5 @@
 #include "client_server.hpp"
 
-#include <charconv>
 #include <thread>
 
 #include "client_protocol.hpp"
@@ -19,20 +18,7 @@ using asio::ip::tcp;
 namespace {
 
 std::uint64_t number(const std::string& text, const char* what) {
-    std::uint64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc{} || end != text.data() + text.size())
-        throw InvalidOperation(std::string(what) + " \"" + text + "\" is not a whole number");
-    return n;
-}
-
-void arity(const std::vector<std::string>& r, std::size_t min, std::size_t max, const char* usage) {
-    if (r.size() < min || r.size() > max) throw InvalidOperation(std::string("usage: ") + usage);
-}
-
-std::string ok(std::vector<std::string> values = {}) {
-    values.insert(values.begin(), "ok");
-    return encode_line(values);
+    return parse_field<std::uint64_t>(text, what, "a whole number");
 }
 
 }  // namespace
@@ -41,31 +27,31 @@ std::string ClientServer::answer(store::Store& store, const std::vector<std::str
     try {
         const std::string& command = r.at(0);
         if (command == "put") {
-            arity(r, 3, 4, "put KEY VALUE [TTL_MS]");
+            check_arity(r, 3, 4, "put KEY VALUE [TTL_MS]");
             std::optional<std::chrono::milliseconds> ttl;
             if (r.size() == 4)
                 ttl = std::chrono::milliseconds(static_cast<std::int64_t>(number(r[3], "ttl")));
             store.put(r[1], r[2], ttl);
-            return ok();
+            return ok_line();
         }
         if (command == "get") {
-            arity(r, 2, 2, "get KEY");
+            check_arity(r, 2, 2, "get KEY");
             const auto value = store.get(r[1]);
-            return value ? ok({*value}) : encode_line({"none"});
+            return value ? ok_line({*value}) : none_line();
         }
         if (command == "del") {
-            arity(r, 2, 2, "del KEY");
-            return ok({store.del(r[1]) ? "1" : "0"});
+            check_arity(r, 2, 2, "del KEY");
+            return ok_line({store.del(r[1]) ? "1" : "0"});
         }
         if (command == "incr" || command == "decr") {
-            arity(r, 3, 3, "incr|decr KEY N");
+            check_arity(r, 3, 3, "incr|decr KEY N");
             auto counter = store.counter(r[1]);
             const std::uint64_t n = number(r[2], "n");
-            return ok(
+            return ok_line(
                 {std::to_string(command == "incr" ? counter.increment(n) : counter.decrement(n))});
         }
         if (command == "sadd" || command == "srem") {
-            arity(r, 3, SIZE_MAX, "sadd|srem KEY MEMBER...");
+            check_arity(r, 3, SIZE_MAX, "sadd|srem KEY MEMBER...");
             auto set = store.set(r[1]);
             std::size_t changed = 0;
             for (std::size_t i = 2; i < r.size(); ++i) {
@@ -76,19 +62,19 @@ std::string ClientServer::answer(store::Store& store, const std::vector<std::str
                     changed += set.remove(r[i]);
                 }
             }
-            return ok({std::to_string(changed)});
+            return ok_line({std::to_string(changed)});
         }
         if (command == "smembers") {
-            arity(r, 2, 2, "smembers KEY");
-            return ok(store.set(r[1]).elements());
+            check_arity(r, 2, 2, "smembers KEY");
+            return ok_line(store.set(r[1]).elements());
         }
         if (command == "writer") {
-            arity(r, 1, 1, "writer");
-            return ok({std::to_string(store.writer().value)});
+            check_arity(r, 1, 1, "writer");
+            return ok_line({std::to_string(store.writer().value)});
         }
         if (command == "retire") {
-            arity(r, 2, 2, "retire WRITER_ID");
-            return ok({store.retire(ReplicaId{number(r[1], "writer id")}) ? "1" : "0"});
+            check_arity(r, 2, 2, "retire WRITER_ID");
+            return ok_line({store.retire(ReplicaId{number(r[1], "writer id")}) ? "1" : "0"});
         }
         if (auto reply = answer_record(store, r)) return *reply;
         return encode_line({"error", "unknown command \"" + command +

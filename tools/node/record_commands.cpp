@@ -1,6 +1,5 @@
 #include "record_commands.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -14,32 +13,15 @@ namespace {
 
 using Request = std::vector<std::string>;
 
-void arity(const Request& r, std::size_t min, std::size_t max, const char* usage) {
-    if (r.size() < min || r.size() > max) throw InvalidOperation(std::string("usage: ") + usage);
-}
-
 std::int64_t integer(const std::string& text, const char* what) {
-    std::int64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc{} || end != text.data() + text.size())
-        throw InvalidOperation(std::string(what) + " \"" + text + "\" is not a 64-bit integer");
-    return n;
+    return parse_field<std::int64_t>(text, what, "a 64-bit integer");
 }
 
 double real(const std::string& text, const char* what) {
-    double d = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-    if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(d))
+    const double d = parse_field<double>(text, what, "a finite number");
+    if (!std::isfinite(d))
         throw InvalidOperation(std::string(what) + " \"" + text + "\" is not a finite number");
     return d;
-}
-
-std::string ok(std::vector<std::string> values = {}) {
-    values.insert(values.begin(), "ok");
-    return encode_line(values);
-}
-std::string none() {
-    return encode_line({"none"});
 }
 
 using Handler = std::function<std::string(store::Store&, const Request&)>;
@@ -48,40 +30,40 @@ const std::map<std::string, Handler, std::less<>>& hash_commands() {
     static const std::map<std::string, Handler, std::less<>> commands{
         {"hset",
          [](store::Store& s, const Request& r) {
-             arity(r, 4, 4, "hset KEY FIELD VALUE");
+             check_arity(r, 4, 4, "hset KEY FIELD VALUE");
              auto h = s.hash(r[1]);
              const bool fresh = !h.get(r[2]).has_value();
              h.set(r[2], r[3]);
-             return ok({fresh ? "1" : "0"});
+             return ok_line({fresh ? "1" : "0"});
          }},
         {"hget",
          [](store::Store& s, const Request& r) {
-             arity(r, 3, 3, "hget KEY FIELD");
+             check_arity(r, 3, 3, "hget KEY FIELD");
              const auto value = s.hash(r[1]).get(r[2]);
-             return value ? ok({*value}) : none();
+             return value ? ok_line({*value}) : none_line();
          }},
         {"hdel",
          [](store::Store& s, const Request& r) {
-             arity(r, 3, SIZE_MAX, "hdel KEY FIELD...");
+             check_arity(r, 3, SIZE_MAX, "hdel KEY FIELD...");
              std::size_t removed = 0;
              for (std::size_t i = 2; i < r.size(); ++i)
                  removed += s.hash(r[1]).del(r[i]);
-             return ok({std::to_string(removed)});
+             return ok_line({std::to_string(removed)});
          }},
         {"hgetall",
          [](store::Store& s, const Request& r) {
-             arity(r, 2, 2, "hgetall KEY");
+             check_arity(r, 2, 2, "hgetall KEY");
              std::vector<std::string> out;
              for (auto& [field, value] : s.hash(r[1]).fields()) {
                  out.push_back(field);
                  out.push_back(value);
              }
-             return ok(std::move(out));
+             return ok_line(std::move(out));
          }},
         {"hincrby",
          [](store::Store& s, const Request& r) {
-             arity(r, 4, 4, "hincrby KEY FIELD N");
-             return ok({std::to_string(s.hash(r[1]).increment(r[2], integer(r[3], "n")))});
+             check_arity(r, 4, 4, "hincrby KEY FIELD N");
+             return ok_line({std::to_string(s.hash(r[1]).increment(r[2], integer(r[3], "n")))});
          }},
     };
     return commands;
@@ -91,31 +73,31 @@ const std::map<std::string, Handler, std::less<>>& sorted_set_commands() {
     static const std::map<std::string, Handler, std::less<>> commands{
         {"zadd",
          [](store::Store& s, const Request& r) {
-             arity(r, 4, 4, "zadd KEY SCORE MEMBER");
-             return ok({s.sorted_set(r[1]).add(r[3], real(r[2], "score")) ? "1" : "0"});
+             check_arity(r, 4, 4, "zadd KEY SCORE MEMBER");
+             return ok_line({s.sorted_set(r[1]).add(r[3], real(r[2], "score")) ? "1" : "0"});
          }},
         {"zincrby",
          [](store::Store& s, const Request& r) {
-             arity(r, 4, 4, "zincrby KEY N MEMBER");
-             return ok({format_score(s.sorted_set(r[1]).increment(r[3], real(r[2], "n")))});
+             check_arity(r, 4, 4, "zincrby KEY N MEMBER");
+             return ok_line({format_score(s.sorted_set(r[1]).increment(r[3], real(r[2], "n")))});
          }},
         {"zscore",
          [](store::Store& s, const Request& r) {
-             arity(r, 3, 3, "zscore KEY MEMBER");
+             check_arity(r, 3, 3, "zscore KEY MEMBER");
              const auto score = s.sorted_set(r[1]).score(r[2]);
-             return score ? ok({format_score(*score)}) : none();
+             return score ? ok_line({format_score(*score)}) : none_line();
          }},
         {"zrem",
          [](store::Store& s, const Request& r) {
-             arity(r, 3, SIZE_MAX, "zrem KEY MEMBER...");
+             check_arity(r, 3, SIZE_MAX, "zrem KEY MEMBER...");
              std::size_t removed = 0;
              for (std::size_t i = 2; i < r.size(); ++i)
                  removed += s.sorted_set(r[1]).remove(r[i]);
-             return ok({std::to_string(removed)});
+             return ok_line({std::to_string(removed)});
          }},
         {"zrange",
          [](store::Store& s, const Request& r) {
-             arity(r, 4, 5, "zrange KEY START STOP [withscores]");
+             check_arity(r, 4, 5, "zrange KEY START STOP [withscores]");
              const bool scores = r.size() == 5;
              if (scores && r[4] != "withscores")
                  throw InvalidOperation("zrange takes only withscores after STOP");
@@ -125,7 +107,7 @@ const std::map<std::string, Handler, std::less<>>& sorted_set_commands() {
                  out.push_back(member);
                  if (scores) out.push_back(format_score(score));
              }
-             return ok(std::move(out));
+             return ok_line(std::move(out));
          }},
     };
     return commands;
@@ -135,16 +117,16 @@ const std::map<std::string, Handler, std::less<>>& hyperloglog_commands() {
     static const std::map<std::string, Handler, std::less<>> commands{
         {"pfadd",
          [](store::Store& s, const Request& r) {
-             arity(r, 3, SIZE_MAX, "pfadd KEY ELEMENT...");
+             check_arity(r, 3, SIZE_MAX, "pfadd KEY ELEMENT...");
              bool changed = false;
              for (std::size_t i = 2; i < r.size(); ++i)
                  changed = s.hyperloglog(r[1]).add(r[i]) || changed;
-             return ok({changed ? "1" : "0"});
+             return ok_line({changed ? "1" : "0"});
          }},
         {"pfcount",
          [](store::Store& s, const Request& r) {
-             arity(r, 2, 2, "pfcount KEY");
-             return ok({std::to_string(s.hyperloglog(r[1]).count())});
+             check_arity(r, 2, 2, "pfcount KEY");
+             return ok_line({std::to_string(s.hyperloglog(r[1]).count())});
          }},
     };
     return commands;
