@@ -14,12 +14,8 @@ FinalValue expected(const Expectation& e) {
             return e.members;
         case OpType::hash:
             return e.fields;
-        case OpType::zset: {
-            Pairs pairs;
-            for (const auto& [member, score] : e.scores)
-                pairs.emplace_back(member, format_score(score));
-            return pairs;
-        }
+        case OpType::zset:
+            return scored(e.scores);
         case OpType::hll:
             return e.number ? FinalValue(*e.number) : FinalValue();
         case OpType::kv:
@@ -51,12 +47,8 @@ FinalValue final_value(store::Store& s, const std::string& key, OpType type) {
             }
             case OpType::hash:
                 return s.hash(key).fields();
-            case OpType::zset: {
-                Pairs pairs;
-                for (const auto& [member, score] : s.sorted_set(key).range(0, -1))
-                    pairs.emplace_back(member, format_score(score));
-                return pairs;
-            }
+            case OpType::zset:
+                return scored(s.sorted_set(key).range(0, -1));
             case OpType::hll:
                 return static_cast<std::int64_t>(s.hyperloglog(key).count());
         }

@@ -16,8 +16,7 @@ std::string quoted(std::string_view key) {
     return "\"" + std::string(key) + "\"";
 }
 
-// The store resolves a key used as two types the same way everywhere: set over counter over value.
-// The order of the store's types: of two a key was used as, the later one holds it.
+// The order of the store's types: of two a key was used as, the later one holds it everywhere.
 int type_rank(OpType t) {
     switch (t) {
         case OpType::kv:
@@ -34,10 +33,6 @@ int type_rank(OpType t) {
             break;
     }
     return 5;
-}
-
-bool is_record(OpType t) {
-    return t == OpType::hash || t == OpType::zset || t == OpType::hll;
 }
 
 // Whether a has seen every dot b has, but those of retired writers (a fold drops them).

@@ -70,9 +70,7 @@ FinalValue RecordModel::expected(OpType type) const {
     if (type == OpType::hash) return out;
     std::stable_sort(ranked.begin(), ranked.end(),
                      [](const auto& a, const auto& b) { return a.second < b.second; });
-    for (const auto& [member, score] : ranked)
-        out.emplace_back(member, format_score(score));
-    return out;
+    return scored(ranked);
 }
 
 }  // namespace converge::sim

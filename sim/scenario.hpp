@@ -103,6 +103,11 @@ constexpr bool fits(OpType type, OpAction action) {
     return action == OpAction::put || action == OpAction::del;
 }
 
+// The types whose operations name a field or member (hash, zset) or an element (hll).
+constexpr bool is_record(OpType type) {
+    return type == OpType::hash || type == OpType::zset || type == OpType::hll;
+}
+
 struct Op {
     Micros at = 0;
     std::string replica;

@@ -353,7 +353,7 @@ class ScenarioParser {
         const toml::node* eq = t.get("equals");
         if (t.get("within") && e.type != OpType::hll)
             in_.fail(t.get("within"), "within applies only to an hll expectation");
-        if (e.type == OpType::hash || e.type == OpType::zset || e.type == OpType::hll) {
+        if (is_record(e.type)) {
             read_record_expectation(t, e);
         } else if (e.type == OpType::counter) {
             e.number = in_.integer(t, "equals", 0, INT64_MIN, INT64_MAX);

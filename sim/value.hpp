@@ -25,4 +25,13 @@ inline std::string format_score(double score) {
     return std::string(text, ec == std::errc{} ? end : text);
 }
 
+// A sorted set's members and scores (in rank order) as it is reported.
+inline Pairs scored(const std::vector<std::pair<std::string, double>>& ranked) {
+    Pairs out;
+    out.reserve(ranked.size());
+    for (const auto& [member, score] : ranked)
+        out.emplace_back(member, format_score(score));
+    return out;
+}
+
 }  // namespace converge::sim

@@ -54,8 +54,7 @@ void mutate_record(store::Store& s, const Op& op) {
 // Applies op to s; throws TypeMismatch if its key holds another type there (or, in a hash, its
 // field holds the other kind), InvalidOperation if a score would not be finite.
 void mutate(store::Store& s, const Op& op) {
-    if (op.type == OpType::hash || op.type == OpType::zset || op.type == OpType::hll)
-        return mutate_record(s, op);
+    if (is_record(op.type)) return mutate_record(s, op);
     switch (op.action) {
         case OpAction::increment:
         case OpAction::decrement: {
