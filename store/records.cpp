@@ -210,4 +210,17 @@ std::uint64_t Store::HyperLogLog::count() {
         key_, [](const converge::HyperLogLog* v) { return v == nullptr ? 0 : v->count(); });
 }
 
+Store::HyperLogLog::Registers Store::HyperLogLog::registers() {
+    static_assert(std::is_same_v<Registers, converge::HyperLogLog::Registers>);
+    Impl& s = *store_.impl_;
+    detail::bump(s.counters.hyperloglog_ops);
+    return s.read<converge::HyperLogLog>(key_, [](const converge::HyperLogLog* v) {
+        return v == nullptr ? Registers{} : v->registers();
+    });
+}
+
+std::uint64_t Store::HyperLogLog::estimate(const Registers& registers) {
+    return converge::HyperLogLog::estimate(registers);
+}
+
 }  // namespace converge::store

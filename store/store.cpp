@@ -66,6 +66,23 @@ bool Store::get(std::string_view key, std::string& out) {
     });
 }
 
+std::optional<KeyInspection::Type> Store::type(std::string_view key) const {
+    return impl_->keyspace.visible_type(key, impl_->clock.now_ms());
+}
+
+std::optional<std::chrono::milliseconds> Store::time_to_live(std::string_view key) const {
+    Impl& s = *impl_;
+    return s.read<KvRegister>(key, [&](const KvRegister* reg) {
+        const KvValue* winner = reg ? winning_write(*reg) : nullptr;
+        std::optional<std::chrono::milliseconds> left;
+        if (winner == nullptr || winner->expires_ms == 0) return left;
+        const std::uint64_t now = s.clock.now_ms();
+        if (!winner->expired_at(now))
+            left = std::chrono::milliseconds(static_cast<std::int64_t>(winner->expires_ms - now));
+        return left;
+    });
+}
+
 bool Store::del(std::string_view key) {
     Impl& s = *impl_;
     const std::uint64_t now = s.clock.now_ms();
@@ -145,6 +162,22 @@ std::vector<std::string> Store::Set::elements() {
     return s.read<StringSet>(key_, [](const StringSet* set) {
         return set ? set->elements() : std::vector<std::string>{};
     });
+}
+
+bool Store::Set::clear() {
+    Impl& s = *store_.impl_;
+    const bool cleared =
+        s.mutate<StringSet>(key_, IfAbsent::skip, false, [&](StringSet& set, Impl::Touched& t) {
+            if (set.empty()) return false;
+            t.delta = set.clear();
+            t.bytes = 8;
+            t.changed = true;
+            return true;
+        });
+    detail::bump(s.counters.set_ops);
+    if (cleared && s.retirements.any()) s.retirements.refold(key_);
+    if (cleared) s.notify(key_, ChangeKind::set);
+    return cleared;
 }
 
 Subscription Store::subscribe(std::string prefix, ChangeCallback callback) {

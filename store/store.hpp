@@ -19,6 +19,7 @@
 // Semantics, concurrent cases included: docs/semantics.md; the protocol: docs/replication.md.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -59,6 +60,13 @@ class Store {
     // whether there was a value. out is unchanged when there is none.
     bool get(std::string_view key, std::string& out);
 
+    // The type of what key holds if it shows something now (a live value, a counter, a non-empty
+    // set, hash or sorted set, a HyperLogLog with an add); nullopt otherwise.
+    std::optional<KeyInspection::Type> type(std::string_view key) const;
+    // The time left before the live value at key expires; nullopt when key holds no live value
+    // or the value never expires (type() tells which). Never negative.
+    std::optional<std::chrono::milliseconds> time_to_live(std::string_view key) const;
+
     // Deletes the values this replica has seen at key (a concurrent put elsewhere survives).
     // Returns whether a live value was removed. Throws TypeMismatch if key holds another type.
     bool del(std::string_view key);
@@ -91,6 +99,9 @@ class Store {
         bool contains(std::string_view member);
         // The members, sorted.
         std::vector<std::string> elements();
+        // Removes every member as this replica has seen them (an add elsewhere meanwhile
+        // survives); returns whether a member was present.
+        bool clear();
 
       private:
         friend class Store;
@@ -170,6 +181,12 @@ class Store {
         bool add(std::string_view element);
         // The estimated number of distinct elements added (0 when never used).
         std::uint64_t count();
+        // The 16,384 registers (each the greatest rank seen there), for unions of several keys.
+        using Registers = std::array<std::uint8_t, 16384>;
+        Registers registers();
+        // The estimated number of distinct elements behind registers (several keys' registers
+        // merged by maximum: the count of their union).
+        static std::uint64_t estimate(const Registers& registers);
         // Deletes the HyperLogLog as this replica has seen it (adds elsewhere meanwhile
         // survive); returns whether it held any.
         bool clear();

@@ -1,7 +1,7 @@
 // converge-cli: talks to a converge-node's client port. Its commands and exit statuses are a
 // contract that scripts rely on (docs/node.md):
 //
-//   converge-cli --node HOST:PORT put KEY VALUE [--ttl 30s]
+//   converge-cli --node HOST:PORT [--password P] put KEY VALUE [--ttl 30s]
 //   converge-cli --node HOST:PORT get KEY          # the value; nothing and exit 1 when absent
 //   converge-cli --node HOST:PORT del KEY
 //   converge-cli --node HOST:PORT incr KEY [N]     # prints the new value (decr likewise)
@@ -34,19 +34,30 @@ namespace {
 
 using namespace converge;
 
-// Sends request to the node at address and returns the response's fields.
-std::vector<std::string> call(const tools::Address& address,
+// Reads one response line from socket, as fields.
+std::vector<std::string> response(asio::ip::tcp::socket& socket) {
+    std::string line;
+    const std::size_t n =
+        asio::read_until(socket, asio::dynamic_buffer(line, tools::line_bytes_max), '\n');
+    return tools::decode_line(std::string_view(line).substr(0, n - 1));
+}
+
+// Sends request to the node at address (after auth, with a password) and returns the response's
+// fields.
+std::vector<std::string> call(const tools::Address& address, const std::string& password,
                               const std::vector<std::string>& request) {
     asio::io_context io;
     asio::ip::tcp::socket socket(io);
     try {
         asio::ip::tcp::resolver resolver(io);
         asio::connect(socket, resolver.resolve(address.host, std::to_string(address.port)));
+        if (!password.empty()) {
+            asio::write(socket, asio::buffer(tools::encode_line({"auth", password})));
+            std::vector<std::string> answer = response(socket);
+            if (answer.at(0) != "ok") return answer;
+        }
         asio::write(socket, asio::buffer(tools::encode_line(request)));
-        std::string line;
-        const std::size_t n =
-            asio::read_until(socket, asio::dynamic_buffer(line, tools::line_bytes_max), '\n');
-        return tools::decode_line(std::string_view(line).substr(0, n - 1));
+        return response(socket);
     } catch (const std::system_error& e) {
         throw Error("cannot talk to the node at " + address.host + ":" +
                     std::to_string(address.port) + ": " + e.code().message() +
@@ -57,6 +68,7 @@ std::vector<std::string> call(const tools::Address& address,
 // What the command line says.
 struct Arguments {
     std::string node = "127.0.0.1:8001";
+    std::string password;
     std::string key, value, ttl, writer;
     std::vector<std::string> members;
     std::uint64_t n = 1;
@@ -110,6 +122,9 @@ void define_record_commands(CLI::App& app, Arguments& a) {
 
 void define_commands(CLI::App& app, Arguments& a) {
     app.add_option("--node", a.node, "the node's client address, HOST:PORT")->capture_default_str();
+    app.add_option("--password", a.password,
+                   "the node's client_password (or set CONVERGE_PASSWORD)")
+        ->envname("CONVERGE_PASSWORD");
     app.require_subcommand(1);
     auto* put = app.add_subcommand("put", "write a value");
     put->add_option("key", a.key)->required();
@@ -178,7 +193,8 @@ int main(int argc, char** argv) {
     try {
         const tools::Address address = tools::parse_address(args.node, "--node");
         const std::string command = app.get_subcommands().front()->get_name();
-        const std::vector<std::string> reply = call(address, request_for(command, args));
+        const std::vector<std::string> reply =
+            call(address, args.password, request_for(command, args));
         if (reply.at(0) == "none") return 1;
         if (reply.at(0) == "error") {
             std::fprintf(stderr, "converge-cli: %s\n", reply.size() > 1 ? reply[1].c_str() : "");

@@ -1,5 +1,6 @@
-// converge-node: one replica as a daemon. SQLite storage, authenticated TCP peers and a client
-// port for converge-cli and GET /metrics, all from a TOML file (docs/node.md).
+// converge-node: one replica as a daemon. SQLite storage, authenticated TCP peers, a client
+// port for converge-cli and GET /metrics, and a Redis (RESP) port for any Redis client, all from
+// a TOML file (docs/node.md, docs/redis.md).
 //
 //   converge-node keygen > node1.key.toml     # a key pair: keep the secret, share the public key
 //   converge-node run node1.toml              # until SIGTERM or SIGINT, then a clean stop
@@ -11,6 +12,7 @@
 
 #include "node/client_server.hpp"
 #include "node/node_config.hpp"
+#include "node/resp/resp_server.hpp"
 #include <CLI/CLI.hpp>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -43,6 +45,19 @@ int keygen(const std::string& secret_file) {
     return 0;
 }
 
+// The Redis front the config asks for ([node] resp), or null.
+std::unique_ptr<tools::RespServer> resp_server(const tools::NodeConfig& config,
+                                               const std::filesystem::path& config_file,
+                                               store::Store& replica) {
+    if (!config.resp) return nullptr;
+    tools::RespServerOptions options;
+    options.address = *config.resp;
+    options.password = config.client_password;
+    options.limits.bulk_max = config.resp_bulk_max;
+    options.config_file = std::filesystem::absolute(config_file);
+    return std::make_unique<tools::RespServer>(replica, std::move(options));
+}
+
 // How often the node logs digest comparisons that found differing keys (DivergenceWatch).
 constexpr std::chrono::seconds divergence_log_interval{10};
 
@@ -68,14 +83,24 @@ int run(const std::filesystem::path& config_file) {
                                         .transport = tcp,
                                         .storage = storage,
                                         .sync_interval_ms = config.sync_interval_ms});
-    tools::ClientServer clients(replica, config.client, [&] {
-        return store::prometheus_text(replica.metrics(), replica.replica()) +
-               store::prometheus_text(tcp->stats(), config.id);
-    });
+    tools::ClientServer clients(
+        replica, config.client,
+        [&] {
+            return store::prometheus_text(replica.metrics(), replica.replica()) +
+                   store::prometheus_text(tcp->stats(), config.id);
+        },
+        config.client_password);
+    std::unique_ptr<tools::RespServer> resp = resp_server(config, config_file, replica);
     tcp->start([&](std::string frame) { replica.receive(frame); });
     for (const store::TcpPeer& p : config.peers)
         replica.add_peer(p.id);
     clients.start();
+    if (resp) {
+        resp->start();
+        spdlog::info("node {}: Redis clients connect to {}:{}{}", config.id.value,
+                     config.resp->host, resp->port(),
+                     config.client_password ? " (AUTH needed)" : "");
+    }
     spdlog::info("node {}: {} keys recovered from {}; peers connect to {}:{}, clients to {}:{}",
                  config.id.value, replica.metrics().keys, config.data.string(), config.listen.host,
                  tcp->port(), config.client.host, config.client.port);
@@ -101,6 +126,7 @@ int run(const std::filesystem::path& config_file) {
     spdlog::info("node {}: {} received, stopping", config.id.value,
                  signal == SIGTERM ? "SIGTERM" : "SIGINT");
     clients.stop();
+    if (resp) resp->stop();
     replica.sync();  // a last round: what peers lack goes out if they are reachable
     tcp->stop();
     storage->flush();

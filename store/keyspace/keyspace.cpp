@@ -186,4 +186,15 @@ std::vector<std::string> Keyspace::visible_keys(std::string_view prefix,
     return out;
 }
 
+std::optional<KeyInspection::Type> Keyspace::visible_type(std::string_view key,
+                                                          std::uint64_t now_ms) const {
+    const HashedKey k = hashed(key);
+    const Stripe& stripe = stripe_of(k);
+    std::shared_lock lock(stripe.mutex);
+    const auto it = stripe.map.find(k);
+    if (it == stripe.map.end() || !visible_at(it->second.value, now_ms)) return std::nullopt;
+    static_assert(std::variant_size_v<Value> == 6, "a Value alternative per KeyInspection::Type");
+    return static_cast<KeyInspection::Type>(it->second.value.index());
+}
+
 }  // namespace converge::store::detail

@@ -67,6 +67,9 @@ class Keyspace {
     // The keys starting with prefix that show something at now_ms (a live value, a counter, a
     // non-empty set), sorted.
     std::vector<std::string> visible_keys(std::string_view prefix, std::uint64_t now_ms) const;
+    // The type of key if it shows something at now_ms; nullopt otherwise.
+    std::optional<KeyInspection::Type> visible_type(std::string_view key,
+                                                    std::uint64_t now_ms) const;
 
   private:
     KeyedHash hash_;

@@ -87,9 +87,11 @@ std::string ClientServer::answer(store::Store& store, const std::vector<std::str
 }
 
 struct ClientServer::Impl {
-    Impl(store::Store& s, const Address& address, std::function<std::string()> m)
+    Impl(store::Store& s, const Address& address, std::function<std::string()> m,
+         std::optional<std::string> p)
         : store(s),
           metrics(std::move(m)),
+          password(std::move(p)),
           acceptor(store::detail::listen_on(io, address.host, address.port, "clients")) {}
 
     awaitable<void> accept_loop() {
@@ -97,7 +99,21 @@ struct ClientServer::Impl {
             asio::co_spawn(io, serve(std::move(*socket)), asio::detached);
     }
 
+    // The reply to a request on a connection that has not passed auth yet; nullopt once it has.
+    std::optional<std::string> gate(const std::vector<std::string>& request, bool& authenticated) {
+        if (authenticated) return std::nullopt;
+        if (request.empty() || request[0] != "auth")
+            return encode_line({"error",
+                                "this node needs a password: converge-cli --password "
+                                "(the node's client_password)"});
+        if (request.size() != 2 || request[1] != *password)
+            return encode_line({"error", "wrong password (the node's client_password)"});
+        authenticated = true;
+        return ok_line();
+    }
+
     awaitable<void> serve(tcp::socket socket) {
+        bool authenticated = !password.has_value();
         std::string buffer;
         auto dynamic = asio::dynamic_buffer(buffer, line_bytes_max);
         for (;;) {
@@ -119,7 +135,9 @@ struct ClientServer::Impl {
             }
             std::string reply;
             try {
-                reply = answer(store, decode_line(line));
+                const std::vector<std::string> request = decode_line(line);
+                auto refused = gate(request, authenticated);
+                reply = refused ? std::move(*refused) : answer(store, request);
             } catch (const Error& e) {
                 reply = encode_line({"error", std::string("bad request: ") + e.what()});
             }
@@ -140,14 +158,16 @@ struct ClientServer::Impl {
 
     store::Store& store;
     std::function<std::string()> metrics;
+    std::optional<std::string> password;
     asio::io_context io;
     tcp::acceptor acceptor;
     std::thread thread;
 };
 
 ClientServer::ClientServer(store::Store& store, const Address& address,
-                           std::function<std::string()> metrics)
-    : impl_(std::make_unique<Impl>(store, address, std::move(metrics))) {}
+                           std::function<std::string()> metrics,
+                           std::optional<std::string> password)
+    : impl_(std::make_unique<Impl>(store, address, std::move(metrics), std::move(password))) {}
 
 ClientServer::~ClientServer() {
     stop();

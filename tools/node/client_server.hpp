@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "node_config.hpp"
@@ -15,8 +16,10 @@ namespace converge::tools {
 
 class ClientServer {
   public:
-    // Binds address (throws converge::Error if it cannot); metrics() renders GET /metrics.
-    ClientServer(store::Store& store, const Address& address, std::function<std::string()> metrics);
+    // Binds address (throws converge::Error if it cannot); metrics() renders GET /metrics. With a
+    // password, a connection's first request must be "auth <password>" (GET /metrics needs none).
+    ClientServer(store::Store& store, const Address& address, std::function<std::string()> metrics,
+                 std::optional<std::string> password = std::nullopt);
     // Stops (as stop()).
     ~ClientServer();
     ClientServer(const ClientServer&) = delete;

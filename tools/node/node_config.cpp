@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <asio/ip/address.hpp>
 #include <toml++/toml.h>
 
 #include <crdt/error.hpp>
@@ -75,6 +76,13 @@ class Reader {
 
 }  // namespace
 
+bool is_loopback(const std::string& host) {
+    if (host == "::1") return true;
+    std::error_code ec;
+    const asio::ip::address address = asio::ip::make_address(host, ec);
+    return !ec && address.is_loopback();
+}
+
 Address parse_address(std::string_view text, const std::string& what) {
     const auto colon = text.rfind(':');
     unsigned port = 0;
@@ -102,10 +110,36 @@ store::SecretKey read_secret_key(const Reader& r, const toml::table& node) {
     return r.wrap(node.get("secret_key_file"), [&] { return store::secret_key_from_hex(hex); });
 }
 
+// resp, client_password, resp_bulk_max; a port beyond loopback needs a password.
+void read_client_access(const Reader& r, const toml::table& node, NodeConfig& c) {
+    if (node.get("resp"))
+        c.resp = r.wrap(node.get("resp"), [&] {
+            return parse_address(r.required<std::string>(node, "resp", "node"), "resp");
+        });
+    if (node.get("client_password")) {
+        c.client_password = r.required<std::string>(node, "client_password", "node");
+        if (c.client_password->empty())
+            r.fail(node.get("client_password"), "client_password must not be empty");
+    }
+    const auto bulk = r.optional<std::int64_t>(node, "resp_bulk_max", 512LL * 1024 * 1024);
+    if (bulk < 1024) r.fail(node.get("resp_bulk_max"), "resp_bulk_max must be at least 1024");
+    c.resp_bulk_max = static_cast<std::uint64_t>(bulk);
+    if (c.client_password) return;
+    for (const auto& [key, address] :
+         {std::pair{"client", std::optional(c.client)}, std::pair{"resp", c.resp}})
+        if (address && !is_loopback(address->host))
+            r.fail(node.get(key), std::string(key) + " = \"" + address->host + ":" +
+                                      std::to_string(address->port) +
+                                      "\" reaches beyond this machine, and without "
+                                      "client_password anyone who can reach it may read and "
+                                      "write every key; set client_password, or bind 127.0.0.1");
+}
+
 void read_node(const Reader& r, const toml::table& node, NodeConfig& c) {
     r.only(node,
            {"id", "data", "listen", "client", "secret_key", "secret_key_file", "commit",
-            "group_commit_ms", "encrypt", "sync_interval_ms"},
+            "group_commit_ms", "encrypt", "sync_interval_ms", "resp", "client_password",
+            "resp_bulk_max"},
            "node");
     c.id = r.id(node, "node");
     c.data = r.relative(r.required<std::string>(node, "data", "node"));
@@ -128,6 +162,7 @@ void read_node(const Reader& r, const toml::table& node, NodeConfig& c) {
     const auto interval = r.optional<std::int64_t>(node, "sync_interval_ms", 100);
     if (interval <= 0) r.fail(node.get("sync_interval_ms"), "sync_interval_ms must be positive");
     c.sync_interval_ms = static_cast<std::uint64_t>(interval);
+    read_client_access(r, node, c);
 }
 
 store::TcpPeer read_peer(const Reader& r, const toml::node& item, ReplicaId own_id) {

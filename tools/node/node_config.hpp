@@ -6,6 +6,10 @@
 //   data = "node1.db"              # SQLite file, relative to this file
 //   listen = "127.0.0.1:7001"      # peers connect here
 //   client = "127.0.0.1:8001"      # converge-cli and GET /metrics
+//   resp = "127.0.0.1:6379"        # Redis clients (absent: off; docs/redis.md)
+//   client_password = "..."        # needed by converge-cli and RESP clients (AUTH) when set,
+//                                  # and required to bind client or resp beyond loopback
+//   resp_bulk_max = 536870912      # the longest argument a Redis client may send, bytes
 //   secret_key_file = "node1.key"  # or secret_key = "<64 hex digits>"
 //   commit = "every_write"         # or "group" (group_commit_ms = 10)
 //   encrypt = false
@@ -19,6 +23,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +44,9 @@ struct NodeConfig {
     std::filesystem::path data;
     Address listen;
     Address client;
+    std::optional<Address> resp;
+    std::optional<std::string> client_password;
+    std::uint64_t resp_bulk_max = 512ULL * 1024 * 1024;
     store::SecretKey secret_key{};
     store::SqliteOptions storage;
     bool encrypt = false;
@@ -48,6 +56,8 @@ struct NodeConfig {
 
 // Reads file; throws converge::Error naming the file, the line and what to write instead.
 NodeConfig load_node_config(const std::filesystem::path& file);
+// Whether host is a loopback address (127.0.0.0/8, ::1).
+bool is_loopback(const std::string& host);
 // "host:port"; throws converge::Error naming what (the field) otherwise.
 Address parse_address(std::string_view text, const std::string& what);
 
