@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs every build and test dependency of converge from Debian 12 packages.
+# Installs every build and test dependency of converge from Debian 12 packages (redis-tools and
+# python3-redis: the Redis front's tests drive converge-node with redis-cli, redis-benchmark and
+# redis-py).
 # Idempotent and non-interactive; run as root or as a user with sudo.
 set -euo pipefail
 
@@ -10,7 +12,10 @@ packages=(
     libspdlog-dev prometheus-cpp-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
     libsqlite3-dev libsodium-dev libasio-dev
     clang-14 libclang-rt-14-dev clang-tidy-14
+    redis-tools python3-redis
 )
+# ./scripts/install-deps.sh --bench: also what the benchmarks compare against.
+if [ "${1:-}" = "--bench" ]; then packages+=(redis-server); fi
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
