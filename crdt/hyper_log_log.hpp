@@ -99,6 +99,35 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
         if (changed != nullptr) *changed = rank > before;
         return delta;
     }
+    // Raises each register below target's to target's rank, as one add of replica per register
+    // raised (what Redis's PFMERGE does to its destination); returns the delta. *changed:
+    // whether a register grew.
+    HyperLogLog raise(ReplicaId replica, const Registers& target, bool* changed = nullptr) {
+        const Registers now = registers();
+        HyperLogLog delta;
+        std::vector<Entry> kept, added;
+        for_each_entry([&](const Entry& e) {
+            if (target[e.index] > now[e.index]) {  // superseded by the raise, as add() does
+                delta.context_.insert(e.dot);
+                return;
+            }
+            kept.push_back(e);
+        });
+        for (std::size_t i = 0; i < register_count; ++i) {
+            if (target[i] <= now[i]) continue;
+            assert(target[i] <= rank_max);
+            const Entry e{static_cast<std::uint16_t>(i), target[i], context_.next_dot(replica)};
+            context_.insert(e.dot);
+            delta.context_.insert(e.dot);
+            added.push_back(e);
+        }
+        if (changed != nullptr) *changed = !added.empty();
+        kept.insert(kept.end(), added.begin(), added.end());
+        std::sort(kept.begin(), kept.end(), before_entry);
+        rebucket(std::move(kept));
+        delta.rebucket(std::move(added));
+        return delta;
+    }
     // Drops every add seen here; returns the delta.
     HyperLogLog clear() {
         HyperLogLog delta;

@@ -238,6 +238,37 @@ void scenario_seeds(Corpus& corpus, const fs::path& dir) {
     }
 }
 
+// Requests as Redis clients send them (multibulk, inline, pipelined), authenticated or not, read
+// whole or a few bytes at a time.
+void resp_seeds(Corpus& corpus) {
+    const auto multibulk = [](std::vector<std::string> args) {
+        std::string out = "*" + std::to_string(args.size()) + "\r\n";
+        for (const std::string& a : args)
+            out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+        return out;
+    };
+    const std::vector<std::string> sessions{
+        multibulk({"SET", "k", "v", "EX", "100"}) + multibulk({"GET", "k"}) +
+            multibulk({"TTL", "k"}),
+        multibulk({"INCRBY", "c", "5"}) + multibulk({"DECR", "c"}) + multibulk({"MGET", "c", "k"}),
+        multibulk({"SADD", "s", "a", "b"}) + multibulk({"SMEMBERS", "s"}) +
+            multibulk({"SPOP", "s", "1"}),
+        multibulk({"HSET", "h", "f", "v", "g", "w"}) + multibulk({"HINCRBY", "h", "n", "2"}) +
+            multibulk({"HGETALL", "h"}),
+        multibulk({"ZADD", "z", "CH", "1.5", "a", "2", "b"}) +
+            multibulk({"ZRANGE", "z", "0", "-1", "REV", "WITHSCORES"}),
+        multibulk({"PFADD", "p", "x", "y"}) + multibulk({"PFCOUNT", "p", "q"}),
+        multibulk({"HELLO", "3", "AUTH", "default", "pw"}) + multibulk({"INFO"}) +
+            multibulk({"SCAN", "0", "MATCH", "*", "COUNT", "2"}),
+        "PING\r\nset \"a b\" 'c d'\r\nKEYS *\r\n",
+        multibulk({"COMMAND", "DOCS", "get"}) + multibulk({"CONFIG", "GET", "*"}) +
+            multibulk({"DEL", "k", "s", "h"}) + multibulk({"QUIT"}),
+    };
+    for (const std::string& session : sessions)
+        for (const char flags : {'\x01', '\x00', '\x07'})
+            corpus.add("resp_requests", std::string(1, flags) + session);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -252,6 +283,7 @@ int main(int argc, char** argv) {
         stored_record_seeds(corpus);
         secure_channel_seeds(corpus);
         scenario_seeds(corpus, argv[2]);
+        resp_seeds(corpus);
         std::cout << "wrote " << corpus.total() << " seed inputs under " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";

@@ -12,7 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets_all=(crdt_decode crdt_cereal crdt_boost wire_frames scenario_toml stored_records secure_channel)
+targets_all=(crdt_decode crdt_cereal crdt_boost wire_frames scenario_toml stored_records secure_channel
+             resp_requests)
 limit=(-max_total_time=30)
 seed=1
 targets=()

@@ -219,6 +219,23 @@ Store::HyperLogLog::Registers Store::HyperLogLog::registers() {
     });
 }
 
+bool Store::HyperLogLog::merge(const Registers& registers) {
+    Impl& s = *store_.impl_;
+    const bool changed = s.mutate<converge::HyperLogLog>(
+        key_, IfAbsent::create, false, [&](converge::HyperLogLog& v, Impl::Touched& t) {
+            bool grew = false;
+            converge::HyperLogLog delta = v.raise(s.lifecycle.writer(), registers, &grew);
+            if (!grew) return false;
+            t.bytes = change_bytes + 4 * delta.entry_count();
+            t.delta = std::move(delta);
+            t.changed = true;
+            return true;
+        });
+    detail::bump(s.counters.hyperloglog_ops);
+    if (changed) s.notify(key_, ChangeKind::hyperloglog);
+    return changed;
+}
+
 std::uint64_t Store::HyperLogLog::estimate(const Registers& registers) {
     return converge::HyperLogLog::estimate(registers);
 }

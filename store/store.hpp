@@ -184,6 +184,9 @@ class Store {
         // The 16,384 registers (each the greatest rank seen there), for unions of several keys.
         using Registers = std::array<std::uint8_t, 16384>;
         Registers registers();
+        // Raises this HyperLogLog's registers to at least those given (the union: Redis's
+        // PFMERGE); returns whether one grew.
+        bool merge(const Registers& registers);
         // The estimated number of distinct elements behind registers (several keys' registers
         // merged by maximum: the count of their union).
         static std::uint64_t estimate(const Registers& registers);

@@ -205,6 +205,31 @@ TEST(HyperLogLog, UnionOfReplicasEstimatesTheDistinctElementsWithinThreeStandard
     EXPECT_LT(error, 3 * 0.0081);
 }
 
+TEST(HyperLogLog, RaisingToAnotherSketchGivesTheUnionAndItsDeltaCarriesIt) {
+    HyperLogLog x, y, copy;
+    for (int i = 0; i < 3000; ++i)
+        copy.merge(x.add(a, "left-" + std::to_string(i)));
+    for (int i = 0; i < 3000; ++i)
+        y.add(b, "right-" + std::to_string(i));
+    HyperLogLog expected = x;
+    expected.merge(y);
+    bool changed = false;
+    const HyperLogLog delta = x.raise(a, y.registers(), &changed);
+    EXPECT_TRUE(changed);
+    EXPECT_EQ(x.registers(), expected.registers());
+    EXPECT_LT(x.entry_count(), expected.entry_count());  // one entry per register raised
+    copy.merge(delta);
+    EXPECT_EQ(copy, x);
+    x.raise(a, y.registers(), &changed);
+    EXPECT_FALSE(changed);
+    // A clear that saw the raise drops it; an add it did not see survives.
+    HyperLogLog z = x;
+    const HyperLogLog cleared = z.clear();
+    const HyperLogLog unseen = x.add(b, "late");
+    exchange(x, unseen, z, cleared);
+    EXPECT_EQ(x.count(), 1u);
+}
+
 TEST(HyperLogLog, ReaddingAnElementChangesNoRegister) {
     HyperLogLog v;
     bool changed = false;

@@ -104,6 +104,13 @@ TEST_F(RespTest, HyperLogLogs) {
     run({"PFADD", "q", "c", "d"});
     EXPECT_EQ(run({"PFCOUNT", "p", "q"}), integer(4));  // the union
     EXPECT_EQ(run({"PFCOUNT", "p", "none"}), integer(3));
+    EXPECT_EQ(run({"PFMERGE", "u", "p", "q"}), ok);
+    EXPECT_EQ(run({"PFCOUNT", "u"}), integer(4));
+    EXPECT_EQ(run({"PFMERGE", "p", "q"}), ok);
+    EXPECT_EQ(run({"PFCOUNT", "p"}), integer(4));
+    run({"SADD", "s", "x"});
+    EXPECT_EQ(run({"PFMERGE", "s", "p"}), wrongtype);
+    EXPECT_EQ(run({"PFMERGE", "u", "s"}), wrongtype);
     EXPECT_EQ(run({"TYPE", "p"}), "+string\r\n");
     EXPECT_EQ(run({"DEL", "p"}), integer(1));
     EXPECT_EQ(run({"PFCOUNT", "p"}), integer(0));

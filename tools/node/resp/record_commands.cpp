@@ -1,6 +1,6 @@
 // RESP hashes, sorted sets and HyperLogLogs: HSET HGET HMGET HDEL HGETALL HLEN HEXISTS HKEYS
-// HVALS HINCRBY; ZADD ZINCRBY ZSCORE ZREM ZCARD ZRANGE ZRANK; PFADD PFCOUNT. Their concurrent
-// outcomes are the store's (docs/semantics.md).
+// HVALS HINCRBY; ZADD ZINCRBY ZSCORE ZREM ZCARD ZRANGE ZRANK; PFADD PFCOUNT PFMERGE. Their
+// concurrent outcomes are the store's (docs/semantics.md).
 #include <algorithm>
 #include <cmath>
 
@@ -208,16 +208,30 @@ void pfadd(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     out.integer(changed ? 1 : 0);
 }
 
-void pfcount(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
-    if (a.size() == 2)
-        return out.integer(static_cast<std::int64_t>(c.store.hyperloglog(a[1]).count()));
+// The registers of the HyperLogLogs at keys, merged by maximum (their union).
+store::Store::HyperLogLog::Registers union_of(store::Store& store, const RespArgs& keys,
+                                              std::size_t from) {
     store::Store::HyperLogLog::Registers merged{};
-    for (std::size_t i = 1; i < a.size(); ++i) {
-        const auto registers = c.store.hyperloglog(a[i]).registers();
+    for (std::size_t i = from; i < keys.size(); ++i) {
+        const auto registers = store.hyperloglog(keys[i]).registers();
         for (std::size_t r = 0; r < merged.size(); ++r)
             merged[r] = std::max(merged[r], registers[r]);
     }
-    out.integer(static_cast<std::int64_t>(store::Store::HyperLogLog::estimate(merged)));
+    return merged;
+}
+
+void pfcount(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
+    if (a.size() == 2)
+        return out.integer(static_cast<std::int64_t>(c.store.hyperloglog(a[1]).count()));
+    out.integer(
+        static_cast<std::int64_t>(store::Store::HyperLogLog::estimate(union_of(c.store, a, 1))));
+}
+
+void pfmerge(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
+    auto destination = c.store.hyperloglog(a[1]);
+    destination.registers();  // WRONGTYPE before anything is read or written
+    destination.merge(union_of(c.store, a, 2));
+    out.ok();
 }
 
 }  // namespace
@@ -243,6 +257,8 @@ void add_record_commands(std::vector<RespCommand>& t) {
     t.push_back({"zrange", -4, "readonly", 1, 1, 1, zrange, "members by rank [REV] [WITHSCORES]"});
     t.push_back({"zrank", -3, "readonly fast", 1, 1, 1, zrank, "a member's rank [WITHSCORE]"});
     t.push_back({"pfadd", -2, "write fast", 1, 1, 1, pfadd, "add elements to a HyperLogLog"});
+    t.push_back({"pfmerge", -2, "write", 1, -1, 1, pfmerge,
+                 "merge HyperLogLogs into the first (the union)"});
     t.push_back({"pfcount", -2, "readonly", 1, -1, 1, pfcount,
                  "the estimated distinct elements (of the union)"});
 }
