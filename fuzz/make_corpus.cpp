@@ -194,15 +194,19 @@ void stored_record_seeds(Corpus& corpus) {
         s.set("tags").add("sync");
         s.set("tags").remove("crdt");
         s.del("name");
+        for (int i = 0; i < 200; ++i)  // large enough that later changes are stored as deltas
+            s.set("big").add("member-" + std::to_string(i));
     }
     std::string all;
-    storage->open(ReplicaId{2},
-                  [&](std::string_view key, std::string_view state, std::uint64_t seq) {
-                      const std::string record = std::string(1, '\0') + field(key) + field(state) +
-                                                 std::string(1, static_cast<char>(seq & 0xFF));
-                      corpus.add("stored_records", record);
-                      all += record;
-                  });
+    storage->open(ReplicaId{2}, [&](std::string_view key, std::string_view bytes, std::uint64_t seq,
+                                    store::Storage::Stored what) {
+        if (bytes.size() > 255) return;  // a field holds at most 255 bytes
+        const char kind = what == store::Storage::Stored::delta ? '\2' : '\0';
+        const std::string record = std::string(1, kind) + field(key) + field(bytes) +
+                                   std::string(1, static_cast<char>(seq & 0xFF));
+        corpus.add("stored_records", record);
+        all += record;
+    });
     corpus.add("stored_records", all);
     corpus.add("stored_records", all + std::string("\x01\x01\x05", 3));
 }

@@ -1,7 +1,8 @@
 // Fuzz target: recovery from stored records, as SqliteStorage returns them from its tables (key,
 // encoded state, write number; peers' sync marks). Input: records of
-//   kind byte (even: a key, odd: a sync mark), then for a key its name and state (one-byte length
-//   prefixed) and a write-number byte; for a mark a peer byte and a write-number byte.
+//   kind byte (0 mod 4: a key's state, 2 mod 4: a delta over it, odd: a sync mark), then for a
+//   key its name and bytes (one-byte length prefixed) and a write-number byte; for a mark a peer
+//   byte and a write-number byte.
 // A Store opened over them must recover, or refuse with a StorageError and nothing else.
 #include <memory>
 #include <string>
@@ -23,13 +24,14 @@ class Records final : public Storage {
     struct Key {
         std::string name, state;
         std::uint64_t seq;
+        Stored what = Stored::state;
     };
     std::vector<Key> keys;
     std::vector<SyncMark> marks;
 
     std::vector<SyncMark> open(ReplicaId, const KeyVisitor& on_key) override {
         for (const Key& k : keys)
-            on_key(k.name, k.state, k.seq);
+            on_key(k.name, k.state, k.seq, k.what);
         return marks;
     }
     std::uint64_t write(std::string_view, std::string_view) override { return ++seq_; }
@@ -53,9 +55,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::Input in(data, size);
     auto storage = std::make_shared<Records>();
     while (!in.empty()) {
-        if (in.byte() % 2 == 0) {
+        const std::uint8_t kind = in.byte();
+        if (kind % 2 == 0) {
             Records::Key k{std::string(in.field()), std::string(in.field()), 0};
             k.seq = in.byte();
+            k.what = kind % 4 == 2 ? Storage::Stored::delta : Storage::Stored::state;
             storage->keys.push_back(std::move(k));
         } else {
             const ReplicaId peer{in.byte()};

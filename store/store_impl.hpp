@@ -124,6 +124,8 @@ struct Store::Impl {
     // it) and to the storage. Returns the storage's write number (0: nothing to wait for).
     std::uint64_t record_local(Stripe& stripe, Slot& slot, Touched& touched) {
         stripe.mark_dirty(slot);
+        const std::uint64_t written =
+            durability.persist(slot, touched.delta ? &*touched.delta : nullptr);
         if (!replicator.logging()) {
             stripe.log.pass_over(slot);  // a peer added later is repaired
         } else {
@@ -144,7 +146,7 @@ struct Store::Impl {
                              static_cast<std::uint32_t>(std::min<std::size_t>(bytes, UINT32_MAX)));
             detail::bump(counters.log_dropped, keyspace.trim_log(stripe, &slot));
         }
-        return durability.persist(slot);
+        return written;
     }
 
     template <class Fn>

@@ -28,10 +28,14 @@ struct Slot : LogEntry {
 
     std::uint64_t key_hash;        // the public digest hash of the key
     std::uint64_t state_hash = 0;  // as last added to the digest tree; 0: not added
-    bool digest_dirty = false;     // the state changed since state_hash was computed
     std::uint64_t changed = 0;     // its stripe's change number when the state last changed
     std::uint64_t metadata = 0;    // metadata bytes as of state_hash, counted in its stripe
+    bool digest_dirty = false;     // the state changed since state_hash was computed
     MetadataKind metadata_kind = MetadataKind::value;  // the value's type then
+    // Storage (Durability::persist): the bytes of the state last written whole, and of the deltas
+    // appended over it since.
+    std::uint32_t stored_bytes = 0;
+    std::uint32_t appended_bytes = 0;
 };
 
 }  // namespace converge::store::detail

@@ -93,7 +93,8 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
     // The digest is refreshed whatever the change mark says: a merge can move dots between a
     // set's elements without changing any count the mark sees.
     stripe.mark_dirty(slot);
-    durability_.persist(slot);
+    // A delta merged as it came can be stored as it came; a whole state or a folded one cannot.
+    durability_.persist(slot, !incoming.whole && retired.empty() ? &incoming.value : nullptr);
     if (change_mark(slot.value) == before) {
         bump(counters_.merges_unchanged);
         return std::nullopt;

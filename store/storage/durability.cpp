@@ -20,6 +20,24 @@ Value decode_stored(std::string_view key, std::string_view state) {
     }
 }
 
+// Joins a stored delta into its key's state; returns the key's slot, or nullptr when the key has
+// no state yet (the delta becomes its state: a delta is a state of its type).
+Slot* join_stored_delta(Keyspace& keyspace, std::string_view key, Value& delta) {
+    const HashedKey k = keyspace.hashed(key);
+    Stripe& stripe = keyspace.stripe_of(k);
+    auto it = stripe.map.find(k);
+    if (it == stripe.map.end()) return nullptr;
+    Slot& slot = it->second;
+    if (slot.value.index() != delta.index())
+        throw StorageError("a stored change of key \"" + std::string(key) +
+                           "\" is of another type than its state: the storage is corrupt; "
+                           "restore it from a backup or start this replica with empty storage "
+                           "under a new id");
+    std::visit([&](auto& held) { held.merge(std::get<std::decay_t<decltype(held)>>(delta)); },
+               slot.value);
+    return &slot;
+}
+
 }  // namespace
 
 Timestamp Durability::recover(ReplicaId replica, std::optional<ReplicaId> previous_writer,
@@ -34,16 +52,28 @@ Timestamp Durability::recover(ReplicaId replica, std::optional<ReplicaId> previo
     std::vector<Loaded> loaded;
     std::optional<Timestamp> latest;
     const std::vector<Storage::SyncMark> marks = storage_->open(
-        replica, [&](std::string_view key, std::string_view state, std::uint64_t seq) {
-            Value value = decode_stored(key, state);
+        replica,
+        [&](std::string_view key, std::string_view bytes, std::uint64_t seq, Storage::Stored what) {
+            Value value = decode_stored(key, bytes);
             if (const auto* reg = std::get_if<KvRegister>(&value))
                 reg->for_each([&](const KvValue& v) {
                     const bool own = previous_writer && v.written.replica == *previous_writer;
                     if (own && (!latest || *latest < v.written)) latest = v.written;
                 });
-            Stripe& stripe = keyspace.stripe_of(keyspace.hashed(key));
-            Slot& slot = keyspace.insert(stripe, std::string(key), std::move(value));
-            loaded.push_back({seq, &stripe, &slot, key.size() + state.size()});
+            Slot* slot =
+                what == Storage::Stored::delta ? join_stored_delta(keyspace, key, value) : nullptr;
+            if (slot == nullptr) {
+                Stripe& stripe = keyspace.stripe_of(keyspace.hashed(key));
+                slot = &keyspace.insert(stripe, std::string(key), std::move(value));
+            }
+            const auto size =
+                static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size(), UINT32_MAX));
+            if (what == Storage::Stored::state)
+                slot->stored_bytes = size;
+            else
+                slot->appended_bytes += size;
+            loaded.push_back(
+                {seq, &keyspace.stripe_of(keyspace.hashed(key)), slot, key.size() + bytes.size()});
         });
     for (const Storage::SyncMark& mark : marks)
         recovered_marks_[mark.peer] = mark.synced;
@@ -81,11 +111,24 @@ std::optional<std::uint64_t> Durability::take_recovered_mark(ReplicaId peer) {
     return mark;
 }
 
-std::uint64_t Durability::persist(const Slot& slot) {
+std::uint64_t Durability::persist(Slot& slot, const Value* delta) {
     if (!storage_) return 0;
     assert(slot.key != nullptr);
     codec::Writer w;
+    if (delta != nullptr && slot.stored_bytes >= append_above_bytes && storage_->keeps_deltas()) {
+        assert(delta->index() == slot.value.index());
+        encode_value(w, *delta);
+        const std::size_t appended = slot.appended_bytes + w.bytes().size();
+        if (appended <= slot.stored_bytes) {
+            slot.appended_bytes = static_cast<std::uint32_t>(appended);
+            return storage_->append(*slot.key, w.bytes());
+        }
+        w = codec::Writer{};
+    }
     encode_value(w, slot.value);
+    slot.stored_bytes =
+        static_cast<std::uint32_t>(std::min<std::size_t>(w.bytes().size(), UINT32_MAX));
+    slot.appended_bytes = 0;
     return storage_->write(*slot.key, w.bytes());
 }
 

@@ -1,9 +1,10 @@
 // File: store/storage/durability.hpp
-// Durability: what a replica keeps in its Storage and when. Every changed key's whole state is
-// handed to the storage under its stripe's lock; a local change's call waits until it is durable;
-// and what a frame carries is durable before the frame leaves (flush before send), so a state lost
-// in a crash was seen by no peer. On start it rebuilds the keyspace, the clock and the log of
-// changes some peer may lack from the storage (docs/durability.md).
+// Durability: what a replica keeps in its Storage and when. Every changed key's state (or, for a
+// large one, the delta of the change) is handed to the storage under its stripe's lock; a local
+// change's call waits until it is durable; and what a frame carries is durable before the frame
+// leaves (flush before send), so a state lost in a crash was seen by no peer. On start it rebuilds
+// the keyspace, the clock and the log of changes some peer may lack from the storage
+// (docs/durability.md).
 //
 // Thread-safety: every member is safe from any thread (the Storage is); recover() runs once, from
 // the Store's constructor, before any other call.
@@ -45,9 +46,15 @@ class Durability {
     // The log position standing for everything before the restart (0: nothing was stored).
     std::uint64_t recovered_floor() const noexcept { return recovered_floor_; }
 
-    // Hands slot's state to the storage; returns its write number (0 without storage). The caller
-    // holds slot's stripe lock, so writes of one key reach the storage in order.
-    std::uint64_t persist(const Slot& slot);
+    // Hands slot's state to the storage, or delta (what the change joined into the state, if
+    // given) when the storage keeps deltas, the state is large and the deltas appended over its
+    // last whole write stay smaller than it: each whole write is paid for by as many bytes of
+    // deltas, so a change costs its delta's size, not the key's. Returns the write number (0
+    // without storage). The caller holds slot's stripe lock, so writes of one key reach the
+    // storage in order.
+    std::uint64_t persist(Slot& slot, const Value* delta = nullptr);
+    // States smaller than this are always written whole (bytes).
+    static constexpr std::size_t append_above_bytes = 512;
     // Returns once write number written is durable (at once for 0). Throws StorageError.
     void await(std::uint64_t written) {
         if (written != 0) storage_->wait(written);

@@ -11,8 +11,11 @@ std::vector<Storage::SyncMark> MemoryStorage::open(ReplicaId replica, const KeyV
                            ", not " + std::to_string(replica.value) +
                            "; give each replica its own storage");
     replica_ = replica;
-    for (const auto& [key, row] : rows_)
-        on_key(key, row.state, row.seq);
+    for (const auto& [key, row] : rows_) {
+        on_key(key, row.state, row.seq, Stored::state);
+        for (const auto& [seq, delta] : row.deltas)
+            on_key(key, delta, seq, Stored::delta);
+    }
     std::vector<SyncMark> marks;
     for (const auto& [peer, synced] : marks_)
         marks.push_back({peer, synced});
@@ -26,6 +29,17 @@ std::uint64_t MemoryStorage::write(std::string_view key, std::string_view state)
     if (it == rows_.end()) it = rows_.emplace(std::string(key), Row{}).first;
     it->second.state.assign(state);
     it->second.seq = seq;
+    it->second.deltas.clear();
+    return seq;
+}
+
+std::uint64_t MemoryStorage::append(std::string_view key, std::string_view delta) {
+    std::lock_guard lock(mutex_);
+    auto it = rows_.find(key);
+    if (it == rows_.end())
+        throw StorageError("a delta for key \"" + std::string(key) + "\", which has no state here");
+    const std::uint64_t seq = ++seq_;
+    it->second.deltas.emplace_back(seq, std::string(delta));
     return seq;
 }
 
@@ -69,6 +83,14 @@ std::shared_ptr<MemoryStorage> MemoryStorage::copy() const {
 std::size_t MemoryStorage::size() const {
     std::lock_guard lock(mutex_);
     return rows_.size();
+}
+
+std::size_t MemoryStorage::delta_count() const {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& [key, row] : rows_)
+        n += row.deltas.size();
+    return n;
 }
 
 }  // namespace converge::store

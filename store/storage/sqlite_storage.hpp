@@ -12,9 +12,10 @@
 // - Commit::group: within group_commit_ms of the call, committed by a background thread, and in
 //   any case before a frame carrying it leaves the replica. A crash loses at most the last
 //   group_commit_ms of changes, and none that a peer has seen.
-// The file holds one replica's keys (the whole state of each), the peers' sync marks, and the
-// replica's id; a file of another replica, another program, a newer format, or a damaged one is
-// refused with StorageError and left exactly as it was.
+// The file holds one replica's keys (the state of each, and for a large one the deltas written
+// since its state), the peers' sync marks, and the replica's id; a file of another replica, another
+// program, a newer format, or a damaged one is refused with StorageError and left exactly as it
+// was.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +48,8 @@ class SqliteStorage final : public Storage {
 
     std::vector<SyncMark> open(ReplicaId replica, const KeyVisitor& on_key) override;
     std::uint64_t write(std::string_view key, std::string_view state) override;
+    bool keeps_deltas() const override { return true; }
+    std::uint64_t append(std::string_view key, std::string_view delta) override;
     void mark_synced(ReplicaId peer, std::uint64_t seq) override;
     void forget(ReplicaId peer) override;
     void wait(std::uint64_t seq) override;

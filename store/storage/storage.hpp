@@ -1,8 +1,10 @@
 // File: store/storage/storage.hpp
 // Storage: where a replica keeps its state so that it survives a restart. The Store writes each
-// key's whole encoded state after every change (its own or a merge) and recovers every key when it
-// is constructed again over the same storage. Implementations: MemoryStorage (below: tests, the
-// simulator) and SqliteStorage (store/storage/sqlite_storage.hpp: a file, WAL mode).
+// changed key's whole encoded state, or, for a large key of a storage that keeps deltas, the
+// change's delta to merge over it (a set of 100,000 members does not rewrite 100,000 members per
+// SADD), and recovers every key when it is constructed again over the same storage.
+// Implementations: MemoryStorage (below: tests, the simulator) and SqliteStorage
+// (store/storage/sqlite_storage.hpp: a file, WAL mode).
 //
 // The contract that makes a crash safe: a frame carrying state leaves the replica only after that
 // state is durable (Store flushes the storage before each send). A write lost in a crash was
@@ -38,19 +40,29 @@ class Storage {
         ReplicaId peer;
         std::uint64_t synced = 0;
     };
-    using KeyVisitor =
-        std::function<void(std::string_view key, std::string_view state, std::uint64_t seq)>;
+    // What open() hands back for a key: its last written state, or a delta appended since.
+    enum class Stored { state, delta };
+    using KeyVisitor = std::function<void(std::string_view key, std::string_view bytes,
+                                          std::uint64_t seq, Stored what)>;
 
     virtual ~Storage() = default;
 
-    // Calls on_key for every stored key (its last written state and write number) and returns the
-    // peers' sync marks. Called once, by the Store's constructor, before any write. Throws
-    // StorageError if the storage belongs to another replica or cannot be read.
+    // Calls on_key for every stored key's last written state, and then for each delta appended
+    // to it since, in the order appended (with their write numbers), and returns the peers' sync
+    // marks. Called once, by the Store's constructor, before any write. Throws StorageError if
+    // the storage belongs to another replica or cannot be read.
     virtual std::vector<SyncMark> open(ReplicaId replica, const KeyVisitor& on_key) = 0;
-    // Records key's new encoded state (replacing the last); returns its write number, greater than
-    // every number returned before, across restarts too. Called under the key's lock stripe:
-    // never waits for I/O.
+    // Records key's new encoded state, replacing the last and the deltas appended to it; returns
+    // its write number, greater than every number returned before, across restarts too. Called
+    // under the key's lock stripe: never waits for I/O.
     virtual std::uint64_t write(std::string_view key, std::string_view state) = 0;
+    // Whether append() works. A storage without it (this default) gets every change as write().
+    virtual bool keeps_deltas() const { return false; }
+    // Records a delta to merge over key's stored state (written before with write()); returns its
+    // write number, as write() does. Called only where keeps_deltas(), under the key's stripe.
+    virtual std::uint64_t append(std::string_view key, std::string_view /*delta*/) {
+        throw StorageError("this storage keeps no deltas (key \"" + std::string(key) + "\")");
+    }
     // Records that peer has every change written up to number seq; forget drops the peer's mark.
     virtual void mark_synced(ReplicaId peer, std::uint64_t seq) = 0;
     virtual void forget(ReplicaId peer) = 0;
@@ -82,6 +94,8 @@ class MemoryStorage final : public Storage {
   public:
     std::vector<SyncMark> open(ReplicaId replica, const KeyVisitor& on_key) override;
     std::uint64_t write(std::string_view key, std::string_view state) override;
+    bool keeps_deltas() const override { return true; }
+    std::uint64_t append(std::string_view key, std::string_view delta) override;
     void mark_synced(ReplicaId peer, std::uint64_t seq) override;
     void forget(ReplicaId peer) override;
     void wait(std::uint64_t) override {}
@@ -92,6 +106,8 @@ class MemoryStorage final : public Storage {
 
     // The number of keys stored.
     std::size_t size() const;
+    // The number of deltas stored over the keys' states.
+    std::size_t delta_count() const;
     // A copy of everything stored, as a backup or a copied data directory holds it; any replica id
     // may open it (a copy moved to a replica configured with another id). For simulations.
     std::shared_ptr<MemoryStorage> copy() const;
@@ -100,6 +116,7 @@ class MemoryStorage final : public Storage {
     struct Row {
         std::string state;
         std::uint64_t seq = 0;
+        std::vector<std::pair<std::uint64_t, std::string>> deltas;  // appended since, in order
     };
     mutable std::mutex mutex_;
     ReplicaId replica_{0};

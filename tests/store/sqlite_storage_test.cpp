@@ -163,38 +163,72 @@ TEST_F(SqliteStorageTest, ANewerFormatIsRefused) {
     { open_store(); }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=3", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=4", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
-    expect_refused("has format version 3");
+    expect_refused("has format version 4");
 }
 
-TEST_F(SqliteStorageTest, AVersionOneFileOpensAndMovesToVersionTwo) {
-    {
-        auto s = open_store();
-        s->put("k", "v");
-    }
-    const auto user_version = [&] {
+TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToVersionThree) {
+    const auto query = [&](const char* sql) {
         sqlite3* db = nullptr;
         EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
         sqlite3_stmt* st = nullptr;
-        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+        sqlite3_prepare_v2(db, sql, -1, &st, nullptr);
         sqlite3_step(st);
         const auto v = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
         sqlite3_close(db);
         return v;
     };
-    EXPECT_EQ(user_version(), 2);
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=1", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-    {
+    for (int older : {1, 2}) {
+        std::filesystem::remove(file);
+        {
+            auto s = open_store();
+            s->put("k", "v");
+        }
+        EXPECT_EQ(query("PRAGMA user_version"), 3);
+        // As a file of that version was: no deltas table (and for 1, no hashes either).
+        const std::string downgrade =
+            "DROP TABLE deltas; PRAGMA user_version=" + std::to_string(older);
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, downgrade.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+        {
+            auto s = open_store();
+            EXPECT_EQ(s->get("k"), "v");
+            s->hash("h").set("f", "v");
+            for (int i = 0; i < 300; ++i)
+                s->set("big").add("member-" + std::to_string(i));
+        }
+        EXPECT_EQ(query("PRAGMA user_version"), 3) << "from version " << older;
+        EXPECT_GT(query("SELECT count(*) FROM deltas"), 0) << "from version " << older;
         auto s = open_store();
-        EXPECT_EQ(s->get("k"), "v");
-        s->hash("h").set("f", "v");
+        EXPECT_EQ(s->set("big").elements().size(), 300u);
     }
-    EXPECT_EQ(user_version(), 2);
+}
+
+// A large key's changes are stored as deltas over its state, in either commit mode, and a restart
+// (or a crash-free stop with the group commit's queue flushed) recovers every one of them.
+TEST_F(SqliteStorageTest, ALargeKeysDeltasRecoverInEitherCommitMode) {
+    for (const auto commit : {SqliteOptions::Commit::every_write, SqliteOptions::Commit::group}) {
+        std::filesystem::remove(file);
+        std::uint64_t before = 0;
+        {
+            auto s = open_store(1, {.commit = commit});
+            for (int i = 0; i < 300; ++i) {
+                s->set("big").add("member-" + std::to_string(i));
+                if (i % 4 == 0) s->set("big").remove("member-" + std::to_string(i / 2));
+                s->sorted_set("board").add("member-" + std::to_string(i % 50), i);
+            }
+            before = s->state_hash();
+        }
+        auto s = open_store(1, {.commit = commit});
+        EXPECT_EQ(s->state_hash(), before);
+        EXPECT_TRUE(s->set("big").contains("member-299"));
+        EXPECT_FALSE(s->set("big").contains("member-2"));
+        EXPECT_EQ(s->sorted_set("board").score("member-49"), 299);
+    }
 }
 
 TEST_F(SqliteStorageTest, ATruncatedFileIsRefused) {
