@@ -208,6 +208,25 @@ std::vector<ReplicaId> Store::peers() const {
     return impl_->replicator.peers();
 }
 
+thread_local Store::Impl::Batching Store::Impl::batching;
+
+void Store::batch(const std::function<void()>& fn) {
+    Impl& s = *impl_;
+    if (Impl::batching.store == &s) return fn();
+    const Impl::Batching outer = Impl::batching;  // another store's batch, resumed after this one
+    Impl::batching = {&s, 0};
+    std::exception_ptr failed;
+    try {
+        fn();
+    } catch (...) {
+        failed = std::current_exception();
+    }
+    const std::uint64_t written = Impl::batching.written;
+    Impl::batching = outer;
+    s.durability.await(written);
+    if (failed) std::rethrow_exception(failed);
+}
+
 void Store::sync() {
     impl_->replicator.sync();
 }

@@ -212,6 +212,14 @@ class Store {
     // number of values reclaimed.
     std::size_t sweep_expired(std::size_t max_keys = 1024);
 
+    // Runs fn, whose changes on this thread are made durable together: each call inside returns
+    // once its change is applied, and batch returns once all of them are as durable as one call's
+    // would be (with SqliteOptions::Commit::every_write: one commit for them all, as Redis's
+    // appendfsync always commits once per turn of its event loop). Rethrows what fn throws, and
+    // throws StorageError if the commit fails (the changes stay applied and queued for the next).
+    // Batches nest: an inner one joins the outer.
+    void batch(const std::function<void()>& fn);
+
     // Starts replicating to peer (no effect if it is one already or is this replica). A peer is
     // first brought up to date by digest repair unless this replica's log holds every change it
     // ever made. Throws InvalidOperation without a transport.

@@ -103,9 +103,19 @@ struct Store::Impl {
         }
         const std::uint64_t written = touched.changed ? record_local(stripe, *slot, touched) : 0;
         lock.unlock();
-        durability.await(written);
+        if (batching.store == this)
+            batching.written = std::max(batching.written, written);
+        else
+            durability.await(written);
         return result;
     }
+
+    // The batch (Store::batch) this thread is in: its store and the last write number it made.
+    struct Batching {
+        const Impl* store = nullptr;
+        std::uint64_t written = 0;
+    };
+    static thread_local Batching batching;
 
     // Runs fn(const T*) under the stripe's shared lock; the pointer is null when key is absent.
     template <class T, class Fn>

@@ -243,7 +243,8 @@ TEST(Durability, AStoredStateThatDoesNotDecodeIsRefusedAndKept) {
     EXPECT_EQ(storage->size(), 1u);
 }
 
-// A storage whose commits fail while `failing` is set; its writes stay queued meanwhile.
+// A storage whose commits fail while `failing` is set; its writes stay queued meanwhile. It
+// records every write number a caller waited for.
 class FlakyStorage final : public Storage {
   public:
     std::vector<SyncMark> open(ReplicaId replica, const KeyVisitor& on_key) override {
@@ -255,7 +256,10 @@ class FlakyStorage final : public Storage {
     }
     void mark_synced(ReplicaId peer, std::uint64_t seq) override { inner.mark_synced(peer, seq); }
     void forget(ReplicaId peer) override { inner.forget(peer); }
-    void wait(std::uint64_t) override {}
+    void wait(std::uint64_t seq) override {
+        waits.push_back(seq);
+        if (failing_waits) throw StorageError("disk full");
+    }
     std::uint64_t flush() override {
         if (failing) throw StorageError("disk full");
         queued = false;
@@ -266,7 +270,44 @@ class FlakyStorage final : public Storage {
     MemoryStorage inner;
     bool failing = false;
     bool queued = false;
+    bool failing_waits = false;  // a storage committing every write: wait() commits
+    std::vector<std::uint64_t> waits;
 };
+
+TEST(Durability, ABatchWaitsOnceForTheLastOfItsChanges) {
+    auto storage = std::make_shared<FlakyStorage>();
+    Store s(Options{.replica = ReplicaId{1}, .storage = storage});
+    s.put("before", "v");
+    ASSERT_EQ(storage->waits.size(), 1u);
+    storage->waits.clear();
+    s.batch([&] {
+        s.put("a", "1");
+        s.counter("c").increment();
+        s.batch([&] { s.set("s").add("m"); });  // joins the outer batch
+        s.get("a");                             // a read writes nothing
+    });
+    ASSERT_EQ(storage->waits.size(), 1u);
+    EXPECT_EQ(storage->waits[0], 4u);  // the last of the four writes (before, a, c, s)
+    EXPECT_EQ(s.get("a"), "1");
+    EXPECT_EQ(s.counter("c").value(), 1);
+}
+
+TEST(Durability, ABatchThatThrowsStillWaitsForWhatItChanged) {
+    auto storage = std::make_shared<FlakyStorage>();
+    Store s(Options{.replica = ReplicaId{1}, .storage = storage});
+    EXPECT_THROW(s.batch([&] {
+        s.put("a", "1");
+        s.counter("a").increment();  // TypeMismatch
+    }),
+                 TypeMismatch);
+    EXPECT_EQ(storage->waits, std::vector<std::uint64_t>{1});
+    // Outside a batch, each change waits again; a failing commit reaches the batch's caller.
+    s.put("b", "2");
+    EXPECT_EQ(storage->waits.size(), 2u);
+    storage->failing_waits = true;
+    EXPECT_THROW(s.batch([&] { s.put("c", "3"); }), StorageError);
+    EXPECT_EQ(s.get("c"), "3");  // applied, queued for the next commit
+}
 
 // Replica a over a FlakyStorage, replica b in memory, peers over a loopback network.
 struct FlakyPair {

@@ -73,15 +73,24 @@ struct RespServer::Impl {
             bool broken = false;
             RespWriter out(reply, client.protocol);
             try {
-                parser.feed(std::string_view(chunk.data(), n));
-                while (!client.closing && parser.next(args, client.authenticated)) {
-                    out.set_protocol(client.protocol);
-                    RespCommands::instance().execute(context, client, args, out);
-                }
+                // The commands of one read share one commit (commit = "every_write"): their
+                // replies leave once all of them are durable.
+                context.store.batch([&] {
+                    parser.feed(std::string_view(chunk.data(), n));
+                    while (!client.closing && parser.next(args, client.authenticated)) {
+                        out.set_protocol(client.protocol);
+                        RespCommands::instance().execute(context, client, args, out);
+                    }
+                });
             } catch (const RespProtocolError& e) {
                 ++context.stats.protocol_errors;
                 out.error(std::string("ERR ") + e.what());
                 broken = true;
+            } catch (const store::StorageError&) {
+                // Applied but perhaps not durable: no reply may say OK. The connection closes and
+                // the client counts these commands' outcomes unknown; the node logs the failure
+                // on its next flush (converge_storage_failures_total).
+                co_return;
             }
             if (!reply.empty()) {
                 const auto [write_error, written] = co_await asio::async_write(
