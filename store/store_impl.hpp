@@ -130,6 +130,9 @@ struct Store::Impl {
         return fn(value);
     }
 
+    // The estimated size at which a key's joined deltas in the log give way to its whole state.
+    static constexpr std::size_t joined_delta_bytes_max = 16 * 1024;
+
     // A local change of slot (its stripe locked exclusively): into the log (or, with no peer, past
     // it) and to the storage. Returns the storage's write number (0: nothing to wait for).
     std::uint64_t record_local(Stripe& stripe, Slot& slot, Touched& touched) {
@@ -142,15 +145,26 @@ struct Store::Impl {
             std::size_t bytes = slot.key->size() + touched.bytes;
             if (touched.delta) {
                 assert(touched.delta->index() == slot.value.index());
-                if (slot.delta)
-                    std::visit(
-                        [&](auto& held) {
-                            held.merge(std::get<std::decay_t<decltype(held)>>(*touched.delta));
-                        },
-                        *slot.delta);
-                else
-                    slot.delta = std::make_unique<Value>(std::move(*touched.delta));
-                bytes += slot.log_bytes;
+                if (slot.position != 0 && !slot.delta) {
+                    // In the log to travel whole already (recovered, a type conflict, a delta
+                    // grown large): it stays so, and its size does not grow with each change.
+                    bytes = std::max<std::size_t>(bytes, slot.log_bytes);
+                } else if (slot.delta && slot.log_bytes >= joined_delta_bytes_max) {
+                    // Joining more into a delta this large costs as much as the key: the key
+                    // travels whole instead, changes no longer joined one by one.
+                    slot.delta.reset();
+                    bytes = slot.log_bytes;
+                } else {
+                    if (slot.delta)
+                        std::visit(
+                            [&](auto& held) {
+                                held.merge(std::get<std::decay_t<decltype(held)>>(*touched.delta));
+                            },
+                            *slot.delta);
+                    else
+                        slot.delta = std::make_unique<Value>(std::move(*touched.delta));
+                    bytes += slot.log_bytes;
+                }
             }
             stripe.log.touch(slot,
                              static_cast<std::uint32_t>(std::min<std::size_t>(bytes, UINT32_MAX)));

@@ -34,6 +34,7 @@
 #include <crdt/causal_context.hpp>
 #include <crdt/codec/reader.hpp>
 #include <crdt/codec/writer.hpp>
+#include <crdt/detail/dot_set.hpp>
 #include <crdt/detail/join_dotted.hpp>
 #include <crdt/timestamp.hpp>
 
@@ -193,18 +194,26 @@ class MemberStore {
     // The join: an entry survives where both hold it or the other side has not seen its dot;
     // totals join field by field.
     void merge(const MemberStore& other) {
+        std::uint64_t their_live_dots = 0;
         for (const auto& [name, theirs] : other.members_) {
+            their_live_dots += theirs.live.size();
             auto [it, inserted] = members_.try_emplace(name);
             Member& mine = it->second;
             mine.live = join_live(mine.live, context_, theirs.live, other.context_);
             join_totals(mine.totals, theirs.totals);
+            if (mine.live.empty() && mine.totals.empty()) members_.erase(it);
         }
-        for (auto it = members_.begin(); it != members_.end();) {
-            if (other.members_.find(it->first) == other.members_.end())
-                std::erase_if(it->second.live,
-                              [&](const auto& e) { return other.context_.contains(e.first); });
-            it = it->second.live.empty() && it->second.totals.empty() ? members_.erase(it)
-                                                                      : std::next(it);
+        // Members only here lose the dots the other side saw and dropped: none when it saw only
+        // its live dots (a delta of puts and increments to new members), and then the scan of
+        // every member, the cost of a large store, is skipped.
+        if (!holds_only_live_dots(other.context_, their_live_dots)) {
+            for (auto it = members_.begin(); it != members_.end();) {
+                if (other.members_.find(it->first) == other.members_.end())
+                    std::erase_if(it->second.live,
+                                  [&](const auto& e) { return other.context_.contains(e.first); });
+                it = it->second.live.empty() && it->second.totals.empty() ? members_.erase(it)
+                                                                          : std::next(it);
+            }
         }
         context_.merge(other.context_);
     }
