@@ -176,6 +176,39 @@ TEST(Durability, ChangesAPeerHadNotAcknowledgedAreSentAfterARestartWithoutARepai
     EXPECT_TRUE(c.settle());
 }
 
+// A key the restart put back in the log travels whole, even when it changes again before the
+// next round: its next change alone would not carry what the peer lacks.
+TEST(Durability, AKeyRecoveredIntoTheLogAndChangedAgainTravelsWhole) {
+    DurableCluster c(2);
+    c[0].put("synced", "1");
+    ASSERT_TRUE(c.settle());
+    c.round();
+    c[0].set("cart").add("apple");  // never sent
+    c.restart(0);
+    c[0].set("cart").add("pear");
+    c.round();
+    EXPECT_THAT(c[1].set("cart").elements(), ElementsAre("apple", "pear"));
+    EXPECT_EQ(c[0].metrics().repairs_started, 0u);
+}
+
+// A key changed so often between rounds that its joined deltas pass 16 KiB travels whole, and
+// the peer still gets every change, removes included, in the next round.
+TEST(Durability, AKeyWhoseDeltasGrowLargeTravelsWholeAndLosesNothing) {
+    DurableCluster c(2);
+    c[0].set("big").add("seen-by-both");
+    ASSERT_TRUE(c.settle());
+    for (int i = 0; i < 3000; ++i) {
+        c[0].set("big").add("member-" + std::to_string(i));
+        if (i % 10 == 0) c[0].set("big").remove("member-" + std::to_string(i / 2));
+    }
+    c[0].set("big").remove("seen-by-both");
+    c.round();
+    EXPECT_EQ(c[1].set("big").elements(), c[0].set("big").elements());
+    EXPECT_FALSE(c[1].set("big").contains("seen-by-both"));
+    EXPECT_EQ(c[0].metrics().repairs_started, 0u);
+    EXPECT_TRUE(c.settle());
+}
+
 TEST(Durability, APeerWithoutAMarkIsRepairedAfterARestart) {
     DurableCluster c(2);
     c[0].put("a", "1");
