@@ -2,6 +2,7 @@
 // local operation runs on its key's slot under the stripe lock, enters the delta log, is handed to
 // the storage, and returns once durable; subscribers hear of it with no lock held.
 #include <cassert>
+#include <charconv>
 
 #include <spdlog/spdlog.h>
 
@@ -111,6 +112,54 @@ std::int64_t Store::Counter::increment(std::uint64_t n) {
 std::int64_t Store::Counter::decrement(std::uint64_t n) {
     Impl& s = *store_.impl_;
     return s.counter_op(key_, [&](PNCounter& c) { c.decrement(s.lifecycle.writer(), n); });
+}
+
+std::int64_t Store::Counter::add_converting(std::int64_t n) {
+    Impl& s = *store_.impl_;
+    const detail::HashedKey k = s.keyspace.hashed(key_);
+    detail::Stripe& stripe = s.keyspace.stripe_of(k);
+    std::unique_lock lock(stripe.mutex);
+    auto it = stripe.map.find(k);
+    const KvRegister* reg =
+        it == stripe.map.end() ? nullptr : std::get_if<KvRegister>(&it->second.value);
+    if (reg == nullptr) {
+        lock.unlock();
+        const std::uint64_t magnitude = n < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(n)
+                                              : static_cast<std::uint64_t>(n);
+        return n < 0 ? decrement(magnitude) : increment(magnitude);
+    }
+    std::int64_t from = 0;
+    const KvValue* winner = winning_write(*reg);
+    if (winner != nullptr && !winner->expired_at(s.clock.now_ms())) {
+        const std::string& text = winner->bytes;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), from);
+        if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
+            throw InvalidOperation("key \"" + key_ + "\" holds a value that is not an integer");
+        if (winner->expires_ms != 0)
+            throw InvalidOperation("key \"" + key_ +
+                                   "\" holds a value that expires, and a counter cannot");
+    }
+    std::int64_t total = 0;
+    if (__builtin_add_overflow(from, n, &total))
+        throw InvalidOperation("key \"" + key_ + "\": " + std::to_string(from) + " + " +
+                               std::to_string(n) + " overflows a 64-bit integer");
+    PNCounter counter;
+    if (total > 0) counter.increment(s.lifecycle.writer(), static_cast<std::uint64_t>(total));
+    if (total < 0)
+        counter.decrement(s.lifecycle.writer(),
+                          std::uint64_t{0} - static_cast<std::uint64_t>(total));
+    detail::Slot& slot = it->second;
+    slot.value = Value(std::move(counter));
+    slot.delta.reset();
+    Impl::Touched touched;
+    touched.changed = true;
+    touched.bytes = 48;
+    const std::uint64_t written = s.record_local(stripe, slot, touched);
+    lock.unlock();
+    s.await(written);
+    detail::bump(s.counters.counter_ops);
+    s.notify(key_, ChangeKind::counter);
+    return total;
 }
 
 std::int64_t Store::Counter::value() {

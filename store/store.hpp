@@ -80,6 +80,13 @@ class Store {
         std::int64_t decrement(std::uint64_t n = 1);
         // The current value (0 when never used). Throws TypeMismatch if key holds another type.
         std::int64_t value();
+        // Adds n to the counter, or turns a value holding a decimal integer v (as Redis's SET
+        // writes one) into a counter of v + n, as Redis's INCR on a string does; returns the new
+        // value. A deleted or expired value counts as 0. Once converted, a SET of the key made
+        // concurrently on another replica is lost there too (a counter outranks a value:
+        // docs/semantics.md, Keys and types). Throws TypeMismatch if key holds another type,
+        // InvalidOperation if the value is not an integer, can expire, or v + n overflows.
+        std::int64_t add_converting(std::int64_t n);
 
       private:
         friend class Store;

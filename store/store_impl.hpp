@@ -103,11 +103,17 @@ struct Store::Impl {
         }
         const std::uint64_t written = touched.changed ? record_local(stripe, *slot, touched) : 0;
         lock.unlock();
+        await(written);
+        return result;
+    }
+
+    // Returns once write number written is durable, or at once inside a batch (which waits for
+    // its last). Throws StorageError.
+    void await(std::uint64_t written) {
         if (batching.store == this)
             batching.written = std::max(batching.written, written);
         else
             durability.await(written);
-        return result;
     }
 
     // The batch (Store::batch) this thread is in: its store and the last write number it made.

@@ -93,11 +93,33 @@ TEST_F(RespTest, AKeyOfOneTypeRefusesTheOthersCommands) {
     EXPECT_EQ(run({"SET", "s", "v", "GET"}), wrongtype);
     EXPECT_EQ(run({"SMEMBERS", "s"}), "*1\r\n" + bulk("m"));
     run({"SET", "v", "text"});
-    EXPECT_THAT(run({"INCR", "v"}), StartsWith("-ERR converge: key 'v' holds a string value"));
+    EXPECT_EQ(run({"INCR", "v"}), "-ERR value is not an integer or out of range\r\n");
     EXPECT_EQ(run({"GET", "v"}), bulk("text"));
     run({"INCR", "n"});
     EXPECT_THAT(run({"SET", "n", "5"}), StartsWith("-ERR converge: key 'n' is a counter"));
     EXPECT_EQ(run({"GET", "n"}), bulk("1"));
+}
+
+TEST_F(RespTest, IncrTurnsAnIntegerValueIntoACounter) {
+    EXPECT_EQ(run({"SET", "k", "5"}), ok);
+    EXPECT_EQ(run({"INCR", "k"}), integer(6));
+    EXPECT_EQ(run({"GET", "k"}), bulk("6"));
+    EXPECT_EQ(run({"TYPE", "k"}), "+string\r\n");
+    EXPECT_EQ(store.inspect("k")->type, store::KeyInspection::Type::counter);
+    EXPECT_THAT(run({"SET", "k", "7"}), StartsWith("-ERR converge: key 'k' is a counter"));
+    EXPECT_EQ(run({"SET", "neg", "-3"}), ok);
+    EXPECT_EQ(run({"DECRBY", "neg", "4"}), integer(-7));
+    EXPECT_EQ(run({"SET", "big", "9223372036854775807"}), ok);
+    EXPECT_EQ(run({"INCR", "big"}), "-ERR increment or decrement would overflow\r\n");
+    EXPECT_EQ(run({"GET", "big"}), bulk("9223372036854775807"));
+    EXPECT_EQ(run({"SET", "ttl", "1", "EX", "100"}), ok);
+    EXPECT_THAT(run({"INCR", "ttl"}),
+                StartsWith("-ERR converge: key 'ttl' holds a value with a TTL"));
+    EXPECT_EQ(run({"PERSIST", "ttl"}), integer(1));
+    EXPECT_EQ(run({"INCR", "ttl"}), integer(2));
+    EXPECT_EQ(run({"SET", "gone", "10"}), ok);
+    EXPECT_EQ(run({"DEL", "gone"}), integer(1));
+    EXPECT_EQ(run({"INCR", "gone"}), integer(1));  // a deleted value counts as 0
 }
 
 TEST_F(RespTest, ExpireTtlAndPersist) {

@@ -61,6 +61,20 @@ TEST_F(RespConcurrentTest, IncrementsAddUp) {
     EXPECT_EQ(both({"GET", "c"}), bulk("3"));
 }
 
+TEST_F(RespConcurrentTest, IncrOnAValueOutranksAConcurrentSet) {
+    run(0, {"SET", "k", "5"});
+    sync();
+    run(0, {"INCR", "k"});          // a counter of 6 from here on
+    run(1, {"SET", "k", "later"});  // concurrent, and later: lost, as in any type conflict
+    run(1, {"INCRBY", "other", "1"});
+    sync();
+    EXPECT_EQ(both({"GET", "k"}), bulk("6"));
+    run(1, {"INCR", "k"});
+    run(0, {"INCRBY", "k", "10"});
+    sync();
+    EXPECT_EQ(both({"GET", "k"}), bulk("17"));
+}
+
 TEST_F(RespConcurrentTest, AnAddSurvivesAConcurrentRemove) {
     run(0, {"SADD", "s", "m", "n"});
     sync();

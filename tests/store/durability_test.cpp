@@ -209,6 +209,29 @@ TEST(Durability, AKeyWhoseDeltasGrowLargeTravelsWholeAndLosesNothing) {
     EXPECT_TRUE(c.settle());
 }
 
+// Redis's INCR on a string: a value holding an integer becomes a counter on every replica, over
+// a concurrent put, and stays one across a restart.
+TEST(Durability, AValueTurnedIntoACounterIsACounterEverywhere) {
+    DurableCluster c(2);
+    c[0].put("k", "5");
+    c[0].put("text", "five");
+    ASSERT_TRUE(c.settle());
+    EXPECT_EQ(c[0].counter("k").add_converting(1), 6);
+    c[1].put("k", "concurrent");
+    ASSERT_TRUE(c.settle());
+    EXPECT_EQ(c[1].counter("k").value(), 6);
+    EXPECT_THROW(c[1].get("k"), TypeMismatch);
+    EXPECT_EQ(c[1].counter("k").add_converting(-10), -4);
+    ASSERT_TRUE(c.settle());
+    c.restart(0);
+    EXPECT_EQ(c[0].counter("k").value(), -4);
+    EXPECT_THROW(c[0].counter("text").add_converting(1), InvalidOperation);
+    EXPECT_EQ(c[0].get("text"), "five");
+    c[0].put("soon", "1", std::chrono::seconds(10));
+    EXPECT_THROW(c[0].counter("soon").add_converting(1), InvalidOperation);
+    EXPECT_THROW(c[0].set("k").add("m"), TypeMismatch);
+}
+
 TEST(Durability, APeerWithoutAMarkIsRepairedAfterARestart) {
     DurableCluster c(2);
     c[0].put("a", "1");

@@ -1,6 +1,7 @@
 // RESP strings and counters: GET SET SETEX PSETEX MGET MSET GETDEL STRLEN APPEND INCR INCRBY
 // DECR DECRBY. A key written with SET is a value (last writer wins); one used with INCR* is a
-// counter (increments add up across replicas); GET reads either (docs/redis.md).
+// counter (increments add up across replicas), and INCR* turns a value holding an integer into
+// one; GET reads either (docs/redis.md).
 #include <chrono>
 #include <limits>
 
@@ -159,22 +160,25 @@ void append(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     out.integer(size);
 }
 
-// INCR, INCRBY, DECR, DECRBY: by is what to add.
+// INCR, INCRBY, DECR, DECRBY: by is what to add. A key written by SET with an integer becomes a
+// counter from that integer (docs/redis.md).
 void add_to_counter(RespContext& c, const std::string& key, std::int64_t by, RespWriter& out) {
     const auto type = c.store.type(key);
-    if (type && *type == Type::value)
-        throw RespCommandError(
-            "ERR converge: key '" + key +
-            "' holds a string value written by SET; INCR needs a key never SET (a counter: its "
-            "increments add up across replicas; docs/redis.md)");
-    auto counter = c.store.counter(key);
-    const std::int64_t value = counter.value();
+    std::int64_t value = 0;
+    if (type && *type == Type::value) {
+        value = resp_integer(c.store.get(key).value_or("0"));
+        if (c.store.time_to_live(key))
+            throw RespCommandError(
+                "ERR converge: key '" + key +
+                "' holds a value with a TTL, and a counter cannot expire yet; PERSIST it first "
+                "(docs/redis.md)");
+    } else if (type) {
+        value = c.store.counter(key).value();
+    }
     if ((by > 0 && value > std::numeric_limits<std::int64_t>::max() - by) ||
         (by < 0 && value < std::numeric_limits<std::int64_t>::min() - by))
         throw RespCommandError("ERR increment or decrement would overflow");
-    const std::uint64_t magnitude =
-        by < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(by) : static_cast<std::uint64_t>(by);
-    out.integer(by < 0 ? counter.decrement(magnitude) : counter.increment(magnitude));
+    out.integer(c.store.counter(key).add_converting(by));
 }
 
 void incr(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
