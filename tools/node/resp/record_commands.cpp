@@ -38,10 +38,7 @@ void hmget(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
 
 void hdel(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     auto h = c.store.hash(a[1]);
-    std::int64_t removed = 0;
-    for (std::size_t i = 2; i < a.size(); ++i)
-        removed += h.del(a[i]);
-    out.integer(removed);
+    reply_removed(a, out, [&](const std::string& m) { return h.del(m); });
 }
 
 // HGETALL (a map), HKEYS, HVALS.
@@ -143,10 +140,7 @@ void zscore(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
 
 void zrem(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     auto z = c.store.sorted_set(a[1]);
-    std::int64_t removed = 0;
-    for (std::size_t i = 2; i < a.size(); ++i)
-        removed += z.remove(a[i]);
-    out.integer(removed);
+    reply_removed(a, out, [&](const std::string& m) { return z.remove(m); });
 }
 
 void zcard(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {

@@ -85,6 +85,15 @@ std::string resp_lower(std::string_view text);
 [[noreturn]] void resp_wrong_type();
 // Throws "ERR syntax error".
 [[noreturn]] void resp_syntax_error();
+// Replies how many of the arguments after the key remove(argument) reports removed (SREM, HDEL,
+// ZREM).
+template <class Remove>
+void reply_removed(const RespArgs& a, RespWriter& out, Remove&& remove) {
+    std::int64_t removed = 0;
+    for (std::size_t i = 2; i < a.size(); ++i)
+        removed += remove(a[i]) ? 1 : 0;
+    out.integer(removed);
+}
 
 // The command groups, each appending its commands to a table.
 void add_server_commands(std::vector<RespCommand>& table);

@@ -27,10 +27,7 @@ void sadd(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
 
 void srem(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     auto set = c.store.set(a[1]);
-    std::int64_t removed = 0;
-    for (std::size_t i = 2; i < a.size(); ++i)
-        removed += set.remove(a[i]);
-    out.integer(removed);
+    reply_removed(a, out, [&](const std::string& m) { return set.remove(m); });
 }
 
 void smembers(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
