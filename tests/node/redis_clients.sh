@@ -20,7 +20,9 @@ python=/usr/bin/python3
 for tool in redis-cli redis-benchmark "$python"; do
     command -v "$tool" >/dev/null || { echo "redis_clients: needs $tool (./scripts/install-deps.sh)"; exit 2; }
 done
-base=$(( 30000 + ($$ % 2000) * 10 ))
+# Below the kernel's ephemeral ports (32768 and up), where an outgoing connection could hold
+# one, and apart from three_nodes.sh's range (20000-24999).
+base=$(( 25000 + ($$ % 500) * 10 ))
 peer_port() { echo $(( base + $1 )); }
 client_port() { echo $(( base + 3 + $1 )); }
 resp_port() { echo $(( base + 6 + $1 )); }

@@ -11,7 +11,9 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-base=$(( 20000 + ($$ % 2000) * 10 ))
+# Below the kernel's ephemeral ports (32768 and up), where an outgoing connection could hold
+# one, and apart from redis_clients.sh's range (25000-29999).
+base=$(( 20000 + ($$ % 500) * 10 ))
 peer_port() { echo $(( base + $1 )); }
 client_port() { echo $(( base + 5 + $1 )); }
 cli() { local n=$1; shift; "$bin/converge-cli" --node "127.0.0.1:$(client_port "$n")" "$@"; }
