@@ -389,9 +389,11 @@ class DeltaMessages {
 }  // namespace
 
 void Replicator::send_deltas_locked(ReplicaId to, PeerProgress& peer) {
-    DeltaMessages messages(options_.message_bytes, [&](std::string payload) {
-        send(to, MessageType::deltas, std::move(payload));
-    });
+    // Messages leave after the loop: sending takes the retirements' lock, which a receive holds
+    // while it takes a stripe's, so none may be sent under a stripe's lock.
+    std::vector<std::string> ready;
+    DeltaMessages messages(options_.message_bytes,
+                           [&](std::string payload) { ready.push_back(std::move(payload)); });
     std::vector<const Slot*> entries;
     bool resent = false;
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
@@ -420,6 +422,8 @@ void Replicator::send_deltas_locked(ReplicaId to, PeerProgress& peer) {
         if (resend) progress.sent_round = round_;
     }
     messages.flush();
+    for (std::string& payload : ready)
+        send(to, MessageType::deltas, std::move(payload));
     if (resent) peer.back_off();
 }
 
