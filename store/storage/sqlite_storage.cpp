@@ -52,34 +52,19 @@ std::vector<Storage::SyncMark> SqliteStorage::open(ReplicaId replica, const KeyV
         s.scalar("SELECT value FROM meta WHERE name = 'seq'", "cannot read the write number")
             .value_or(0),
         "the last write number");
-    Statement keys;
-    s.prepare(keys, "SELECT key, state, seq FROM keys");
+    const auto read = [&](Stored what, const std::string_view k, std::string_view bytes,
+                          std::uint64_t row_seq) {
+        seq = std::max(seq, row_seq);
+        if (what == Stored::delta) s.keys_with_deltas.emplace(k);
+        on_key(k, bytes, row_seq, what);
+    };
+    s.read_rows("SELECT key, state, seq FROM keys", "a key's write number",
+                "cannot read the stored keys",
+                [&](auto k, auto bytes, auto row_seq) { read(Stored::state, k, bytes, row_seq); });
+    s.read_rows("SELECT key, delta, seq FROM deltas ORDER BY seq", "a delta's write number",
+                "cannot read the stored deltas",
+                [&](auto k, auto bytes, auto row_seq) { read(Stored::delta, k, bytes, row_seq); });
     int rc = 0;
-    while ((rc = sqlite3_step(keys.stmt)) == SQLITE_ROW) {
-        const auto* key = static_cast<const char*>(sqlite3_column_blob(keys.stmt, 0));
-        const auto key_bytes = static_cast<std::size_t>(sqlite3_column_bytes(keys.stmt, 0));
-        const auto* state = static_cast<const char*>(sqlite3_column_blob(keys.stmt, 1));
-        const auto state_bytes = static_cast<std::size_t>(sqlite3_column_bytes(keys.stmt, 1));
-        const std::uint64_t row_seq = s.counter_column(keys.stmt, 2, "a key's write number");
-        seq = std::max(seq, row_seq);
-        on_key(std::string_view(key ? key : "", key_bytes),
-               std::string_view(state ? state : "", state_bytes), row_seq, Stored::state);
-    }
-    if (rc != SQLITE_DONE) s.fail("cannot read the stored keys", rc);
-    Statement deltas;
-    s.prepare(deltas, "SELECT key, delta, seq FROM deltas ORDER BY seq");
-    while ((rc = sqlite3_step(deltas.stmt)) == SQLITE_ROW) {
-        const auto* key = static_cast<const char*>(sqlite3_column_blob(deltas.stmt, 0));
-        const auto key_bytes = static_cast<std::size_t>(sqlite3_column_bytes(deltas.stmt, 0));
-        const auto* delta = static_cast<const char*>(sqlite3_column_blob(deltas.stmt, 1));
-        const auto delta_bytes = static_cast<std::size_t>(sqlite3_column_bytes(deltas.stmt, 1));
-        const std::uint64_t row_seq = s.counter_column(deltas.stmt, 2, "a delta's write number");
-        seq = std::max(seq, row_seq);
-        const std::string_view k(key ? key : "", key_bytes);
-        s.keys_with_deltas.emplace(k);
-        on_key(k, std::string_view(delta ? delta : "", delta_bytes), row_seq, Stored::delta);
-    }
-    if (rc != SQLITE_DONE) s.fail("cannot read the stored deltas", rc);
     std::vector<SyncMark> marks;
     Statement peers;
     s.prepare(peers, "SELECT id, synced FROM peers");
@@ -94,25 +79,17 @@ std::vector<Storage::SyncMark> SqliteStorage::open(ReplicaId replica, const KeyV
 }
 
 std::uint64_t SqliteStorage::write(std::string_view key, std::string_view state) {
-    Impl& s = *impl_;
-    std::lock_guard lock(s.queue_mutex);
-    const std::uint64_t seq = s.last_seq.load(std::memory_order_relaxed) + 1;
-    Impl::Pending& p = s.pending_keys[std::string(key)];
-    p.state.emplace(state);
-    p.state_seq = seq;
-    p.deltas.clear();
-    s.last_seq.store(seq, std::memory_order_release);
-    return seq;
+    return impl_->enqueue(key, [&](Impl::Pending& p, std::uint64_t seq) {
+        p.state.emplace(state);
+        p.state_seq = seq;
+        p.deltas.clear();
+    });
 }
 
 std::uint64_t SqliteStorage::append(std::string_view key, std::string_view delta) {
-    Impl& s = *impl_;
-    std::lock_guard lock(s.queue_mutex);
-    const std::uint64_t seq = s.last_seq.load(std::memory_order_relaxed) + 1;
-    Impl::Pending& p = s.pending_keys[std::string(key)];
-    p.deltas.emplace_back(seq, std::string(delta));
-    s.last_seq.store(seq, std::memory_order_release);
-    return seq;
+    return impl_->enqueue(key, [&](Impl::Pending& p, std::uint64_t seq) {
+        p.deltas.emplace_back(seq, std::string(delta));
+    });
 }
 
 void SqliteStorage::mark_synced(ReplicaId peer, std::uint64_t seq) {

@@ -123,6 +123,32 @@ struct SqliteStorage::Impl {
         std::uint64_t state_seq = 0;
         std::vector<std::pair<std::uint64_t, std::string>> deltas;
     };
+    // A blob column as bytes (SQLite gives null for an empty blob).
+    static std::string_view blob(sqlite3_stmt* stmt, int column) {
+        const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt, column));
+        return {bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))};
+    }
+    // Calls row(key, bytes, seq) for each row of sql, a query of (key, bytes, write number);
+    // throws StorageError saying failed if reading fails, or naming seq_what if a write number is
+    // negative.
+    template <class Row>
+    void read_rows(const char* sql, const char* seq_what, const char* failed, Row&& row) {
+        sqlite_detail::Statement rows;
+        prepare(rows, sql);
+        int rc = 0;
+        while ((rc = sqlite3_step(rows.stmt)) == SQLITE_ROW)
+            row(blob(rows.stmt, 0), blob(rows.stmt, 1), counter_column(rows.stmt, 2, seq_what));
+        if (rc != SQLITE_DONE) fail(failed, rc);
+    }
+    // Queues a write under the next write number: fill(key's pending entry, that number).
+    template <class Fill>
+    std::uint64_t enqueue(std::string_view key, Fill&& fill) {
+        std::lock_guard lock(queue_mutex);
+        const std::uint64_t seq = last_seq.load(std::memory_order_relaxed) + 1;
+        fill(pending_keys[std::string(key)], seq);
+        last_seq.store(seq, std::memory_order_release);
+        return seq;
+    }
     // Puts back what a failed commit took (older) under what was queued since (newer).
     static void requeue(Pending& newer, Pending&& older);
     // Stores p in the open transaction, noting each change of keys_with_deltas in undo (the key and
