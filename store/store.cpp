@@ -116,6 +116,7 @@ std::int64_t Store::Counter::decrement(std::uint64_t n) {
 
 std::int64_t Store::Counter::add_converting(std::int64_t n) {
     Impl& s = *store_.impl_;
+    s.durability.admit();
     const detail::HashedKey k = s.keyspace.hashed(key_);
     detail::Stripe& stripe = s.keyspace.stripe_of(k);
     std::unique_lock lock(stripe.mutex);

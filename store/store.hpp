@@ -14,6 +14,10 @@
 //   s.hyperloglog("visitors").add("203.0.113.7");
 //   auto sub = s.subscribe("cart", [](const Change& c) { ... });
 //
+// With storage, a change that could not be made durable throws StorageError (it stays applied in
+// memory and is written once the storage recovers); from then until a commit succeeds, every
+// change is refused before it is applied with StorageUnavailable, and reads go on.
+//
 // Replicas exchange deltas through a Transport: add_peer() names a peer, sync() (or tick(), on the
 // injected clock) sends each peer what it has not acknowledged, receive() takes a peer's frame.
 // Semantics, concurrent cases included: docs/semantics.md; the protocol: docs/replication.md.

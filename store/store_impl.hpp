@@ -80,9 +80,11 @@ struct Store::Impl {
     // Runs fn(T&, Touched&) on the value at key under its stripe's exclusive lock (on a fresh T
     // first if key is absent and absent is create; returns fallback if it is skip). A change fn
     // reports in Touched enters the log and the storage; the call returns once it is durable. fn
-    // must change nothing when it throws (converge's mutators are all-or-nothing).
+    // must change nothing when it throws (converge's mutators are all-or-nothing). Throws
+    // StorageUnavailable, before anything changes, while the storage fails.
     template <class T, class Fn, class R = std::invoke_result_t<Fn, T&, Touched&>>
     R mutate(std::string_view key, IfAbsent absent, R fallback, Fn&& fn) {
+        durability.admit();
         const detail::HashedKey k = keyspace.hashed(key);
         Stripe& stripe = keyspace.stripe_of(k);
         Touched touched;

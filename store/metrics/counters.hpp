@@ -25,7 +25,7 @@ struct Counters {
     Counter merges{0}, merges_unchanged{0}, type_conflicts{0}, clock_drift_exceeded{0};
     Counter messages_out{0}, messages_in{0}, bytes_out{0}, bytes_in{0};
     std::array<Counter, wire::reject_reason_count> frames_rejected{};
-    Counter log_dropped{0}, storage_failures{0}, rekeys{0};
+    Counter log_dropped{0}, storage_failures{0}, writes_refused{0}, rekeys{0};
     Counter repairs_started{0}, repairs_completed{0}, repair_keys_sent{0};
 
     // Copies every total into m (the fields Metrics has for them; the rest are left as they are).
@@ -53,6 +53,7 @@ struct Counters {
             m.frames_rejected[r] = get(frames_rejected[r]);
         m.log_dropped = get(log_dropped);
         m.storage_failures = get(storage_failures);
+        m.writes_refused = get(writes_refused);
         m.rekeys = get(rekeys);
         m.repairs_started = get(repairs_started);
         m.repairs_completed = get(repairs_completed);

@@ -83,6 +83,8 @@ struct Metrics {
     std::uint64_t repair_keys_sent = 0;
     // Sync rounds and frames held back because the storage failed to commit.
     std::uint64_t storage_failures = 0;
+    // Local changes refused, unapplied, while the storage failed (StorageUnavailable).
+    std::uint64_t writes_refused = 0;
     std::vector<PeerMetrics> peers;
     // Replica ids over time (docs/replicas.md).
     ReplicaId writer;                   // the id this run stamps its changes with

@@ -129,6 +129,8 @@ std::string prometheus_text(const Metrics& m, ReplicaId replica) {
               m.log_dropped);
     e.counter("converge_storage_failures_total",
               "Sync rounds and frames held back by a failing storage", m.storage_failures);
+    e.counter("converge_writes_refused_total",
+              "Local changes refused, unapplied, while the storage failed", m.writes_refused);
     e.counter("converge_repairs_started_total", "Digest repairs of peers begun", m.repairs_started);
     e.counter("converge_repairs_completed_total", "Digest repairs of peers completed",
               m.repairs_completed);

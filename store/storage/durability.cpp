@@ -134,13 +134,29 @@ std::uint64_t Durability::persist(Slot& slot, const Value* delta) {
 
 std::optional<std::uint64_t> Durability::flush(const char* held_back) {
     try {
-        return storage_->flush();
+        const std::uint64_t written = storage_->flush();
+        failing_.store(false, std::memory_order_relaxed);
+        return written;
     } catch (const StorageError& e) {
+        failing_.store(true, std::memory_order_relaxed);
         bump(counters_.storage_failures);
         failure_logged_(log_, std::string(held_back) + ": " + e.what() +
                                   "; frames wait for the storage to recover "
                                   "(converge_storage_failures_total)");
         return std::nullopt;
+    }
+}
+
+void Durability::retry_or_refuse() {
+    try {
+        storage_->flush();
+        failing_.store(false, std::memory_order_relaxed);
+    } catch (const StorageError& e) {
+        bump(counters_.writes_refused);
+        throw StorageUnavailable(
+            std::string("storage failing, write refused and nothing changed (") + e.what() +
+            "); reads go on, and writes are accepted again once the storage "
+            "recovers (for a full disk: free space; no restart needed)");
     }
 }
 

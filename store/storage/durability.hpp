@@ -10,6 +10,7 @@
 // the Store's constructor, before any other call.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -57,7 +58,19 @@ class Durability {
     static constexpr std::size_t append_above_bytes = 512;
     // Returns once write number written is durable (at once for 0). Throws StorageError.
     void await(std::uint64_t written) {
-        if (written != 0) storage_->wait(written);
+        if (written == 0) return;
+        try {
+            storage_->wait(written);
+        } catch (const StorageError&) {
+            failing_.store(true, std::memory_order_relaxed);
+            throw;
+        }
+    }
+    // Called before a local change is applied: while the storage fails (a commit failed since the
+    // last that succeeded), commits again and, if that fails too, counts the refusal and throws
+    // StorageUnavailable; nothing has changed then. At once when the storage works.
+    void admit() {
+        if (failing_.load(std::memory_order_relaxed)) retry_or_refuse();
     }
     // Whether writes handed over are not yet durable (a frame must wait for flush()).
     bool dirty() const { return storage_ && storage_->dirty(); }
@@ -73,10 +86,13 @@ class Durability {
     }
 
   private:
+    void retry_or_refuse();
+
     std::shared_ptr<Storage> storage_;
     std::function<void(std::string_view)> log_;
     Counters& counters_;
     LogOnce failure_logged_;
+    std::atomic<bool> failing_{false};
     std::uint64_t recovered_floor_ = 0;
     std::map<ReplicaId, std::uint64_t> recovered_marks_;  // written only by recover()
 };

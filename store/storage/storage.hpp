@@ -33,6 +33,14 @@ class StorageError : public Error {
     using Error::Error;
 };
 
+// A local change refused before it was applied, because the storage is failing (its last commit
+// failed, and so did a fresh attempt): nothing changed. Writes are accepted again once a commit
+// succeeds (a sync round retries every sync interval); reads go on meanwhile.
+class StorageUnavailable : public StorageError {
+  public:
+    using StorageError::StorageError;
+};
+
 class Storage {
   public:
     // How far a peer had acknowledged this replica's changes: every write numbered at most synced.

@@ -365,6 +365,35 @@ TEST(Durability, ABatchThatThrowsStillWaitsForWhatItChanged) {
     EXPECT_EQ(s.get("c"), "3");  // applied, queued for the next commit
 }
 
+// Found by scripts/chaos.sh's full disks: a node kept applying writes it could not make durable
+// and left its clients without an answer. Once a commit fails, a change is refused before it is
+// applied (the client gets an error and nothing changed) until a commit succeeds again.
+TEST(Durability, WritesAreRefusedUnappliedWhileTheStorageFailsAndAcceptedOnceItRecovers) {
+    auto storage = std::make_shared<FlakyStorage>();
+    Store s(Options{.replica = ReplicaId{1}, .storage = storage});
+    s.put("a", "1");
+    s.set("cart").add("apple");
+    storage->failing = true;
+    storage->failing_waits = true;
+    EXPECT_THROW(s.put("b", "2"), StorageError);  // the change that finds the disk full
+    EXPECT_EQ(s.get("b"), "2");                   // applied, not yet durable
+    EXPECT_THROW(s.put("a", "changed"), StorageUnavailable);
+    EXPECT_THROW(s.counter("c").increment(), StorageUnavailable);
+    EXPECT_THROW(s.set("cart").add("pear"), StorageUnavailable);
+    EXPECT_THROW(s.counter("b").add_converting(1), StorageUnavailable);
+    EXPECT_EQ(s.get("a"), "1");  // reads go on, and nothing refused was applied
+    EXPECT_EQ(s.counter("c").value(), 0);
+    EXPECT_EQ(s.set("cart").elements(), std::vector<std::string>{"apple"});
+    EXPECT_EQ(s.metrics().writes_refused, 4u);
+    storage->failing = false;
+    storage->failing_waits = false;
+    s.put("a", "2");  // no restart: the next change commits what waited, then itself
+    EXPECT_EQ(s.get("a"), "2");
+    s.set("cart").add("pear");
+    EXPECT_EQ(s.set("cart").elements(), (std::vector<std::string>{"apple", "pear"}));
+    EXPECT_EQ(s.metrics().writes_refused, 4u);
+}
+
 // Replica a over a FlakyStorage, replica b in memory, peers over a loopback network.
 struct FlakyPair {
     FlakyPair()
