@@ -147,6 +147,17 @@ std::optional<std::uint64_t> Durability::flush(const char* held_back) {
     }
 }
 
+void Durability::wait_for(std::uint64_t written) {
+    try {
+        storage_->wait(written);
+    } catch (const StorageError& e) {
+        failing_.store(true, std::memory_order_relaxed);
+        throw StorageError(std::string("the change is applied but not durable (") + e.what() +
+                           "); it is written once the storage recovers, unless the process "
+                           "stops first, and until then writes are refused");
+    }
+}
+
 void Durability::retry_or_refuse() {
     try {
         storage_->flush();

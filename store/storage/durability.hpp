@@ -56,15 +56,10 @@ class Durability {
     std::uint64_t persist(Slot& slot, const Value* delta = nullptr);
     // States smaller than this are always written whole (bytes).
     static constexpr std::size_t append_above_bytes = 512;
-    // Returns once write number written is durable (at once for 0). Throws StorageError.
+    // Returns once write number written is durable (at once for 0). Throws StorageError saying
+    // the change stays applied, not yet durable, if the commit failed.
     void await(std::uint64_t written) {
-        if (written == 0) return;
-        try {
-            storage_->wait(written);
-        } catch (const StorageError&) {
-            failing_.store(true, std::memory_order_relaxed);
-            throw;
-        }
+        if (written != 0) wait_for(written);
     }
     // Called before a local change is applied: while the storage fails (a commit failed since the
     // last that succeeded), commits again and, if that fails too, counts the refusal and throws
@@ -86,6 +81,7 @@ class Durability {
     }
 
   private:
+    void wait_for(std::uint64_t written);
     void retry_or_refuse();
 
     std::shared_ptr<Storage> storage_;

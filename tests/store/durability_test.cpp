@@ -375,9 +375,21 @@ TEST(Durability, WritesAreRefusedUnappliedWhileTheStorageFailsAndAcceptedOnceItR
     s.set("cart").add("apple");
     storage->failing = true;
     storage->failing_waits = true;
-    EXPECT_THROW(s.put("b", "2"), StorageError);  // the change that finds the disk full
-    EXPECT_EQ(s.get("b"), "2");                   // applied, not yet durable
-    EXPECT_THROW(s.put("a", "changed"), StorageUnavailable);
+    try {
+        s.put("b", "2");  // the change that finds the disk full
+        ADD_FAILURE() << "a failed commit did not throw";
+    } catch (const StorageUnavailable&) {
+        ADD_FAILURE() << "the change that found the storage failing was refused, yet applied";
+    } catch (const StorageError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("applied but not durable (disk full)"));
+    }
+    EXPECT_EQ(s.get("b"), "2");  // applied, not yet durable
+    try {
+        s.put("a", "changed");
+        ADD_FAILURE() << "a change while the storage fails was accepted";
+    } catch (const StorageUnavailable& e) {
+        EXPECT_THAT(e.what(), HasSubstr("write refused and nothing changed (disk full)"));
+    }
     EXPECT_THROW(s.counter("c").increment(), StorageUnavailable);
     EXPECT_THROW(s.set("cart").add("pear"), StorageUnavailable);
     EXPECT_THROW(s.counter("b").add_converting(1), StorageUnavailable);
