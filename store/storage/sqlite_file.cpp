@@ -1,3 +1,9 @@
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <store/storage/sqlite_storage_impl.hpp>
 
 namespace converge::store {
@@ -30,13 +36,12 @@ using sqlite_detail::Statement;
 
 void SqliteStorage::Impl::open_file() {
     std::error_code ec;
-    const bool exists = std::filesystem::exists(file, ec);
-    if (exists && std::filesystem::file_size(file, ec) == 0 && !ec)
+    if (!std::filesystem::exists(file, ec)) create_file();
+    if (std::filesystem::file_size(file, ec) == 0 && !ec)
         throw StorageError("SQLite file " + file.string() +
                            " exists but is empty (truncated?); remove it to start this replica "
                            "afresh, or restore it from a backup");
-    const int flags = SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE);
-    const int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
+    const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
     if (rc != SQLITE_OK) {
         const std::string reason = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
         throw StorageError("cannot open SQLite file " + file.string() + ": " + reason);
@@ -44,16 +49,13 @@ void SqliteStorage::Impl::open_file() {
     sqlite3_extended_result_codes(db, 1);
     // One process owns a replica's file: a second opener gets SQLITE_BUSY below, not a share.
     exec("PRAGMA locking_mode=EXCLUSIVE", "cannot set the locking mode");
-    if (exists) {
-        check_existing();
-        // Files written before records existed gain the table (same format otherwise).
-        exec(
-            "CREATE TABLE IF NOT EXISTS records(name TEXT PRIMARY KEY, bytes BLOB NOT NULL) "
-            "WITHOUT ROWID",
-            "cannot add the records table");
-        exec(deltas_schema, "cannot add the deltas table");
-    } else
-        create_schema();
+    check_existing();
+    // Files written before records existed gain the table (same format otherwise).
+    exec(
+        "CREATE TABLE IF NOT EXISTS records(name TEXT PRIMARY KEY, bytes BLOB NOT NULL) "
+        "WITHOUT ROWID",
+        "cannot add the records table");
+    exec(deltas_schema, "cannot add the deltas table");
     {
         Statement s;
         prepare(s, "PRAGMA journal_mode=WAL");
@@ -111,6 +113,47 @@ void SqliteStorage::Impl::check_existing() {
     if (verdict == nullptr || std::string(verdict) != "ok")
         throw StorageError("SQLite file " + file.string() + ": " + damaged +
                            " (quick_check: " + (verdict ? verdict : sqlite3_errmsg(db)) + ")");
+}
+
+// Found by the crash test under load: a process killed between SQLite creating the file and the
+// schema's commit left an empty file, which the next start rightly refused as truncated. The
+// schema is written under a temporary name, made durable and only then linked into place (link
+// fails rather than replace a file another process created meanwhile), so the file either does
+// not exist or is whole.
+void SqliteStorage::Impl::create_file() {
+    const std::string temporary = file.string() + ".creating";
+    std::error_code ec;
+    for (const char* suffix : {"", "-journal", "-wal", "-shm"})
+        std::filesystem::remove(temporary + suffix, ec);  // a killed creation's leftovers
+    int rc = sqlite3_open_v2(temporary.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                             nullptr);
+    try {
+        if (rc != SQLITE_OK) fail("cannot create the file", rc);
+        exec("PRAGMA synchronous=FULL", "cannot set synchronous=FULL");
+        create_schema();
+    } catch (const StorageError&) {
+        sqlite3_close_v2(db);
+        db = nullptr;
+        std::filesystem::remove(temporary, ec);
+        throw;
+    }
+    rc = sqlite3_close_v2(db);
+    db = nullptr;
+    if (rc != SQLITE_OK || ::link(temporary.c_str(), file.c_str()) != 0) {
+        const int error = errno;
+        std::filesystem::remove(temporary, ec);
+        if (rc == SQLITE_OK && error == EEXIST) return;  // another process created it first
+        throw StorageError("cannot create SQLite file " + file.string() + ": " +
+                           (rc != SQLITE_OK ? sqlite3_errstr(rc) : std::strerror(error)));
+    }
+    std::filesystem::remove(temporary, ec);
+    // The new directory entry is durable too.
+    const std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : ".";
+    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
 }
 
 void SqliteStorage::Impl::create_schema() {

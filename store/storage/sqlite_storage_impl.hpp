@@ -105,6 +105,7 @@ struct SqliteStorage::Impl {
         return sqlite_detail::from_sql(v);
     }
     void open_file();
+    void create_file();
     void check_existing();
     void create_schema();
     void commit();
