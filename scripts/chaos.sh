@@ -54,7 +54,7 @@ for round in $(seq "$rounds"); do
     rm -rf "${out:?}/$seed"
     ip netns add "$ns"
     rc=0
-    ip netns exec "$ns" "$python" tests/chaos/chaos.py --bin "$bin" --out "$out/$seed" \
+    ip netns exec "$ns" "$python" -B tests/chaos/chaos.py --bin "$bin" --out "$out/$seed" \
         --seed "$seed" "${args[@]}" || rc=$?
     cleanup
     [ "$rc" -eq 0 ] || exit "$rc"

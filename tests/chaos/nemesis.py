@@ -29,8 +29,8 @@ class Fault:
 
 
 class Nemesis(threading.Thread):
-    """Injects or heals a fault of `kinds` every 0.3 to 1.5 s until stopped; heal_all() then ends every
-    fault still on. Holds the cluster alone while it runs."""
+    """Injects or heals a fault of `kinds` every 0.2 to 1.2 s until stopped; heal_all() then
+    ends every fault still on. Holds the cluster alone while it runs."""
 
     def __init__(self, cluster, kinds, seed, log_path):
         super().__init__(name="nemesis", daemon=True)
@@ -46,7 +46,7 @@ class Nemesis(threading.Thread):
 
     def run(self):
         try:
-            while not self.stop.wait(self.rng.uniform(0.3, 1.5)):
+            while not self.stop.wait(self.rng.uniform(0.2, 1.2)):
                 for fault in list(self.active):
                     if fault.tick is not None:
                         fault.tick()
