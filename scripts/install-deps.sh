@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of converge from Debian 12 packages (redis-tools and
 # python3-redis: the Redis front's tests drive converge-node with redis-cli, redis-benchmark and
-# redis-py; iproute2, nftables and faketime: scripts/chaos.sh's namespace, partitions and clocks).
+# redis-py; iproute2, nftables and faketime: scripts/chaos.sh's namespace, partitions and clocks;
+# GNU parallel: the test of sharded simulator sweeps).
 # Idempotent and non-interactive; run as root or as a user with sudo.
 set -euo pipefail
 
@@ -13,7 +14,7 @@ packages=(
     libsqlite3-dev libsodium-dev libasio-dev
     clang-14 libclang-rt-14-dev clang-tidy-14
     redis-tools python3-redis
-    iproute2 nftables faketime
+    iproute2 nftables faketime parallel
 )
 # ./scripts/install-deps.sh --bench: also what the benchmarks compare against.
 if [ "${1:-}" = "--bench" ]; then packages+=(redis-server); fi

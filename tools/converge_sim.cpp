@@ -3,6 +3,8 @@
 //   converge-sim run examples/scenarios/three-regions.toml [--seed N] [--json report.json]
 //                    [--trace trace.txt] [--report DIR] [--no-shrink] [--shrink-to FILE]
 //   converge-sim sweep examples/scenarios/three-regions.toml --seeds 1..1000 [--jobs 2]
+//                      [--shard I/N] [--json report.json]
+//   converge-sim merge REPORT.json... [--seeds 1..1000] [--json merged.json]
 //
 // Exit status: 0 when every run converged and met its expectations, 1 on a violation or an
 // unmet expectation, 2 on a bad scenario file or command line.
@@ -20,6 +22,7 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <sweep/sweep_report.hpp>
 #include <unistd.h>
 
 #include <sim/error.hpp>
@@ -257,61 +260,55 @@ int run_command(const std::string& file, const RunOptions& opt) {
     return r.ok() ? 0 : 1;
 }
 
-int sweep_command(const std::string& file, const std::string& seeds, unsigned jobs) {
+void write_json(const std::string& path, const json& doc) {
+    std::ofstream out(path);
+    out << doc.dump() << "\n";
+    if (!out.flush())
+        throw converge::sim::ScenarioError("cannot write " + path + ": check the folder exists");
+    std::printf("report: %s\n", path.c_str());
+}
+
+int sweep_command(const std::string& file, const std::string& seeds, const std::string& shard,
+                  unsigned jobs, const std::string& json_out) {
+    using converge::tools::SweepReport;
     const Scenario base = converge::sim::load_scenario(file);
-    const auto dots = seeds.find("..");
-    if (dots == std::string::npos)
-        throw converge::sim::ScenarioError("--seeds takes FIRST..LAST, as in 1..1000");
-    const std::uint64_t first = std::stoull(seeds.substr(0, dots));
-    const std::uint64_t last = std::stoull(seeds.substr(dots + 2));
-    if (last < first) throw converge::sim::ScenarioError("--seeds: LAST is before FIRST");
-    std::atomic<std::uint64_t> next{first};
-    std::mutex mutex;
-    std::vector<std::uint64_t> failing;
-    std::vector<double> times;
-    std::size_t done = 0;
-    const auto total = static_cast<std::size_t>(last - first + 1);
+    const converge::tools::SeedRange all = converge::tools::parse_seeds(seeds);
+    const converge::tools::SeedRange range =
+        shard.empty() ? all : converge::tools::shard_of(all, shard);
     const auto start = std::chrono::steady_clock::now();
-    auto worker = [&] {
-        for (std::uint64_t seed = next++; seed <= last; seed = next++) {
-            Scenario s = base;
-            s.seed = seed;
-            const Report r = converge::sim::World(s).run();
-            std::lock_guard lock(mutex);
-            if (!r.ok()) failing.push_back(seed);
-            if (r.convergence_time)
-                times.push_back(static_cast<double>(*r.convergence_time) / 1000.0);
-            ++done;
-            std::fprintf(stderr, "\r%zu/%zu seeds, %zu failing", done, total, failing.size());
-        }
-    };
-    std::vector<std::thread> threads;
-    for (unsigned j = 0; j < std::max(1u, jobs); ++j)
-        threads.emplace_back(worker);
-    for (auto& t : threads)
-        t.join();
+    const SweepReport report = SweepReport::run(base, file, range, jobs);
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::fprintf(stderr, "\n");
-    std::sort(times.begin(), times.end());
-    auto pct = [&](double p) {
-        return times.empty()
-                   ? 0.0
-                   : times[std::min(times.size() - 1, static_cast<std::size_t>(
-                                                          p * static_cast<double>(times.size())))];
-    };
-    std::printf("%zu seeds in %.1f s wall, %u jobs\n", total, wall, std::max(1u, jobs));
-    std::printf(
-        "convergence after the end of the run: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f "
-        "ms\n",
-        pct(0.5), pct(0.9), pct(0.99), times.empty() ? 0.0 : times.back());
-    std::sort(failing.begin(), failing.end());
-    for (std::uint64_t seed : failing)
-        std::printf("FAILED seed %llu: reproduce with  converge-sim run %s --seed %llu\n",
-                    static_cast<unsigned long long>(seed), file.c_str(),
-                    static_cast<unsigned long long>(seed));
-    std::printf("result: %s\n", failing.empty() ? "OK" : "FAILED");
-    return failing.empty() ? 0 : 1;
+    char header[200];
+    std::snprintf(header, sizeof header, "%llu seeds in %.1f s wall, %u jobs%s%s",
+                  static_cast<unsigned long long>(range.size()), wall, std::max(1u, jobs),
+                  shard.empty() ? "" : ", shard ", shard.c_str());
+    const int status = report.print(header);
+    if (!json_out.empty()) write_json(json_out, report.to_json());
+    return status;
+}
+
+int merge_command(const std::vector<std::string>& files, const std::string& seeds,
+                  const std::string& json_out) {
+    using converge::tools::SweepReport;
+    std::vector<std::pair<std::string, SweepReport>> reports;
+    for (const std::string& f : files) {
+        std::ifstream in(f);
+        if (!in) throw converge::sim::ScenarioError("cannot read " + f);
+        nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+        if (doc.is_discarded())
+            throw converge::sim::ScenarioError(f +
+                                               ": not JSON (a sweep report is written by "
+                                               "converge-sim sweep --json)");
+        reports.emplace_back(f, SweepReport::from_json(doc, f));
+    }
+    const SweepReport merged = SweepReport::merge(reports);
+    std::optional<converge::tools::SeedRange> expected;
+    if (!seeds.empty()) expected = converge::tools::parse_seeds(seeds);
+    const int status =
+        merged.print("merged " + std::to_string(files.size()) + " reports", expected);
+    if (!json_out.empty()) write_json(json_out, merged.to_json());
+    return status;
 }
 
 }  // namespace
@@ -338,6 +335,20 @@ int main(int argc, char** argv) {
     sweep->add_option("file", file, "scenario file (TOML)")->required();
     sweep->add_option("--seeds", seeds, "FIRST..LAST, as in 1..1000");
     sweep->add_option("--jobs", jobs, "parallel runs (default: one per core)");
+    std::string shard, sweep_json;
+    sweep->add_option("--shard", shard,
+                      "I/N: run only the I-th of N disjoint slices of the seeds (merge the "
+                      "reports with converge-sim merge)");
+    sweep->add_option("--json", sweep_json, "write the sweep's report as JSON to this file");
+    auto* merge = app.add_subcommand("merge", "join the JSON reports of sweeps of disjoint shards");
+    std::vector<std::string> reports;
+    std::string merge_seeds, merge_json;
+    merge->add_option("reports", reports, "reports written by converge-sim sweep --json")
+        ->required();
+    merge->add_option("--seeds", merge_seeds,
+                      "FIRST..LAST the shards should cover: missing seeds make the result "
+                      "INCOMPLETE");
+    merge->add_option("--json", merge_json, "write the merged report as JSON to this file");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -347,7 +358,8 @@ int main(int argc, char** argv) {
     try {
         opt.shrink = !no_shrink;
         if (*run) return run_command(file, opt);
-        return sweep_command(file, seeds, jobs);
+        if (*merge) return merge_command(reports, merge_seeds, merge_json);
+        return sweep_command(file, seeds, shard, jobs, sweep_json);
     } catch (const converge::sim::ScenarioError& e) {
         std::fprintf(stderr, "converge-sim: %s\n", e.what());
         return 2;

@@ -163,10 +163,22 @@ def summarize(args, history, nemesis, converge_s):
     for op in history.ops:
         by[op["f"]][op["outcome"]] += 1
     faults = collections.Counter(f.kind for f in nemesis.done)
+    refusals = collections.Counter(refusal_reason(op) for op in history.ops
+                                   if op["outcome"] == "refused")
     return {"seed": args.seed, "nodes": args.nodes, "seconds": args.seconds,
             "operations": {f: dict(c) for f, c in sorted(by.items())},
+            "refusals": dict(refusals.most_common()),
             "faults": dict(sorted(faults.items())),
             "convergence_s_after_last_heal": converge_s}
+
+
+def refusal_reason(op):
+    error = op.get("error", "")
+    if error.startswith("cannot connect"):
+        return "node down"
+    if "storage failing" in error:
+        return "storage failing (full disk)"
+    return error
 
 
 def report(args, summary, violations):
@@ -177,6 +189,9 @@ def report(args, summary, violations):
     for f, c in summary["operations"].items():
         print("  %-6s %6d ok %6d refused %6d unknown"
               % (f, c.get("ok", 0), c.get("refused", 0), c.get("unknown", 0)))
+    if summary["refusals"]:
+        print("chaos: refused because: " +
+              ", ".join("%s %d" % kv for kv in summary["refusals"].items()))
     print("chaos: faults injected: %d (%s)" % (
         sum(summary["faults"].values()),
         ", ".join("%s %d" % kv for kv in summary["faults"].items()) or "none"))

@@ -8,7 +8,8 @@
   acknowledged write lost to one its node had already acknowledged or shown a client before it
   began (a node's hybrid clock only moves forward, across restarts too);
 - reads: every value a GET returned was written by someone;
-- keys written only with a TTL: gone on every node once the last deadline has passed.
+- keys written only with a TTL: gone on every node once the last deadline has passed;
+- refusals: only from a node that is down or whose storage fails (a full disk).
 """
 
 import collections
@@ -25,6 +26,7 @@ class Checker:
 
     def check(self, state):
         """`state`: key -> its value on every node (None: absent; a set: a sorted list)."""
+        self._errors()
         self._counters(state)
         self._sets(state)
         self._values(state)
@@ -36,6 +38,15 @@ class Checker:
                 self.fail("%s holds %r after every deadline of its TTL writes passed"
                           % (key, value))
         return self.violations
+
+    def _errors(self):
+        """A node may refuse only when it is down or its storage fails; any other error is a bug."""
+        for op in self.ops:
+            error = op.get("error", "")
+            if op["outcome"] == "refused" and not error.startswith("cannot connect") and \
+                    not error.startswith("storage failing"):
+                self.fail("%s %s on node %d was refused: %s"
+                          % (op["f"], op["key"], op["node"], error))
 
     def _of(self, f):
         return [op for op in self.ops if op["f"] == f]

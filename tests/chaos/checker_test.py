@@ -5,6 +5,8 @@ import unittest
 
 from checker import Checker
 
+FULL_DISK = "storage failing, write refused and nothing changed (database or disk is full)"
+
 
 def op(f, outcome="ok", node=1, at=0.0, **fields):
     fields.update(f=f, outcome=outcome, node=node, invoked=at, completed=at + 0.01)
@@ -24,7 +26,8 @@ class CounterTest(unittest.TestCase):
     def test_an_unknown_increment_counts_at_most_once_and_a_refused_one_never(self):
         ops = [op("incr", key="counter:0", by=2),
                op("incr", "unknown", key="counter:0", by=3),
-               op("incr", "refused", key="counter:0", by=4)]
+               op("incr", "refused", key="counter:0", by=4,
+                  error="cannot connect: TimeoutError")]
         self.assertEqual(self.check(ops, 2), [])
         self.assertEqual(self.check(ops, 5), [])
         self.assertEqual(len(self.check(ops, 9)), 1)
@@ -49,7 +52,7 @@ class SetTest(unittest.TestCase):
                       Checker(ops, []).check({"set:0": ["a"]})[0])
 
     def test_members_nobody_added_or_refused_are_violations(self):
-        ops = [op("sadd", "refused", key="set:0", member="a", error="ERR storage failing")]
+        ops = [op("sadd", "refused", key="set:0", member="a", error=FULL_DISK)]
         self.assertIn("was refused", Checker(ops, []).check({"set:0": ["a"]})[0])
         self.assertIn("no client added", Checker(ops, []).check({"set:0": ["a", "z"]})[1])
 
@@ -83,12 +86,23 @@ class ValueTest(unittest.TestCase):
 
     def test_values_nobody_wrote_refused_or_absent_are_violations(self):
         ops = [op("set", key="value:0", value="x"),
-               op("set", "refused", key="value:0", value="r", error="ERR storage failing"),
+               op("set", "refused", key="value:0", value="r", error=FULL_DISK),
                op("get", key="value:0", reply="ghost")]
         self.assertIn("returned 'ghost'", Checker(ops, []).check({"value:0": "x"})[0])
         self.assertIn("was refused", Checker(ops, []).check({"value:0": "r"})[1])
         self.assertIn("nobody wrote", Checker(ops, []).check({"value:0": "zz"})[1])
         self.assertIn("is absent", Checker(ops, []).check({"value:0": None})[1])
+
+
+class ErrorTest(unittest.TestCase):
+    def test_a_node_refuses_only_when_down_or_its_storage_fails(self):
+        ops = [op("get", "refused", key="value:0", error="cannot connect: ConnectionError"),
+               op("get", "refused", key="value:0", error=FULL_DISK)]
+        self.assertEqual(Checker(ops, []).check({}), [])
+        ops.append(op("get", "refused", key="value:0", node=3,
+                      error="WRONGTYPE Operation against a key holding the wrong kind of value"))
+        self.assertIn("get value:0 on node 3 was refused: WRONGTYPE",
+                      Checker(ops, []).check({})[0])
 
 
 class ExpiryTest(unittest.TestCase):

@@ -96,7 +96,7 @@ class Cluster:
         return "\n".join(lines) + "\n"
 
     def start(self, node):
-        """Starts the node and waits (10 s at most) until it answers PING."""
+        """Starts the node and waits (30 s at most, for a loaded machine) until it answers PING."""
         # libfaketime goes into the node only (setpriv runs as root; the node may not open
         # what a root process made).
         faketime = ["LD_PRELOAD=" + FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE=" + node.clock_file,
@@ -114,7 +114,7 @@ class Cluster:
         node.paused = False
         node.starts += 1
         client = redis.Redis(port=node.resp_port, socket_timeout=1, socket_connect_timeout=1)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if node.process.poll() is not None:
                 raise RuntimeError("node %d exited with status %d at start; see %s"
@@ -124,7 +124,7 @@ class Cluster:
                 return
             except redis.exceptions.RedisError:
                 time.sleep(0.05)
-        raise RuntimeError("node %d did not answer PING within 10 s; see %s" % (node.n, node.log))
+        raise RuntimeError("node %d did not answer PING within 30 s; see %s" % (node.n, node.log))
 
     def kill(self, node):
         """SIGKILL: the process dies where it stands (a stopped one too)."""
@@ -179,7 +179,7 @@ class Cluster:
             pass
 
     def cut(self, src, dst, on):
-        """One-way cut: src's frames stop reaching dst (its connection to dst's peer port stalls)."""
+        """One-way cut: src's frames stop reaching dst (its connection to dst's port stalls)."""
         self.cuts[(src.n, dst.n)] += 1 if on else -1
         self._load_rules()
 
