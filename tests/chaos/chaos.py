@@ -7,6 +7,7 @@ import collections
 import json
 import os
 import random
+import subprocess
 import sys
 import threading
 import time
@@ -58,6 +59,42 @@ def read_state(node, keys):
     finally:
         r.close()
     return state
+
+
+def check_cuts(cluster):
+    """The nemesis's cuts must cut, and only what they name: with every node's frames to node 2
+    dropped, a write on node 1 reaches node 3 but not node 2, and reaches node 2 once healed.
+    Guards every round against a nemesis that silently does nothing."""
+    a, b, c = cluster.nodes[0], cluster.nodes[1], cluster.nodes[2 % len(cluster.nodes)]
+    clients = {n.n: redis.Redis(port=n.resp_port, socket_timeout=2, decode_responses=True)
+               for n in (a, b, c)}
+    others = [n for n in cluster.nodes if n is not b]
+    for n in others:
+        cluster.cut(n, b, True)
+    try:
+        clients[a.n].set("chaos:probe", "cut")
+        wait_for(lambda: clients[c.n].get("chaos:probe") == "cut", 10,
+                 "a write on node %d did not reach node %d in 10 s" % (a.n, c.n))
+        time.sleep(1)  # ten sync intervals
+        if clients[b.n].get("chaos:probe") is not None:
+            raise RuntimeError("node %d received a write through the cuts: the nemesis's "
+                               "nftables rules do not work here" % b.n)
+    finally:
+        for n in others:
+            cluster.cut(n, b, False)
+    wait_for(lambda: clients[b.n].get("chaos:probe") == "cut", 20,
+             "node %d did not receive the write 20 s after the cuts healed" % b.n)
+    clients[a.n].delete("chaos:probe")
+    for client in clients.values():
+        client.close()
+
+
+def wait_for(condition, seconds, failure):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(failure)
+        time.sleep(0.05)
 
 
 def converge(cluster, keys):
@@ -115,11 +152,21 @@ def main():
     history = History(os.path.join(args.out, "history.jsonl"))
     nemesis = Nemesis(cluster, args.faults, args.seed, os.path.join(args.out, "faults.jsonl"))
     try:
-        cluster.setup()
-        for node in cluster.nodes:
-            cluster.start(node)
-        drive(args, cluster, history, nemesis)
-        nemesis.heal_all()
+        try:
+            cluster.setup()
+            for node in cluster.nodes:
+                cluster.start(node)
+            check_cuts(cluster)
+        except (RuntimeError, OSError, subprocess.CalledProcessError,
+                redis.exceptions.RedisError) as e:
+            print("chaos: cannot run: %s" % e, flush=True)
+            return 2
+        try:
+            drive(args, cluster, history, nemesis)
+            nemesis.heal_all()
+        except Exception as e:  # a node that would not restart, say
+            return report(args, summarize(args, history, nemesis, None),
+                          ["the round stopped: %s: %s" % (type(e).__name__, e)])
         healed = time.time()
         print("chaos: healed every fault; waiting for the nodes to converge", flush=True)
         state, took = converge(cluster, COUNTERS + SETS + VALUES)
