@@ -5,7 +5,8 @@
 # jumps and drift (libfaketime) and full disks (a tmpfs per node), then a heal, a wait for
 # convergence and a check of the whole history (tests/chaos/checker.py). Needs root.
 #   ./scripts/chaos.sh [--nodes 5] [--seconds 60] [--seed N] [--faults partition,cut,pause,kill,clock,disk]
-#                      [--clients N] [--rounds 1] [--out DIR] [--bin build/release/tools]
+#                      [--clients N] [--rounds 1] [--commit every_write|group] [--out DIR]
+#                      [--bin build/release/tools]
 # Exit 0 when nothing acknowledged was lost and every node agrees; 1 with the first violation;
 # 2 when it cannot run. The history, the faults and the nodes' logs go to --out/SEED (default
 # chaos-out/SEED). --rounds N runs N rounds (seeds SEED, SEED+1, ...), stopping at the first
