@@ -1,9 +1,11 @@
 // SqliteStorage: recovery from the file, commit policies, and the files it must refuse untouched.
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -148,13 +150,11 @@ TEST_F(SqliteStorageTest, AnEmptyFileIsRefused) {
 
 // The crash test found it under load: a process killed between SQLite creating the file and the
 // schema's commit left an empty file, and the replica could not start again. Children are killed
-// at moments swept across their creation of a file: each file is then absent or opens whole.
+// at moments swept across their creation of a file (from 0 to twice what one creation takes on
+// this machine, this build, now): each file is then absent or opens whole.
 TEST_F(SqliteStorageTest, AProcessKilledWhileCreatingItsFileLeavesNoneOrAWholeOne) {
-    int absent = 0, whole = 0;
-    for (int i = 0; i < 200; ++i) {
-        const auto path = dir / ("killed-" + std::to_string(i) + ".db");
+    const auto create_in_child = [](const std::filesystem::path& path) {
         const pid_t child = ::fork();
-        ASSERT_GE(child, 0);
         if (child == 0) {
             try {
                 SqliteStorage s(path);
@@ -162,14 +162,28 @@ TEST_F(SqliteStorageTest, AProcessKilledWhileCreatingItsFileLeavesNoneOrAWholeOn
             }
             ::_exit(0);
         }
-        ::usleep(static_cast<useconds_t>(i * 100));
+        return child;
+    };
+    const auto start = std::chrono::steady_clock::now();
+    const pid_t timed = create_in_child(dir / "timed.db");
+    ASSERT_GT(timed, 0);
+    ::waitpid(timed, nullptr, 0);
+    const auto creation = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
+    int absent = 0, whole = 0;
+    for (int i = 0; i < 200; ++i) {
+        const auto path = dir / ("killed-" + std::to_string(i) + ".db");
+        const pid_t child = create_in_child(path);
+        ASSERT_GT(child, 0);
+        const auto delay = creation * 2 * i / 200;
+        std::this_thread::sleep_for(delay);
         ::kill(child, SIGKILL);
         ::waitpid(child, nullptr, 0);
         if (!std::filesystem::exists(path)) {
             ++absent;
             continue;
         }
-        EXPECT_NO_THROW(SqliteStorage{path}) << "killed after " << i * 100 << " us";
+        EXPECT_NO_THROW(SqliteStorage{path}) << "killed after " << delay.count() << " us";
         ++whole;
     }
     EXPECT_GT(absent, 0);  // the sweep began before the file existed
