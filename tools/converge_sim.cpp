@@ -227,6 +227,15 @@ void shrink_and_save(const Scenario& s, const Report& r, const std::string& file
         converge::sim::format_duration(small.scenario.duration).c_str(), out.c_str(), out.c_str());
 }
 
+// Writes doc to path (indent: as json::dump) and says where. Throws ScenarioError if it cannot.
+void write_json(const std::string& path, const json& doc, int indent = -1) {
+    std::ofstream out(path);
+    out << doc.dump(indent) << "\n";
+    if (!out.flush())
+        throw converge::sim::ScenarioError("cannot write " + path + ": check the folder exists");
+    std::printf("report: %s\n", path.c_str());
+}
+
 int run_command(const std::string& file, const RunOptions& opt) {
     Scenario s = converge::sim::load_scenario(file);
     if (opt.seed) s.seed = *opt.seed;
@@ -245,10 +254,7 @@ int run_command(const std::string& file, const RunOptions& opt) {
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     print_summary(r, s, wall);
-    if (!opt.json_out.empty()) {
-        std::ofstream(opt.json_out) << to_json(r, s).dump(2) << "\n";
-        std::printf("report: %s\n", opt.json_out.c_str());
-    }
+    if (!opt.json_out.empty()) write_json(opt.json_out, to_json(r, s), 2);
     if (!opt.trace_out.empty()) std::printf("trace: %s\n", opt.trace_out.c_str());
     if (!opt.report_dir.empty()) {
         std::filesystem::create_directories(opt.report_dir);
@@ -258,14 +264,6 @@ int run_command(const std::string& file, const RunOptions& opt) {
     }
     if (!r.ok() && opt.shrink) shrink_and_save(s, r, file, opt.shrink_to, tty);
     return r.ok() ? 0 : 1;
-}
-
-void write_json(const std::string& path, const json& doc) {
-    std::ofstream out(path);
-    out << doc.dump() << "\n";
-    if (!out.flush())
-        throw converge::sim::ScenarioError("cannot write " + path + ": check the folder exists");
-    std::printf("report: %s\n", path.c_str());
 }
 
 int sweep_command(const std::string& file, const std::string& seeds, const std::string& shard,

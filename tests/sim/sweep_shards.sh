@@ -27,6 +27,11 @@ parallel --will-cite --jobs 2 --halt now,fail=1 < "$work/jobs" || fail "a shard 
 grep -q "shard 1/3" "$work/shard1.txt" || fail "shard 1's summary does not name its shard"
 grep -q "seeds 1..2 (2 seeds)" "$work/shard1.txt" || fail "shard 1/3 of 1..7 is not 1..2: $(cat "$work/shard1.txt")"
 grep -q "seeds 5..7 (3 seeds)" "$work/shard3.txt" || fail "shard 3/3 of 1..7 is not 5..7: $(cat "$work/shard3.txt")"
+# More shards than seeds: some are empty, even where the range starts at seed 0.
+timeout 60 "$bin/converge-sim" sweep "$scenario" --seeds 0..0 --shard 1/2 > "$work/empty.txt" 2>/dev/null ||
+    fail "an empty shard: $(cat "$work/empty.txt")"
+grep -q "^0 seeds in" "$work/empty.txt" && grep -q "seeds none (0 seeds)" "$work/empty.txt" ||
+    fail "shard 1/2 of 0..0 is not empty: $(cat "$work/empty.txt")"
 
 sim merge "$work/shard3.json" "$work/shard1.json" "$work/shard2.json" --seeds 1..7 \
     --json "$work/merged.json" > "$work/merged.txt" || fail "merge: $(cat "$work/merged.txt")"

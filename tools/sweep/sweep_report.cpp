@@ -59,6 +59,7 @@ SeedRange shard_of(SeedRange range, std::string_view shard) {
     // r * (k - 1) < N^2 fits): sizes differ by at most one.
     const std::uint64_t q = size / n, r = size % n;
     const auto begin = [&](std::uint64_t k) { return range.first + q * (k - 1) + r * (k - 1) / n; };
+    if (begin(i + 1) == begin(i)) return SeedRange{};  // empty; last = begin - 1 wraps at seed 0
     return SeedRange{begin(i), begin(i + 1) - 1};
 }
 
@@ -74,7 +75,7 @@ SweepReport SweepReport::run(const sim::Scenario& scenario, std::string scenario
     std::mutex mutex;
     std::size_t done = 0;
     auto worker = [&] {
-        for (std::uint64_t seed = next++; seed <= range.last && range.size() > 0; seed = next++) {
+        for (std::uint64_t seed = next++; seed <= range.last; seed = next++) {
             sim::Scenario s = scenario;
             s.seed = seed;
             const sim::Report r = sim::World(s).run();
