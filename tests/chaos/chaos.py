@@ -14,7 +14,7 @@ import time
 
 import redis
 
-from checker import Checker
+from checker import Checker, refusal_reason
 from cluster import Cluster
 from nemesis import KINDS, Nemesis
 from workload import COUNTERS, SETS, TTL_KEYS, TTL_SECONDS_MAX, VALUES, Client, History
@@ -210,22 +210,13 @@ def summarize(args, history, nemesis, converge_s):
     for op in history.ops:
         by[op["f"]][op["outcome"]] += 1
     faults = collections.Counter(f.kind for f in nemesis.done)
-    refusals = collections.Counter(refusal_reason(op) for op in history.ops
+    refusals = collections.Counter(refusal_reason(op) or op.get("error", "") for op in history.ops
                                    if op["outcome"] == "refused")
     return {"seed": args.seed, "nodes": args.nodes, "seconds": args.seconds,
             "operations": {f: dict(c) for f, c in sorted(by.items())},
             "refusals": dict(refusals.most_common()),
             "faults": dict(sorted(faults.items())),
             "convergence_s_after_last_heal": converge_s}
-
-
-def refusal_reason(op):
-    error = op.get("error", "")
-    if error.startswith("cannot connect"):
-        return "node down"
-    if "storage failing" in error:
-        return "storage failing (full disk)"
-    return error
 
 
 def report(args, summary, violations):

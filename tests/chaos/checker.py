@@ -15,6 +15,17 @@
 import collections
 
 
+def refusal_reason(op):
+    """Why a refused operation was refused, when it is one of the two expected reasons: "node
+    down" (no connection) or "storage failing (full disk)"; otherwise None."""
+    error = op.get("error", "")
+    if error.startswith("cannot connect"):
+        return "node down"
+    if error.startswith("storage failing"):
+        return "storage failing (full disk)"
+    return None
+
+
 class Checker:
     def __init__(self, ops, restarts):
         self.ops = ops
@@ -42,11 +53,9 @@ class Checker:
     def _errors(self):
         """A node may refuse only when it is down or its storage fails; any other error is a bug."""
         for op in self.ops:
-            error = op.get("error", "")
-            if op["outcome"] == "refused" and not error.startswith("cannot connect") and \
-                    not error.startswith("storage failing"):
+            if op["outcome"] == "refused" and refusal_reason(op) is None:
                 self.fail("%s %s on node %d was refused: %s"
-                          % (op["f"], op["key"], op["node"], error))
+                          % (op["f"], op["key"], op["node"], op.get("error", "")))
 
     def _of(self, f):
         return [op for op in self.ops if op["f"] == f]
