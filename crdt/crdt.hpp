@@ -8,6 +8,7 @@
 #pragma once
 
 #include <crdt/causal_context.hpp>
+#include <crdt/deadline.hpp>
 #include <crdt/dot.hpp>
 #include <crdt/encoding.hpp>
 #include <crdt/error.hpp>

@@ -32,10 +32,12 @@
 #include <crdt/detail/dot_store_codec.hpp>
 #include <crdt/detail/join_dotted.hpp>
 #include <crdt/detail/murmur_hash64a.hpp>
+#include <crdt/detail/with_deadline.hpp>
 
 namespace converge {
 
-class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
+class HyperLogLog : public codec::CerealSerializable<HyperLogLog>,
+                    public detail::WithDeadline<HyperLogLog> {
   public:
     static constexpr unsigned precision = 14;
     static constexpr std::size_t register_count = std::size_t{1} << precision;
@@ -169,6 +171,7 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
         rebucket(detail::join_dotted(flatten(), context_, other.flatten(), other.context_,
                                      before_entry, [](const Entry& e) { return e.dot; }));
         context_.merge(other.context_);
+        merge_deadline(other);
     }
 
     const CausalContext& context() const noexcept { return context_; }
@@ -187,12 +190,14 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
     }
 
     friend bool operator==(const HyperLogLog& a, const HyperLogLog& b) {
-        return a.size_ == b.size_ && a.context_ == b.context_ && a.flatten() == b.flatten();
+        return a.size_ == b.size_ && a.context_ == b.context_ && a.flatten() == b.flatten() &&
+               a.deadline() == b.deadline();
     }
 
     // Encoding: the context, then the entries as a dot store (grouped by replica, counters as
     // gaps), each with its register and rank: a few bytes per entry, so a sketch with few
-    // registers set stays small.
+    // registers set stays small. Then the deadline; with_deadline false reads the layout before
+    // deadlines.
     void encode(codec::Writer& w) const {
         context_.encode(w);
         std::vector<std::pair<detail::DotSet, const Entry*>> store;
@@ -203,8 +208,9 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
             [](codec::Writer& out, const auto& s) {
                 out.varint(std::uint64_t{s.second->index} << 6 | s.second->rank);
             });
+        encode_deadline(w);
     }
-    static HyperLogLog decode(codec::Reader& r) {
+    static HyperLogLog decode(codec::Reader& r, bool with_deadline = true) {
         HyperLogLog out;
         std::vector<Entry> entries;
         out.context_ = CausalContext::decode(r);
@@ -219,6 +225,7 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog> {
         });
         std::sort(entries.begin(), entries.end(), before_entry);
         out.rebucket(std::move(entries));
+        if (with_deadline) out.decode_deadline(r);
         return out;
     }
 

@@ -99,15 +99,19 @@ class ORHash : public codec::CerealSerializable<ORHash>,
     }
     friend bool operator==(const ORHash&, const ORHash&) = default;
 
+    // The fields, then the deadline; with_deadline false reads the layout before deadlines.
     void encode(codec::Writer& w) const {
         store_.encode(
             w, [](codec::Writer& out, const std::string& v) { out.string(v); },
             [](codec::Writer& out, std::uint64_t n) { out.varint(n); });
+        encode_deadline(w);
     }
-    static ORHash decode(codec::Reader& r) {
-        return ORHash(detail::MemberStore<std::string, std::uint64_t>::decode(
+    static ORHash decode(codec::Reader& r, bool with_deadline = true) {
+        ORHash h(detail::MemberStore<std::string, std::uint64_t>::decode(
             r, [](codec::Reader& in) { return std::string(in.string("hash field value")); },
             [](codec::Reader& in) { return in.varint("hash counter total"); }));
+        if (with_deadline) h.decode_deadline(r);
+        return h;
     }
 
     ORHash() = default;

@@ -147,23 +147,35 @@ std::ostream& operator<<(std::ostream& os, const ORMap<K, V, H, E>& m) {
     return os << " | seen " << m.context() << '}';
 }
 
+namespace detail {
+// " | expires at MS (set T)" or " | never expires (set T)"; nothing when never set.
+inline std::ostream& print_deadline(std::ostream& os, const Deadline& d) {
+    if (d.unset()) return os;
+    if (d.expires_ms == 0)
+        os << " | never expires";
+    else
+        os << " | expires at " << d.expires_ms;
+    return os << " (set " << d.set_at << ')';
+}
+}  // namespace detail
+
 inline std::ostream& operator<<(std::ostream& os, const ORHash& h) {
     os << "ORHash{";
     detail::print_list(os, h.fields(), [&](const auto& f) {
         os << '"' << f.first << "\": " << (h.is_counter(f.first) ? "" : "\"") << f.second
            << (h.is_counter(f.first) ? "" : "\"");
     });
-    return os << " | seen " << h.context() << '}';
+    return detail::print_deadline(os, h.deadline()) << " | seen " << h.context() << '}';
 }
 inline std::ostream& operator<<(std::ostream& os, const SortedSet& z) {
     os << "SortedSet{";
     detail::print_list(os, z.members(),
                        [&](const auto& m) { os << '"' << m.first << "\": " << m.second; });
-    return os << " | seen " << z.context() << '}';
+    return detail::print_deadline(os, z.deadline()) << " | seen " << z.context() << '}';
 }
 inline std::ostream& operator<<(std::ostream& os, const HyperLogLog& v) {
-    return os << "HyperLogLog{~" << v.count() << ", " << v.entry_count() << " entries | seen "
-              << v.context() << '}';
+    os << "HyperLogLog{~" << v.count() << ", " << v.entry_count() << " entries";
+    return detail::print_deadline(os, v.deadline()) << " | seen " << v.context() << '}';
 }
 
 }  // namespace converge

@@ -105,11 +105,17 @@ class SortedSet : public codec::CerealSerializable<SortedSet>,
 
     friend bool operator==(const SortedSet&, const SortedSet&) = default;
 
-    void encode(codec::Writer& w) const { store_.encode(w, write_double, write_double); }
-    static SortedSet decode(codec::Reader& r) {
-        return SortedSet(detail::MemberStore<double, double>::decode(
+    // The members, then the deadline; with_deadline false reads the layout before deadlines.
+    void encode(codec::Writer& w) const {
+        store_.encode(w, write_double, write_double);
+        encode_deadline(w);
+    }
+    static SortedSet decode(codec::Reader& r, bool with_deadline = true) {
+        SortedSet z(detail::MemberStore<double, double>::decode(
             r, [](codec::Reader& in) { return read_double(in, "sorted set score", false); },
             [](codec::Reader& in) { return read_double(in, "sorted set increment total", true); }));
+        if (with_deadline) z.decode_deadline(r);
+        return z;
     }
 
     SortedSet() = default;

@@ -10,13 +10,16 @@ namespace {
 // Log size estimates: key-independent bytes a change adds to the next message.
 constexpr std::size_t change_bytes = 24;
 
-// Clears the T at key as this replica has seen it; returns whether it held anything.
+// Clears the T at key as this replica has seen it, and its deadline; returns whether it held
+// anything.
 // (Impl is Store::Impl, a private name: a template parameter here.)
 template <class T, class Impl>
 bool clear_key(Impl& s, std::string_view key, std::atomic<std::uint64_t>& ops, ChangeKind kind) {
     const bool cleared = s.template mutate<T>(key, IfAbsent::skip, false, [&](T& value, auto& t) {
         if (value.empty()) return false;
-        t.delta = value.clear();
+        // A deleted key's deadline goes too: what is written to it next does not expire.
+        t.delta = value.deadline().expires_ms != 0 ? detail::expire_whole(value, s.clock.tick())
+                                                   : value.clear();
         t.bytes = change_bytes;
         t.changed = true;
         return true;

@@ -71,19 +71,6 @@ std::optional<KeyInspection::Type> Store::type(std::string_view key) const {
     return impl_->keyspace.visible_type(key, impl_->clock.now_ms());
 }
 
-std::optional<std::chrono::milliseconds> Store::time_to_live(std::string_view key) const {
-    Impl& s = *impl_;
-    return s.read<KvRegister>(key, [&](const KvRegister* reg) {
-        const KvValue* winner = reg ? winning_write(*reg) : nullptr;
-        std::optional<std::chrono::milliseconds> left;
-        if (winner == nullptr || winner->expires_ms == 0) return left;
-        const std::uint64_t now = s.clock.now_ms();
-        if (!winner->expired_at(now))
-            left = std::chrono::milliseconds(static_cast<std::int64_t>(winner->expires_ms - now));
-        return left;
-    });
-}
-
 bool Store::del(std::string_view key) {
     Impl& s = *impl_;
     const std::uint64_t now = s.clock.now_ms();
@@ -233,15 +220,6 @@ bool Store::Set::clear() {
 Subscription Store::subscribe(std::string prefix, ChangeCallback callback) {
     const std::uint64_t id = impl_->subscribers->add(std::move(prefix), std::move(callback));
     return Subscription(impl_->subscribers, id);
-}
-
-std::size_t Store::sweep_expired(std::size_t max_keys) {
-    Impl& s = *impl_;
-    const std::vector<std::string> expired = s.keyspace.sweep_expired(s.clock.now_ms(), max_keys);
-    detail::bump(s.counters.expired_keys, expired.size());
-    for (const std::string& key : expired)
-        s.notify(key, ChangeKind::expire);
-    return expired.size();
 }
 
 void Store::add_peer(ReplicaId peer) {

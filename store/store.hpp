@@ -67,9 +67,18 @@ class Store {
     // The type of what key holds if it shows something now (a live value, a counter, a non-empty
     // set, hash or sorted set, a HyperLogLog with an add); nullopt otherwise.
     std::optional<KeyInspection::Type> type(std::string_view key) const;
-    // The time left before the live value at key expires; nullopt when key holds no live value
-    // or the value never expires (type() tells which). Never negative.
+    // The time left before key expires (a value, or a whole hash, sorted set or HyperLogLog);
+    // nullopt when key shows nothing or never expires (type() tells which). Never negative.
     std::optional<std::chrono::milliseconds> time_to_live(std::string_view key) const;
+    // Makes key expire ttl after now on the hybrid clock, on every replica. A value is written
+    // again with that ttl (as put would); a hash, sorted set or HyperLogLog takes a deadline for
+    // the whole key, which its later writes keep (Redis's EXPIRE; docs/semantics.md has the
+    // concurrent cases). Returns false, changing nothing, when key shows nothing. Throws
+    // InvalidOperation if ttl is not positive or key holds a counter or a set (they cannot
+    // expire), StorageUnavailable while the storage fails.
+    bool expire(std::string_view key, std::chrono::milliseconds ttl);
+    // Removes key's expiry (Redis's PERSIST); returns whether it had one.
+    bool persist(std::string_view key);
 
     // Deletes the values this replica has seen at key (a concurrent put elsewhere survives).
     // Returns whether a live value was removed. Throws TypeMismatch if key holds another type.
@@ -218,9 +227,10 @@ class Store {
     // lock held, so they may call the store.
     [[nodiscard]] Subscription subscribe(std::string prefix, ChangeCallback callback);
 
-    // Reclaims the memory of expired values, visiting at most max_keys keys from where the last
-    // call stopped (an incremental sweep: no lock is held for more than one stripe). Returns the
-    // number of values reclaimed.
+    // Reclaims the memory of expired values and expires the whole keys whose deadline passed
+    // (a logged change, as a delete), visiting at most max_keys keys from where the last call
+    // stopped (an incremental sweep: no lock is held for more than one stripe). Returns the
+    // number of keys it expired.
     std::size_t sweep_expired(std::size_t max_keys = 1024);
 
     // Runs fn, whose changes on this thread are made durable together: each call inside returns

@@ -49,8 +49,9 @@ struct Store::Impl {
     // What a local mutation did, for the log.
     struct Touched {
         bool changed = false;
-        std::optional<Value> delta;  // a set's (hash's, ...) delta, joined into its slot's
-        std::size_t bytes = 0;       // estimated size of what the log must send
+        std::optional<Value> delta;   // a set's (hash's, ...) delta, joined into its slot's
+        std::size_t bytes = 0;        // estimated size of what the log must send
+        std::optional<Value> expiry;  // the whole key's expiry, made before the change
     };
 
     explicit Impl(Options opts)
@@ -68,6 +69,19 @@ struct Store::Impl {
                                        lifecycle.clock_floor(), keyspace, clock);
         lifecycle.start(floor);
         retirements.start();
+        replicator.on_local_expiry([this](Stripe& stripe, Slot& slot) {
+            std::visit(
+                [&](auto& held) {
+                    using T = std::decay_t<decltype(held)>;
+                    if constexpr (detail::has_deadline<T>) {
+                        Touched touched;
+                        if (!expire_if_due(held, touched)) return;
+                        join_after_expiry<T>(touched);
+                        record_local(stripe, slot, touched);
+                    }
+                },
+                slot.value);
+        });
     }
 
     [[noreturn]] void mismatch(std::string_view key, const Value& held, const char* wanted) {
@@ -78,8 +92,9 @@ struct Store::Impl {
     }
 
     // Runs fn(T&, Touched&) on the value at key under its stripe's exclusive lock (on a fresh T
-    // first if key is absent and absent is create; returns fallback if it is skip). A change fn
-    // reports in Touched enters the log and the storage; the call returns once it is durable. fn
+    // first if key is absent and absent is create; returns fallback if it is skip). A whole key
+    // whose deadline passed here is expired first (expire_if_due), and fn sees it emptied. A change
+    // fn reports in Touched enters the log and the storage; the call returns once it is durable. fn
     // must change nothing when it throws (converge's mutators are all-or-nothing). Throws
     // StorageUnavailable, before anything changes, while the storage fails.
     template <class T, class Fn, class R = std::invoke_result_t<Fn, T&, Touched&>>
@@ -98,15 +113,52 @@ struct Store::Impl {
             result = fn(fresh, touched);
             slot = &keyspace.insert(stripe, std::string(key), Value(std::move(fresh)));
         } else {
-            T* value = std::get_if<T>(&it->second.value);
-            if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
-            result = fn(*value, touched);
             slot = &it->second;
+            T* value = std::get_if<T>(&slot->value);
+            if (value == nullptr) mismatch(key, slot->value, detail::type_name<T>());
+            if constexpr (detail::has_deadline<T>) {
+                if (expire_if_due(*value, touched)) {
+                    try {
+                        result = fn(*value, touched);
+                    } catch (...) {  // the expiry stays
+                        touched.delta.reset();
+                        join_after_expiry<T>(touched);
+                        record_local(stripe, *slot, touched);
+                        throw;
+                    }
+                    join_after_expiry<T>(touched);
+                } else {
+                    result = fn(*value, touched);
+                }
+            } else {
+                result = fn(*value, touched);
+            }
         }
         const std::uint64_t written = touched.changed ? record_local(stripe, *slot, touched) : 0;
         lock.unlock();
         await(written);
         return result;
+    }
+
+    // If value's whole key expired here, expires it (detail::expire_whole) into touched, which
+    // then holds that change alone, and returns true. Its stripe is locked exclusively.
+    template <class T>
+    bool expire_if_due(T& value, Touched& touched) {
+        if (value.deadline().expires_ms == 0 || !value.deadline().expired_at(clock.now_ms()))
+            return false;
+        touched.expiry = Value(detail::expire_whole(value, clock.tick()));
+        detail::bump(counters.expired_keys);
+        return true;
+    }
+    // Joins the change made after an expiry (touched.delta, if any) onto the expiry's delta.
+    template <class T>
+    static void join_after_expiry(Touched& touched) {
+        Value joined = std::move(*touched.expiry);
+        if (touched.delta) std::get<T>(joined).merge(std::get<T>(*touched.delta));
+        touched.delta = std::move(joined);
+        touched.expiry.reset();
+        touched.changed = true;
+        touched.bytes += 24;
     }
 
     // Returns once write number written is durable, or at once inside a batch (which waits for
@@ -125,7 +177,8 @@ struct Store::Impl {
     };
     static thread_local Batching batching;
 
-    // Runs fn(const T*) under the stripe's shared lock; the pointer is null when key is absent.
+    // Runs fn(const T*) under the stripe's shared lock; the pointer is null when key is absent or
+    // its whole key expired.
     template <class T, class Fn>
     auto read(std::string_view key, Fn&& fn) {
         const detail::HashedKey k = keyspace.hashed(key);
@@ -135,6 +188,9 @@ struct Store::Impl {
         if (it == stripe.map.end()) return fn(static_cast<const T*>(nullptr));
         const T* value = std::get_if<T>(&it->second.value);
         if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
+        if constexpr (detail::has_deadline<T>)
+            if (value->deadline().expires_ms != 0 && value->deadline().expired_at(clock.now_ms()))
+                return fn(static_cast<const T*>(nullptr));
         return fn(value);
     }
 

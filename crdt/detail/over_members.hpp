@@ -1,22 +1,27 @@
 // File: crdt/detail/over_members.hpp
 // OverMembers<Derived, V, N>: what ORHash and SortedSet share around their MemberStore: the join,
-// size, equality and the causal hooks (context, dot generation, retirement) every causal type has.
+// size, equality, the whole value's deadline and the causal hooks (context, dot generation,
+// retirement) every causal type has.
 #pragma once
 
 #include <cstdint>
 
 #include <crdt/detail/member_store.hpp>
+#include <crdt/detail/with_deadline.hpp>
 
 namespace converge::detail {
 
 template <class Derived, class V, class N>
-class OverMembers {
+class OverMembers : public WithDeadline<Derived> {
   public:
     // Present members (fields).
     std::size_t size() const { return store_.size(); }
     bool empty() const { return size() == 0; }
 
-    void merge(const Derived& other) { store_.merge(other.store_); }
+    void merge(const Derived& other) {
+        store_.merge(other.store_);
+        this->merge_deadline(other);
+    }
     const CausalContext& context() const noexcept { return store_.context(); }
     std::uint64_t max_counter(ReplicaId replica) const noexcept {
         return store_.max_counter(replica);

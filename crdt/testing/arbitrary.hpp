@@ -113,6 +113,7 @@ inline ORHash apply_op(ORHash& h, ReplicaId r, const Op& op) {
     // Fields 0-2 hold values, 3-5 counters, so no operation is refused.
     const std::string field = "f" + std::to_string(op.element);
     if (op.kind == 3 && op.amount == 5) return h.clear();
+    if (op.kind == 3 && op.amount == 4) return h.expire(timestamp_of(op, r), op.element * 100u);
     if (op.kind % 3 == 2) return h.del(field);
     if (op.element < 3)
         return h.set(r, timestamp_of(op, r), field, "v" + std::to_string(op.amount));
@@ -121,12 +122,14 @@ inline ORHash apply_op(ORHash& h, ReplicaId r, const Op& op) {
 inline SortedSet apply_op(SortedSet& z, ReplicaId r, const Op& op) {
     const std::string member = "m" + std::to_string(op.element % 4);
     if (op.kind == 3 && op.amount == 5) return z.clear();
+    if (op.kind == 3 && op.amount == 4) return z.expire(timestamp_of(op, r), op.element * 100u);
     if (op.kind % 3 == 2) return z.remove(member);
     if (op.kind == 0) return z.add(r, timestamp_of(op, r), member, op.amount * 1.5);
     return z.increment(r, member, op.kind == 1 ? op.amount * 0.25 : -0.5 * op.amount);
 }
 inline HyperLogLog apply_op(HyperLogLog& v, ReplicaId r, const Op& op) {
     if (op.kind == 3 && op.amount == 5) return v.clear();
+    if (op.kind == 3 && op.amount == 4) return v.expire(timestamp_of(op, r), op.element * 100u);
     return v.add(r, "e" + std::to_string(op.element * 37 + op.amount * 7 + op.physical));
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <crdt/causal_context.hpp>
+#include <crdt/deadline.hpp>
 #include <crdt/dot.hpp>
 #include <crdt/timestamp.hpp>
 #include <crdt/version_vector.hpp>
@@ -37,6 +38,8 @@ struct KeyInspection {
     // hash, sorted set: a hash of the increment totals (what the dots above do not show), so
     // equal inspections are equal states.
     std::uint64_t totals_hash = 0;
+    // hash, sorted set, HyperLogLog: when the whole key expires (unset when never set).
+    Deadline deadline;
 
     friend bool operator==(const KeyInspection&, const KeyInspection&) = default;
 };

@@ -58,13 +58,20 @@ KeyInspection state_of(const Value& value) {
         out.type = KeyInspection::Type::hyperloglog;
         out.context = std::get<HyperLogLog>(value).context();
     }
+    if (const Deadline* d = deadline_of(value)) out.deadline = *d;
     std::sort(
         out.live.begin(), out.live.end(),
         [](const KeyInspection::Live& a, const KeyInspection::Live& b) { return a.dot < b.dot; });
     return out;
 }
 
+KeyInspection::Type type_of(const Value& value) {
+    static_assert(std::variant_size_v<Value> == 6, "a Value alternative per KeyInspection::Type");
+    return static_cast<KeyInspection::Type>(value.index());
+}
+
 bool visible_at(const Value& value, std::uint64_t now_ms) {
+    if (whole_key_expired(value, now_ms)) return false;
     if (const auto* reg = std::get_if<KvRegister>(&value)) {
         const KvValue* winner = winning_write(*reg);
         return winner != nullptr && !winner->expired_at(now_ms);
@@ -109,9 +116,9 @@ std::vector<std::uint64_t> Keyspace::log_heads() const {
     return heads;
 }
 
-std::vector<std::string> Keyspace::sweep_expired(std::uint64_t now_ms, std::size_t max_keys) {
+Keyspace::Swept Keyspace::sweep_expired(std::uint64_t now_ms, std::size_t max_keys) {
     std::lock_guard sweep_lock(sweep_mutex_);
-    std::vector<std::string> expired;
+    Swept swept;
     std::size_t visited = 0;
     for (std::size_t n = 0; n < stripes_.size() && visited < max_keys; ++n) {
         Stripe& stripe = *stripes_[sweep_stripe_];
@@ -125,6 +132,10 @@ std::vector<std::string> Keyspace::sweep_expired(std::uint64_t now_ms, std::size
             for (std::size_t skip = 0; skip < sweep_in_bucket_ && it != bucket_end; ++skip)
                 ++it;
             for (; it != bucket_end && visited < max_keys; ++it, ++visited, ++sweep_in_bucket_) {
+                if (whole_key_expired(it->second.value, now_ms)) {
+                    swept.due.emplace_back(it->first, type_of(it->second.value));
+                    continue;
+                }
                 auto* reg = std::get_if<KvRegister>(&it->second.value);
                 if (reg == nullptr) continue;
                 const KvValue* winner = winning_write(*reg);
@@ -132,7 +143,7 @@ std::vector<std::string> Keyspace::sweep_expired(std::uint64_t now_ms, std::size
                 // Every replica expires the value at the same time on its own.
                 reg->clear();
                 stripe.mark_dirty(it->second);
-                expired.push_back(it->first);
+                swept.values.push_back(it->first);
             }
             if (it != bucket_end) break;  // out of budget inside this bucket
             sweep_in_bucket_ = 0;
@@ -143,7 +154,7 @@ std::vector<std::string> Keyspace::sweep_expired(std::uint64_t now_ms, std::size
             sweep_in_bucket_ = 0;
         }
     }
-    return expired;
+    return swept;
 }
 
 std::optional<KeyInspection> Keyspace::inspect(std::string_view key) const {
@@ -193,8 +204,7 @@ std::optional<KeyInspection::Type> Keyspace::visible_type(std::string_view key,
     std::shared_lock lock(stripe.mutex);
     const auto it = stripe.map.find(k);
     if (it == stripe.map.end() || !visible_at(it->second.value, now_ms)) return std::nullopt;
-    static_assert(std::variant_size_v<Value> == 6, "a Value alternative per KeyInspection::Type");
-    return static_cast<KeyInspection::Type>(it->second.value.index());
+    return type_of(it->second.value);
 }
 
 }  // namespace converge::store::detail

@@ -52,10 +52,17 @@ class Keyspace {
         return stripe.log.trim(keep, log_entries_per_stripe_, log_bytes_per_stripe_);
     }
 
-    // Reclaims the values expired at now_ms (the context stays, the bytes go, nothing is logged),
+    // What a sweep found: the values it reclaimed, and the whole keys (hashes, sorted sets,
+    // HyperLogLogs) whose deadline passed, which the caller expires as a logged change.
+    struct Swept {
+        std::vector<std::string> values;
+        std::vector<std::pair<std::string, KeyInspection::Type>> due;
+    };
+    // Reclaims the values expired at now_ms (the context stays, the bytes go, nothing is logged:
+    // every replica expires a value at the same time on its own) and lists the whole keys due,
     // visiting at most max_keys keys from where the last call stopped, one stripe locked at a
-    // time. Returns the keys reclaimed.
-    std::vector<std::string> sweep_expired(std::uint64_t now_ms, std::size_t max_keys);
+    // time.
+    Swept sweep_expired(std::uint64_t now_ms, std::size_t max_keys);
 
     // What key holds, causal metadata included; nullopt when it was never written here.
     std::optional<KeyInspection> inspect(std::string_view key) const;

@@ -47,14 +47,52 @@ inline const char* type_name(const Value& v) {
                       v);
 }
 
-// Tags 3 (a register's short form) and 4 (a set's delta, in messages) name no alternative.
+// Whether T carries a whole-key deadline (EXPIRE on a hash, sorted set or HyperLogLog).
+template <class T>
+inline constexpr bool has_deadline =
+    std::is_same_v<T, ORHash> || std::is_same_v<T, SortedSet> || std::is_same_v<T, HyperLogLog>;
+
+// v's whole-key deadline; null for the types that carry none.
+inline const Deadline* deadline_of(const Value& v) {
+    return std::visit(
+        [](const auto& held) -> const Deadline* {
+            if constexpr (has_deadline<std::decay_t<decltype(held)>>)
+                return &held.deadline();
+            else
+                return nullptr;
+        },
+        v);
+}
+// Whether v's whole key expired at now_ms (physical ms on the hybrid clock): it then shows
+// nothing here, and this replica's next change of it removes what it held first (expire_whole).
+inline bool whole_key_expired(const Value& v, std::uint64_t now_ms) {
+    const Deadline* d = deadline_of(v);
+    return d != nullptr && d->expired_at(now_ms);
+}
+// Expires value at this replica, as a command taken at when: removes everything this replica has
+// seen of it (a change made elsewhere that it had not seen survives, as for a delete) and sets
+// the deadline to never, so what is written next lives on. Returns the delta.
+template <class T>
+T expire_whole(T& value, Timestamp when) {
+    static_assert(has_deadline<T>);
+    T delta = value.clear();
+    delta.merge(value.expire(when, 0));
+    return delta;
+}
+
+// Tags 3 (a register's short form) and 4 (a set's delta, in messages) name no alternative; 5, 6
+// and 7 are the hash, sorted set and HyperLogLog before they carried a deadline (storage format 3
+// and older, wire version 3), still read.
 template <class T>
 inline constexpr std::uint8_t type_tag = std::is_same_v<T, KvRegister>  ? 0
                                          : std::is_same_v<T, PNCounter> ? 1
                                          : std::is_same_v<T, StringSet> ? 2
-                                         : std::is_same_v<T, ORHash>    ? 5
-                                         : std::is_same_v<T, SortedSet> ? 6
-                                                                        : 7;
+                                         : std::is_same_v<T, ORHash>    ? 8
+                                         : std::is_same_v<T, SortedSet> ? 9
+                                                                        : 10;
+inline constexpr std::uint8_t hash_tag_before_deadlines = 5;
+inline constexpr std::uint8_t sorted_set_tag_before_deadlines = 6;
+inline constexpr std::uint8_t hyperloglog_tag_before_deadlines = 7;
 // The short form of the most common register: one replica's latest write is all it has seen.
 inline constexpr std::uint8_t sole_writer_tag = 3;
 
@@ -150,6 +188,12 @@ inline Value decode_tagged(codec::Reader& r, std::uint8_t tag) {
             return SortedSet::decode(r);
         case type_tag<HyperLogLog>:
             return HyperLogLog::decode(r);
+        case hash_tag_before_deadlines:
+            return ORHash::decode(r, false);
+        case sorted_set_tag_before_deadlines:
+            return SortedSet::decode(r, false);
+        case hyperloglog_tag_before_deadlines:
+            return HyperLogLog::decode(r, false);
         default:
             r.fail("unknown value type tag");
     }

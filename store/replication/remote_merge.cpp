@@ -78,6 +78,8 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
         fold_incoming();
         return resolve_conflict(stripe, slot, std::move(incoming.value));
     }
+    if (local_expiry_ && whole_key_expired(slot.value, clock_.now_ms()))
+        local_expiry_(stripe, slot);
     const std::uint64_t before = change_mark(slot.value);
     std::visit(
         [&](auto& held) {

@@ -42,6 +42,12 @@ class RemoteMerge {
                    const RetiredIds& retired, const RetiredIds& learned,
                    const RetiredIds& sender_learned);
 
+    // Called, under the key's stripe lock, before a key whose whole-key deadline passed here is
+    // merged into: the store expires it as its own logged change first (Store::Impl), so a change
+    // made after the deadline elsewhere is not taken by this replica's expiry.
+    using LocalExpiry = std::function<void(Stripe&, Slot&)>;
+    void on_local_expiry(LocalExpiry expire) { local_expiry_ = std::move(expire); }
+
   private:
     void observe_remote(const std::vector<KeyState>& keys);
     std::optional<ChangeKind> merge(KeyState&& incoming, const RetiredIds& retired,
@@ -54,6 +60,7 @@ class RemoteMerge {
     Counters& counters_;
     std::function<void(std::string_view)> log_;
     LogOnce conflict_logged_;
+    LocalExpiry local_expiry_;
 };
 
 }  // namespace converge::store::detail

@@ -41,6 +41,10 @@ class Replicator {
     // Stops replicating to peer, forgets its progress and its sync mark.
     void remove_peer(ReplicaId peer);
     std::vector<ReplicaId> peers() const;
+    // See RemoteMerge::on_local_expiry. Set once, before any frame is received.
+    void on_local_expiry(RemoteMerge::LocalExpiry expire) {
+        merge_.on_local_expiry(std::move(expire));
+    }
     // Whether changes enter the delta log (some peer exists); read under a stripe's lock.
     bool logging() const noexcept { return logging_.load(std::memory_order_relaxed); }
 

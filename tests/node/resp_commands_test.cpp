@@ -141,8 +141,29 @@ TEST_F(RespTest, ExpireTtlAndPersist) {
     EXPECT_EQ(run({"PEXPIREAT", "k", "1"}), integer(1));  // in the past: deleted
     EXPECT_EQ(run({"EXISTS", "k"}), integer(0));
     run({"SADD", "s", "m"});
-    EXPECT_THAT(run({"EXPIRE", "s", "10"}), StartsWith("-ERR converge: only string values"));
+    EXPECT_THAT(run({"EXPIRE", "s", "10"}), StartsWith("-ERR converge: a set cannot expire yet"));
     EXPECT_EQ(run({"TTL", "s"}), integer(-1));
+}
+
+TEST_F(RespTest, HashesSortedSetsAndHyperLogLogsExpireAsWholeKeys) {
+    run({"HSET", "h", "f", "1"});
+    run({"ZADD", "z", "1", "m"});
+    run({"PFADD", "p", "e"});
+    for (const char* key : {"h", "z", "p"}) {
+        EXPECT_EQ(run({"EXPIRE", key, "100", "XX"}), integer(0)) << key;
+        EXPECT_EQ(run({"EXPIRE", key, "100"}), integer(1)) << key;
+        EXPECT_EQ(run({"EXPIRE", key, "50", "LT"}), integer(1)) << key;
+        const std::int64_t pttl = std::stoll(run({"PTTL", key}).substr(1));
+        EXPECT_LE(pttl, 50'000) << key;
+        EXPECT_GT(pttl, 49'000) << key;
+    }
+    run({"HSET", "h", "g", "2"});  // a write keeps the deadline
+    EXPECT_NE(run({"TTL", "h"}), integer(-1));
+    EXPECT_EQ(run({"PERSIST", "z"}), integer(1));
+    EXPECT_EQ(run({"TTL", "z"}), integer(-1));
+    EXPECT_EQ(run({"PEXPIREAT", "p", "1"}), integer(1));  // in the past: deleted
+    EXPECT_EQ(run({"EXISTS", "p"}), integer(0));
+    EXPECT_EQ(run({"HLEN", "h"}), integer(2));
 }
 
 TEST_F(RespTest, DelExistsTypeAcrossTypes) {

@@ -117,6 +117,37 @@ TEST_F(RespConcurrentTest, ExpireAgainstPersistTheLaterWins) {
     EXPECT_EQ(both({"TTL", "k"}), integer(-1));
 }
 
+TEST_F(RespConcurrentTest, AWholeKeyExpiresEverywhereAndWhatIsWrittenAfterLives) {
+    run(0, {"HSET", "h", "a", "1", "b", "2"});
+    run(0, {"ZADD", "z", "1", "m"});
+    run(0, {"EXPIRE", "h", "10"});
+    run(0, {"EXPIRE", "z", "10"});
+    sync();
+    EXPECT_EQ(both({"TTL", "h"}), integer(10));
+    cluster.clock->advance(10'000);
+    EXPECT_EQ(both({"EXISTS", "h", "z"}), integer(0));
+    EXPECT_EQ(both({"TYPE", "h"}), "+none\r\n");
+    run(1, {"HSET", "h", "c", "3"});  // replica 2 expires the key, then writes
+    sync();
+    EXPECT_EQ(both({"HGETALL", "h"}), "*2\r\n" + bulk("c") + bulk("3"));
+    EXPECT_EQ(both({"TTL", "h"}), integer(-1));
+    EXPECT_EQ(both({"ZCARD", "z"}), integer(0));
+}
+
+TEST_F(RespConcurrentTest, TwoExpiresOfAHashTheLaterHolds) {
+    run(0, {"HSET", "h", "a", "1"});
+    sync();
+    run(0, {"EXPIRE", "h", "100"});
+    run(1, {"EXPIRE", "h", "50"});  // later
+    run(1, {"HSET", "h", "b", "2"});
+    sync();
+    EXPECT_EQ(both({"TTL", "h"}), integer(50));
+    run(0, {"PERSIST", "h"});  // later still
+    sync();
+    EXPECT_EQ(both({"TTL", "h"}), integer(-1));
+    EXPECT_EQ(both({"HLEN", "h"}), integer(2));
+}
+
 TEST_F(RespConcurrentTest, ExpireAgainstSetTheLaterWinsWhole) {
     run(0, {"SET", "k", "old"});
     sync();

@@ -209,12 +209,12 @@ TEST_F(SqliteStorageTest, ANewerFormatIsRefused) {
     { open_store(); }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=4", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=5", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
-    expect_refused("has format version 4");
+    expect_refused("has format version 5");
 }
 
-TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToVersionThree) {
+TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToTheCurrentVersion) {
     const auto query = [&](const char* sql) {
         sqlite3* db = nullptr;
         EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
@@ -226,16 +226,22 @@ TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToVersionThree) {
         sqlite3_close(db);
         return v;
     };
-    for (int older : {1, 2}) {
+    for (int older : {1, 2, 3}) {
         std::filesystem::remove(file);
         {
             auto s = open_store();
             s->put("k", "v");
+            s->hash("h").set("f", "old");
         }
-        EXPECT_EQ(query("PRAGMA user_version"), 3);
-        // As a file of that version was: no deltas table (and for 1, no hashes either).
-        const std::string downgrade =
-            "DROP TABLE deltas; PRAGMA user_version=" + std::to_string(older);
+        EXPECT_EQ(query("PRAGMA user_version"), 4);
+        // As a file of that version was: no deltas table before 3 (and for 1, no hashes either);
+        // before 4, a hash in the layout without a deadline (tag 5, no trailing deadline byte).
+        std::string downgrade =
+            "UPDATE keys SET state = X'05' || substr(state, 2, length(state) - 2) "
+            "WHERE key = CAST('h' AS BLOB); ";
+        if (older == 1) downgrade = "DELETE FROM keys WHERE key = CAST('h' AS BLOB); ";
+        if (older < 3) downgrade += "DROP TABLE deltas; ";
+        downgrade += "PRAGMA user_version=" + std::to_string(older);
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
         ASSERT_EQ(sqlite3_exec(db, downgrade.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
@@ -243,14 +249,18 @@ TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToVersionThree) {
         {
             auto s = open_store();
             EXPECT_EQ(s->get("k"), "v");
+            if (older > 1) {
+                EXPECT_EQ(s->hash("h").get("f"), "old") << "from version " << older;
+            }
             s->hash("h").set("f", "v");
             for (int i = 0; i < 300; ++i)
                 s->set("big").add("member-" + std::to_string(i));
         }
-        EXPECT_EQ(query("PRAGMA user_version"), 3) << "from version " << older;
+        EXPECT_EQ(query("PRAGMA user_version"), 4) << "from version " << older;
         EXPECT_GT(query("SELECT count(*) FROM deltas"), 0) << "from version " << older;
         auto s = open_store();
         EXPECT_EQ(s->set("big").elements().size(), 300u);
+        EXPECT_EQ(s->hash("h").get("f"), "v");
     }
 }
 

@@ -83,11 +83,11 @@ TEST(Wire, EveryDamageIsRejectedWithItsReason) {
             body.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
         return body;
     };
-    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x03\x09\x01\x03"
+    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x04\x09\x01\x03"
                                            "abc",
                                            8))),
               RejectReason::unknown_type);
-    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x03\x01\x01\x09"
+    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x04\x01\x01\x09"
                                            "abc",
                                            8))),
               RejectReason::truncated);

@@ -184,39 +184,33 @@ void expire(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     const auto type = c.store.type(a[1]);
     if (!type) return out.integer(0);
     if (*type == Type::counter) counter_cannot_go(a[1]);
-    if (*type != Type::value)
-        throw RespCommandError("ERR converge: only string values can expire yet; key '" + a[1] +
-                               "' is a " + redis_type(*type) + " (docs/redis.md)");
+    if (*type == Type::set)
+        throw RespCommandError("ERR converge: a set cannot expire yet; key '" + a[1] +
+                               "' is a set (values, hashes, sorted sets and HyperLogLogs can: "
+                               "docs/redis.md)");
     const auto left = c.store.time_to_live(a[1]);
     const bool applies = condition.empty() || (condition == "nx" && !left) ||
                          (condition == "xx" && left) ||
                          (condition == "gt" && left && ttl > left->count()) ||
                          (condition == "lt" && (!left || ttl < left->count()));
     if (!applies) return out.integer(0);
-    if (ttl <= 0) {
-        c.store.del(a[1]);
-    } else if (auto value = c.store.get(a[1])) {
-        c.store.put(a[1], std::move(*value), milliseconds(ttl));
-    } else {
+    if (ttl <= 0)
+        delete_key(c.store, a[1]);
+    else if (!c.store.expire(a[1], milliseconds(ttl)))
         return out.integer(0);
-    }
     out.integer(1);
 }
 
 void ttl(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     const auto type = c.store.type(a[1]);
     if (!type) return out.integer(-2);
-    const auto left = *type == Type::value ? c.store.time_to_live(a[1]) : std::nullopt;
+    const auto left = c.store.time_to_live(a[1]);
     if (!left) return out.integer(-1);
     out.integer(resp_lower(a[0]) == "pttl" ? left->count() : (left->count() + 500) / 1000);
 }
 
 void persist(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
-    if (c.store.type(a[1]) != Type::value || !c.store.time_to_live(a[1])) return out.integer(0);
-    auto value = c.store.get(a[1]);
-    if (!value) return out.integer(0);
-    c.store.put(a[1], std::move(*value));
-    out.integer(1);
+    out.integer(c.store.persist(a[1]) ? 1 : 0);
 }
 
 void rename(RespContext&, RespClient&, const RespArgs& a, RespWriter&) {
@@ -238,13 +232,13 @@ void add_key_commands(std::vector<RespCommand>& t) {
     t.push_back({"dbsize", 1, "readonly fast", 0, 0, 0, dbsize, "the number of keys"});
     t.push_back({"flushall", -1, "write", 0, 0, 0, flushall, "delete every key seen here"});
     t.push_back({"flushdb", -1, "write", 0, 0, 0, flushall, "delete every key seen here"});
-    t.push_back({"expire", -3, "write fast", 1, 1, 1, expire, "expire a value in seconds"});
-    t.push_back({"pexpire", -3, "write fast", 1, 1, 1, expire, "expire a value in ms"});
-    t.push_back({"expireat", -3, "write fast", 1, 1, 1, expire, "expire a value at a unix time"});
-    t.push_back({"pexpireat", -3, "write fast", 1, 1, 1, expire, "expire a value at a unix ms"});
+    t.push_back({"expire", -3, "write fast", 1, 1, 1, expire, "expire a key in seconds"});
+    t.push_back({"pexpire", -3, "write fast", 1, 1, 1, expire, "expire a key in ms"});
+    t.push_back({"expireat", -3, "write fast", 1, 1, 1, expire, "expire a key at a unix time"});
+    t.push_back({"pexpireat", -3, "write fast", 1, 1, 1, expire, "expire a key at a unix ms"});
     t.push_back({"ttl", 2, "readonly fast", 1, 1, 1, ttl, "seconds left before expiry"});
     t.push_back({"pttl", 2, "readonly fast", 1, 1, 1, ttl, "milliseconds left before expiry"});
-    t.push_back({"persist", 2, "write fast", 1, 1, 1, persist, "remove a value's expiry"});
+    t.push_back({"persist", 2, "write fast", 1, 1, 1, persist, "remove a key's expiry"});
     t.push_back({"rename", 3, "write", 1, 2, 1, rename, "refused (docs/redis.md)"});
     t.push_back({"renamenx", 3, "write", 1, 2, 1, rename, "refused (docs/redis.md)"});
 }
