@@ -4,6 +4,9 @@
 //   converge-cli --node HOST:PORT [--password P] put KEY VALUE [--ttl 30s]
 //   converge-cli --node HOST:PORT get KEY          # the value; nothing and exit 1 when absent
 //   converge-cli --node HOST:PORT del KEY
+//   converge-cli --node HOST:PORT expire KEY 30s   # a value, or a whole hash, sorted set or HLL
+//   converge-cli --node HOST:PORT ttl KEY          # ms left; nothing and exit 1 when none
+//   converge-cli --node HOST:PORT persist KEY      # removes the expiry
 //   converge-cli --node HOST:PORT incr KEY [N]     # prints the new value (decr likewise)
 //   converge-cli --node HOST:PORT sadd KEY MEMBER...   (srem likewise)
 //   converge-cli --node HOST:PORT smembers KEY     # one member a line, sorted
@@ -16,8 +19,8 @@
 //   converge-cli --node HOST:PORT retire WRITER    # declare a writer id retired (docs/replicas.md)
 //
 // Lists print one item a line (hgetall: field, value, field, ...; zrange --withscores: member,
-// score, ...). Exit status: 0 done, 1 get, hget or zscore found nothing, 2 an error (printed on
-// stderr).
+// score, ...). Exit status: 0 done, 1 get, hget or zscore found nothing (or ttl found no expiry),
+// 2 an error (printed on stderr).
 #include <array>
 #include <cstdio>
 
@@ -136,6 +139,16 @@ void define_commands(CLI::App& app, Arguments& a) {
                                                               : "print a set, one a line")
             ->add_option("key", a.key)
             ->required();
+    auto* expire = app.add_subcommand(
+        "expire", "make a value, hash, sorted set or HyperLogLog expire; prints 1, or 0 if absent");
+    expire->add_option("key", a.key)->required();
+    expire->add_option("ttl", a.ttl, "after this long: 500ms, 30s, 5m, 1h")->required();
+    app.add_subcommand("ttl", "print the milliseconds left before a key expires (exit 1: never)")
+        ->add_option("key", a.key)
+        ->required();
+    app.add_subcommand("persist", "remove a key's expiry; prints 1, or 0 if it had none")
+        ->add_option("key", a.key)
+        ->required();
     for (const char* name : {"incr", "decr"}) {
         auto* c = app.add_subcommand(
             name, std::string(name) == "incr" ? "add to a counter" : "subtract from a counter");
@@ -157,18 +170,21 @@ void define_commands(CLI::App& app, Arguments& a) {
     define_record_commands(app, a);
 }
 
-// The request line for command. Throws Error for a bad --ttl.
+// The request line for command. Throws Error for a bad ttl.
 std::vector<std::string> request_for(const std::string& command, const Arguments& a) {
     if (command == "writer") return {command};
     if (command == "retire") return {command, a.writer};
     std::vector<std::string> request{command, a.key};
+    const auto ttl_ms = [&] {
+        const sim::Micros micros = sim::parse_duration(a.ttl);
+        if (micros < 1000) throw Error("the ttl must be at least 1ms");
+        return std::to_string(micros / 1000);
+    };
     if (command == "put") {
         request.push_back(a.value);
-        if (!a.ttl.empty()) {
-            const sim::Micros micros = sim::parse_duration(a.ttl);
-            if (micros < 1000) throw Error("--ttl must be at least 1ms");
-            request.push_back(std::to_string(micros / 1000));
-        }
+        if (!a.ttl.empty()) request.push_back(ttl_ms());
+    } else if (command == "expire") {
+        request.push_back(ttl_ms());
     } else if (command == "incr" || command == "decr") {
         request.push_back(std::to_string(a.n));
     } else if (command == "sadd" || command == "srem") {

@@ -105,6 +105,14 @@ rc=0; err=$(cli 1 hincrby note title 1 2>&1) || rc=$?
     { echo "hincrby of a value field: exit $rc, '$err'"; exit 1; }
 rc=0; cli 3 get session || rc=$?
 [ "$rc" -eq 1 ] || { echo "get of a deleted key exited $rc, not 1"; exit 1; }
+# A TTL on a whole hash travels, and so does its removal.
+[ "$(cli 1 expire note 1h)" = 1 ] || { echo "expire of a hash did not print 1"; exit 1; }
+for _ in $(seq 150); do left=$(cli 3 ttl note 2>/dev/null || true); [ -n "$left" ] && break; sleep 0.1; done
+[ -n "$left" ] && [ "$left" -gt 3500000 ] && [ "$left" -le 3600000 ] ||
+    { echo "the hash's TTL did not reach node 3: '$left'"; exit 1; }
+[ "$(cli 3 persist note)" = 1 ] || { echo "persist of a hash did not print 1"; exit 1; }
+for _ in $(seq 150); do rc=0; cli 1 ttl note >/dev/null || rc=$?; [ "$rc" -eq 1 ] && break; sleep 0.1; done
+[ "$rc" -eq 1 ] || { echo "the PERSIST did not reach node 1 (ttl exit $rc)"; exit 1; }
 
 # Node 3's restart retired the writer id of its first run: once all three hold its changes, every
 # node folds it out of every key.

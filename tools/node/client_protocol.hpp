@@ -3,7 +3,8 @@
 // is fields separated by tabs; inside a field a backslash, a tab and a newline are written \\, \t
 // and \n, so keys, values and members may hold any bytes.
 //
-//   request:  put <key> <value> [<ttl ms>] | get <key> | del <key> | incr <key> <n> |
+//   request:  put <key> <value> [<ttl ms>] | get <key> | del <key> | expire <key> <ttl ms> |
+//             ttl <key> | persist <key> | incr <key> <n> |
 //             decr <key> <n> | sadd <key> <member>... | srem <key> <member>... | smembers <key> |
 //             the hash, sorted set and HyperLogLog commands of record_commands.hpp
 //   response: ok [<value>...] | none | error <message>

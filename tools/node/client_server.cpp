@@ -43,6 +43,21 @@ std::string ClientServer::answer(store::Store& store, const std::vector<std::str
             check_arity(r, 2, 2, "del KEY");
             return ok_line({store.del(r[1]) ? "1" : "0"});
         }
+        if (command == "expire") {
+            check_arity(r, 3, 3, "expire KEY TTL_MS");
+            const auto ttl =
+                std::chrono::milliseconds(static_cast<std::int64_t>(number(r[2], "ttl")));
+            return ok_line({store.expire(r[1], ttl) ? "1" : "0"});
+        }
+        if (command == "ttl") {
+            check_arity(r, 2, 2, "ttl KEY");
+            const auto left = store.time_to_live(r[1]);
+            return left ? ok_line({std::to_string(left->count())}) : none_line();
+        }
+        if (command == "persist") {
+            check_arity(r, 2, 2, "persist KEY");
+            return ok_line({store.persist(r[1]) ? "1" : "0"});
+        }
         if (command == "incr" || command == "decr") {
             check_arity(r, 3, 3, "incr|decr KEY N");
             auto counter = store.counter(r[1]);
