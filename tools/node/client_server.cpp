@@ -21,6 +21,26 @@ std::uint64_t number(const std::string& text, const char* what) {
     return parse_field<std::uint64_t>(text, what, "a whole number");
 }
 
+// The reply to expire, ttl or persist; nullopt for another command.
+std::optional<std::string> answer_expiry(store::Store& store, const std::vector<std::string>& r) {
+    const std::string& command = r[0];
+    if (command == "expire") {
+        check_arity(r, 3, 3, "expire KEY TTL_MS");
+        const auto ttl = std::chrono::milliseconds(static_cast<std::int64_t>(number(r[2], "ttl")));
+        return ok_line({store.expire(r[1], ttl) ? "1" : "0"});
+    }
+    if (command == "ttl") {
+        check_arity(r, 2, 2, "ttl KEY");
+        const auto left = store.time_to_live(r[1]);
+        return left ? ok_line({std::to_string(left->count())}) : none_line();
+    }
+    if (command == "persist") {
+        check_arity(r, 2, 2, "persist KEY");
+        return ok_line({store.persist(r[1]) ? "1" : "0"});
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::string ClientServer::answer(store::Store& store, const std::vector<std::string>& r) {
@@ -42,21 +62,6 @@ std::string ClientServer::answer(store::Store& store, const std::vector<std::str
         if (command == "del") {
             check_arity(r, 2, 2, "del KEY");
             return ok_line({store.del(r[1]) ? "1" : "0"});
-        }
-        if (command == "expire") {
-            check_arity(r, 3, 3, "expire KEY TTL_MS");
-            const auto ttl =
-                std::chrono::milliseconds(static_cast<std::int64_t>(number(r[2], "ttl")));
-            return ok_line({store.expire(r[1], ttl) ? "1" : "0"});
-        }
-        if (command == "ttl") {
-            check_arity(r, 2, 2, "ttl KEY");
-            const auto left = store.time_to_live(r[1]);
-            return left ? ok_line({std::to_string(left->count())}) : none_line();
-        }
-        if (command == "persist") {
-            check_arity(r, 2, 2, "persist KEY");
-            return ok_line({store.persist(r[1]) ? "1" : "0"});
         }
         if (command == "incr" || command == "decr") {
             check_arity(r, 3, 3, "incr|decr KEY N");
@@ -91,6 +96,7 @@ std::string ClientServer::answer(store::Store& store, const std::vector<std::str
             check_arity(r, 2, 2, "retire WRITER_ID");
             return ok_line({store.retire(ReplicaId{number(r[1], "writer id")}) ? "1" : "0"});
         }
+        if (auto reply = answer_expiry(store, r)) return *reply;
         if (auto reply = answer_record(store, r)) return *reply;
         return encode_line({"error", "unknown command \"" + command +
                                          "\"; commands: put get del incr decr sadd srem smembers "
