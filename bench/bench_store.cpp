@@ -1,6 +1,6 @@
 // Benchmarks of one store replica (issue "The replicated key-value store"). Run through
-// scripts/bench.sh. Multi-threaded runs compare the store with a one-global-mutex hash map in
-// the same binary.
+// scripts/bench.sh, or scripts/bench-fast-paths.sh for issue 18's table. Gets, puts, the mixed
+// runs and memory per key compare the store with the maps of baseline_maps.hpp in the same binary.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -8,9 +8,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
+#include <type_traits>
 #include <vector>
 
+#include "baseline_maps.hpp"
 #include "store/std_hash_collisions.hpp"
 #include <benchmark/benchmark.h>
 #include <malloc.h>
@@ -23,6 +24,10 @@
 namespace {
 
 using namespace converge::store;
+using converge::bench::GlobalLockMap;
+#ifdef CONVERGE_HAVE_TBB
+using converge::bench::TbbMap;
+#endif
 constexpr std::size_t kKeys = 1'000'000;
 // Thread counts for the mixed benchmark: 1, 2 here; 1 to 16 where CONVERGE_BENCH_THREADS says so
 // (the 16-core machine).
@@ -139,39 +144,15 @@ void BM_StoreGetInto(benchmark::State& state) {
 }
 BENCHMARK(BM_StoreGetInto);
 
-// The baseline: one mutex around one hash map.
-class GlobalLockMap {
-  public:
-    void put(const std::string& k, const std::string& v) {
-        std::lock_guard lock(mutex_);
-        map_[k] = v;
-    }
-    std::optional<std::string> get(const std::string& k) {
-        std::lock_guard lock(mutex_);
-        auto it = map_.find(k);
-        if (it == map_.end()) return std::nullopt;
-        return it->second;
-    }
-
-  private:
-    std::mutex mutex_;
-    std::unordered_map<std::string, std::string> map_;
-};
-
+// A map of Map's type (the store or a baseline) holding every key of keys(), made once.
 template <class Map>
 Map& prefilled() {
     static Map* map = [] {
-        auto* m = new Map(Options{.replica = converge::ReplicaId{1}});
-        for (const std::string& k : keys())
-            m->put(k, kValue);
-        return m;
-    }();
-    return *map;
-}
-template <>
-GlobalLockMap& prefilled<GlobalLockMap>() {
-    static GlobalLockMap* map = [] {
-        auto* m = new GlobalLockMap;
+        Map* m = nullptr;
+        if constexpr (std::is_same_v<Map, Store>)
+            m = new Map(Options{.replica = converge::ReplicaId{1}});
+        else
+            m = new Map;
         for (const std::string& k : keys())
             m->put(k, kValue);
         return m;
@@ -196,7 +177,66 @@ void BM_Mixed90Get10Put(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Mixed90Get10Put<GlobalLockMap>)->ThreadRange(1, kMaxThreads)->UseRealTime();
+#ifdef CONVERGE_HAVE_TBB
+BENCHMARK(BM_Mixed90Get10Put<TbbMap>)->ThreadRange(1, kMaxThreads)->UseRealTime();
+#endif
 BENCHMARK(BM_Mixed90Get10Put<Store>)->ThreadRange(1, kMaxThreads)->UseRealTime();
+
+// The baselines of BM_StoreGet and BM_StorePut: the same 100,000 keys, one thread.
+template <class Map>
+void BM_BaselineGet(benchmark::State& state) {
+    Map map;
+    const auto& k = keys();
+    for (std::size_t i = 0; i < 100'000; ++i)
+        map.put(k[i], kValue);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(map.get(k[i]));
+        i = (i + 1) % 100'000;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+template <class Map>
+void BM_BaselinePut(benchmark::State& state) {
+    Map map;
+    const auto& k = keys();
+    std::size_t i = 0;
+    for (auto _ : state) {
+        map.put(k[i], kValue);
+        i = (i + 1) % 100'000;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BaselineGet<GlobalLockMap>);
+BENCHMARK(BM_BaselinePut<GlobalLockMap>);
+#ifdef CONVERGE_HAVE_TBB
+BENCHMARK(BM_BaselineGet<TbbMap>);
+BENCHMARK(BM_BaselinePut<TbbMap>);
+#endif
+
+// Memory per key: the growth of glibc's bytes in use (mallinfo2) over putting 1,000,000 keys of 16
+// bytes with 16-byte values into a fresh map, divided by the keys. The store's causal metadata is
+// in its figure; scripts/bench-fast-paths.sh sets it beside redis-server's used_memory.
+template <class Map>
+void BM_MemoryPerKey(benchmark::State& state) {
+    for (auto _ : state) {
+        const std::size_t before = mallinfo2().uordblks;
+        auto map = [] {
+            if constexpr (std::is_same_v<Map, Store>)
+                return std::make_unique<Map>(Options{.replica = converge::ReplicaId{1}});
+            else
+                return std::make_unique<Map>();
+        }();
+        for (const std::string& k : keys())
+            map->put(k, kValue);
+        const std::size_t after = mallinfo2().uordblks;
+        state.counters["bytes_per_key"] =
+            static_cast<double>(after - before) / static_cast<double>(kKeys);
+    }
+}
+BENCHMARK(BM_MemoryPerKey<Store>)->Iterations(1)->Unit(benchmark::kMillisecond);
+// (Not TbbMap: TBB allocates from pools of its own, which mallinfo2 does not see.)
+BENCHMARK(BM_MemoryPerKey<GlobalLockMap>)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // Counts the frames and bytes a replica sends; delivers nothing.
 struct CountingTransport final : Transport {

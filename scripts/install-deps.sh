@@ -16,8 +16,9 @@ packages=(
     redis-tools python3-redis
     iproute2 nftables faketime parallel
 )
-# ./scripts/install-deps.sh --bench: also what the benchmarks compare against.
-if [ "${1:-}" = "--bench" ]; then packages+=(redis-server); fi
+# ./scripts/install-deps.sh --bench: also what the benchmarks compare against (redis-server, TBB)
+# and jq, which scripts/bench-fast-paths.sh reads their JSON with.
+if [ "${1:-}" = "--bench" ]; then packages+=(redis-server libtbb-dev jq); fi
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
