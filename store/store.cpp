@@ -268,8 +268,9 @@ bool Store::tick(std::size_t sweep_budget) {
 bool Store::receive(std::string_view frame) {
     std::vector<Change> changes;
     const bool accepted = impl_->replicator.receive(frame, changes);
-    for (const Change& change : changes)
-        impl_->subscribers->notify(change);
+    if (impl_->subscribers->any())
+        for (const Change& change : changes)
+            impl_->subscribers->notify(change);
     return accepted;
 }
 

@@ -252,7 +252,7 @@ struct Store::Impl {
     }
 
     void notify(std::string_view key, ChangeKind kind) {
-        subscribers->notify(Change{std::string(key), kind, false});
+        if (subscribers->any()) subscribers->notify(Change{std::string(key), kind, false});
     }
 
     Options options;

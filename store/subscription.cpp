@@ -9,12 +9,14 @@ std::uint64_t SubscriberList::add(std::string prefix, ChangeCallback callback) {
     const std::uint64_t id = next_id_++;
     entries_.push_back(
         Entry{id, std::move(prefix), std::make_shared<const ChangeCallback>(std::move(callback))});
+    count_.store(entries_.size(), std::memory_order_release);
     return id;
 }
 
 void SubscriberList::remove(std::uint64_t id) {
     std::lock_guard lock(mutex_);
     std::erase_if(entries_, [id](const Entry& e) { return e.id == id; });
+    count_.store(entries_.size(), std::memory_order_release);
 }
 
 void SubscriberList::notify(const Change& change) const {

@@ -3,6 +3,7 @@
 // (outside every store lock) for each change to a key starting with its prefix.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +33,9 @@ class SubscriberList {
     void remove(std::uint64_t id);
     // Calls every matching callback. Must be called with no store lock held.
     void notify(const Change& change) const;
+    // Whether any callback is registered: a change with no one to hear of it need not build its
+    // Change (its key's copy) nor take the list's lock. Lock-free.
+    bool any() const noexcept { return count_.load(std::memory_order_acquire) != 0; }
 
   private:
     struct Entry {
@@ -41,6 +45,7 @@ class SubscriberList {
     };
     mutable std::mutex mutex_;
     std::vector<Entry> entries_;
+    std::atomic<std::size_t> count_{0};  // entries_.size(), readable without the lock
     std::uint64_t next_id_ = 1;
 };
 
