@@ -57,7 +57,7 @@ echo "bench-fast-paths: the simulator's main job and a sweep of 100 seeds (2 job
 sim=build/release/tools/converge-sim
 speed=$("$sim" run examples/scenarios/three-regions.toml | sed -n 's/.*s wall (\([0-9]*\)x).*/\1/p')
 start=$(date +%s.%N)
-"$sim" sweep examples/scenarios/three-regions.toml --seeds 1..100 --jobs 2 >/dev/null
+"$sim" sweep examples/scenarios/three-regions.toml --seeds 1..100 --jobs 2 >/dev/null 2>&1
 sweep_s=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
 get=$(rate BM_StoreGet) get_m=$(rate "BM_BaselineGet<GlobalLockMap>") get_t=$(tbb "BM_BaselineGet<TbbMap>")
