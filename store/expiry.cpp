@@ -44,8 +44,7 @@ bool set_deadline(Impl& s, std::string_view key, std::optional<milliseconds> ttl
     return s.template mutate<T>(key, IfAbsent::skip, false, [&](T& value, auto& t) {
         if (value.empty() || (!ttl && value.deadline().expires_ms == 0)) return false;
         const Timestamp now = s.clock.tick();
-        t.delta = value.expire(
-            now, ttl ? now.physical + static_cast<std::uint64_t>(ttl->count()) : std::uint64_t{0});
+        t.delta = value.expire(now, s.expires_after(now, ttl));
         t.changed = true;
         t.bytes = 32;
         return true;
@@ -58,14 +57,9 @@ template <class Impl>
 bool set_value_expiry(Impl& s, std::string_view key, std::optional<milliseconds> ttl) {
     return s.template mutate<KvRegister>(key, IfAbsent::skip, false, [&](KvRegister& reg, auto& t) {
         const KvValue* winner = winning_write(reg);
-        const Timestamp now = s.clock.tick();
-        if (winner == nullptr || winner->expired_at(now.physical)) return false;
+        if (winner == nullptr || winner->expired_at(s.clock.now_ms())) return false;
         if (!ttl && winner->expires_ms == 0) return false;
-        std::string bytes = winner->bytes;
-        t.bytes = 32 + bytes.size();
-        const std::uint64_t expires =
-            ttl ? now.physical + static_cast<std::uint64_t>(ttl->count()) : 0;
-        reg.overwrite(s.lifecycle.writer(), KvValue{now, std::move(bytes), expires});
+        t.bytes = s.write_value(reg, winner->bytes, ttl);
         t.changed = true;
         return true;
     });
@@ -116,22 +110,12 @@ std::optional<milliseconds> Store::time_to_live(std::string_view key) const {
     const Stripe& stripe = s.keyspace.stripe_of(k);
     std::shared_lock lock(stripe.mutex);
     const auto it = stripe.map.find(k);
-    if (it == stripe.map.end()) return std::nullopt;
-    if (const Deadline* d = detail::deadline_of(it->second.value)) {
-        if (d->expires_ms == 0) return std::nullopt;
-        const std::uint64_t now = s.clock.now_ms();
-        const bool empty = std::visit(
-            [](const auto& v) {
-                if constexpr (detail::has_deadline<std::decay_t<decltype(v)>>) return v.empty();
-                return true;
-            },
-            it->second.value);
-        return empty ? std::nullopt : left(d->expires_ms, now);
-    }
+    const std::uint64_t now = s.clock.now_ms();
+    if (it == stripe.map.end() || !detail::visible_at(it->second.value, now)) return std::nullopt;
+    if (const Deadline* d = detail::deadline_of(it->second.value)) return left(d->expires_ms, now);
     const auto* reg = std::get_if<KvRegister>(&it->second.value);
     const KvValue* winner = reg ? winning_write(*reg) : nullptr;
-    if (winner == nullptr || winner->expires_ms == 0) return std::nullopt;
-    return left(winner->expires_ms, s.clock.now_ms());
+    return winner == nullptr ? std::nullopt : left(winner->expires_ms, now);
 }
 
 bool Store::expire(std::string_view key, milliseconds ttl) {

@@ -35,12 +35,8 @@ void Store::put(std::string_view key, std::string value,
         throw InvalidOperation("ttl must be positive; use del to remove a value now");
     Impl& s = *impl_;
     s.mutate<KvRegister>(key, IfAbsent::create, 0, [&](KvRegister& reg, Impl::Touched& t) {
-        const Timestamp written = s.clock.tick();
-        const std::uint64_t expires =
-            ttl ? written.physical + static_cast<std::uint64_t>(ttl->count()) : 0;
         t.changed = true;
-        t.bytes = 32 + value.size();
-        reg.overwrite(s.lifecycle.writer(), KvValue{written, std::move(value), expires});
+        t.bytes = s.write_value(reg, std::move(value), ttl);
         return 0;
     });
     detail::bump(s.counters.puts);

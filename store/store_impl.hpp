@@ -140,12 +140,32 @@ struct Store::Impl {
         return result;
     }
 
+    // The expiry ttl after written (physical ms on the hybrid clock); 0 (never) without a ttl.
+    static std::uint64_t expires_after(const Timestamp& written,
+                                       std::optional<std::chrono::milliseconds> ttl) {
+        return ttl ? written.physical + static_cast<std::uint64_t>(ttl->count()) : 0;
+    }
+    // Writes bytes into reg as this run's writer, stamped now and expiring ttl after (never
+    // without one), replacing every value reg holds; returns the bytes the log must send.
+    std::size_t write_value(KvRegister& reg, std::string bytes,
+                            std::optional<std::chrono::milliseconds> ttl) {
+        const Timestamp written = clock.tick();
+        const std::size_t size = 32 + bytes.size();
+        reg.overwrite(lifecycle.writer(),
+                      KvValue{written, std::move(bytes), expires_after(written, ttl)});
+        return size;
+    }
+    // Whether value's whole key passed its deadline here (the clock is read only if it has one).
+    template <class T>
+    bool past_deadline(const T& value) const {
+        return value.deadline().expires_ms != 0 && value.deadline().expired_at(clock.now_ms());
+    }
+
     // If value's whole key expired here, expires it (detail::expire_whole) into touched, which
     // then holds that change alone, and returns true. Its stripe is locked exclusively.
     template <class T>
     bool expire_if_due(T& value, Touched& touched) {
-        if (value.deadline().expires_ms == 0 || !value.deadline().expired_at(clock.now_ms()))
-            return false;
+        if (!past_deadline(value)) return false;
         touched.expiry = Value(detail::expire_whole(value, clock.tick()));
         detail::bump(counters.expired_keys);
         return true;
@@ -189,8 +209,7 @@ struct Store::Impl {
         const T* value = std::get_if<T>(&it->second.value);
         if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
         if constexpr (detail::has_deadline<T>)
-            if (value->deadline().expires_ms != 0 && value->deadline().expired_at(clock.now_ms()))
-                return fn(static_cast<const T*>(nullptr));
+            if (past_deadline(*value)) return fn(static_cast<const T*>(nullptr));
         return fn(value);
     }
 

@@ -70,19 +70,6 @@ KeyInspection::Type type_of(const Value& value) {
     return static_cast<KeyInspection::Type>(value.index());
 }
 
-bool visible_at(const Value& value, std::uint64_t now_ms) {
-    if (whole_key_expired(value, now_ms)) return false;
-    if (const auto* reg = std::get_if<KvRegister>(&value)) {
-        const KvValue* winner = winning_write(*reg);
-        return winner != nullptr && !winner->expired_at(now_ms);
-    }
-    if (const auto* set = std::get_if<StringSet>(&value)) return !set->empty();
-    if (const auto* hash = std::get_if<ORHash>(&value)) return !hash->empty();
-    if (const auto* zset = std::get_if<SortedSet>(&value)) return !zset->empty();
-    if (const auto* hll = std::get_if<HyperLogLog>(&value)) return !hll->empty();
-    return true;
-}
-
 }  // namespace
 
 Keyspace::Keyspace(KeyedHash hash, std::size_t stripe_count, std::size_t log_entries_max,

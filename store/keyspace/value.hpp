@@ -69,6 +69,20 @@ inline bool whole_key_expired(const Value& v, std::uint64_t now_ms) {
     const Deadline* d = deadline_of(v);
     return d != nullptr && d->expired_at(now_ms);
 }
+// Whether v shows something at now_ms: a live value not expired, a counter, a non-empty set,
+// hash, sorted set or HyperLogLog whose whole key has not expired.
+inline bool visible_at(const Value& value, std::uint64_t now_ms) {
+    if (whole_key_expired(value, now_ms)) return false;
+    if (const auto* reg = std::get_if<KvRegister>(&value)) {
+        const KvValue* winner = winning_write(*reg);
+        return winner != nullptr && !winner->expired_at(now_ms);
+    }
+    if (const auto* set = std::get_if<StringSet>(&value)) return !set->empty();
+    if (const auto* hash = std::get_if<ORHash>(&value)) return !hash->empty();
+    if (const auto* zset = std::get_if<SortedSet>(&value)) return !zset->empty();
+    if (const auto* hll = std::get_if<HyperLogLog>(&value)) return !hll->empty();
+    return true;
+}
 // Expires value at this replica, as a command taken at when: removes everything this replica has
 // seen of it (a change made elsewhere that it had not seen survives, as for a delete) and sets
 // the deadline to never, so what is written next lives on. Returns the delta.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "arbitrary_faults.hpp"
 #include "cluster.hpp"
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -99,11 +100,7 @@ void run(testing::Cluster& c, const std::vector<Step>& steps, Model& model) {
 RC_GTEST_PROP(StoreConvergence, ReplicasConvergeAndMatchTheReferenceModel, ()) {
     const auto n = *rc::gen::inRange<std::size_t>(2, 6);
     const auto seed = *rc::gen::arbitrary<std::uint64_t>();
-    LoopbackFaults faults;
-    faults.link.loss = *rc::gen::inRange(0, 50) / 100.0;
-    faults.link.duplicate = *rc::gen::inRange(0, 30) / 100.0;
-    faults.link.reorder = *rc::gen::inRange(0, 50) / 100.0;
-    faults.max_delay_steps = *rc::gen::inRange<std::uint32_t>(0, 4);
+    const LoopbackFaults faults = testing::arbitrary_faults();
     // A tiny log in some cases, so that peers fall behind it and digest repair takes over.
     const std::size_t log_entries = *rc::gen::element<std::size_t>(2, 1'000'000);
     const auto steps = *rc::gen::container<std::vector<Step>>(rc::gen::construct<Step>(

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "arbitrary_faults.hpp"
 #include "cluster.hpp"
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -21,11 +22,7 @@ using std::chrono::milliseconds;
 // and each replica has swept, that is still so.
 RC_GTEST_PROP(WholeKeyExpiry, ReplicasWithDeadlinesConvergeAndShowTheSame, ()) {
     const auto n = *rc::gen::inRange<std::size_t>(2, 5);
-    LoopbackFaults faults;
-    faults.link.loss = *rc::gen::inRange(0, 40) / 100.0;
-    faults.link.duplicate = *rc::gen::inRange(0, 20) / 100.0;
-    faults.link.reorder = *rc::gen::inRange(0, 40) / 100.0;
-    faults.max_delay_steps = *rc::gen::inRange<std::uint32_t>(0, 3);
+    const LoopbackFaults faults = testing::arbitrary_faults();
     // A tiny log in some cases, so that whole states travel by digest repair.
     const std::size_t log_entries = *rc::gen::element<std::size_t>(2, 1'000'000);
     testing::Cluster c(
