@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,8 +25,16 @@ struct Step {
     std::uint32_t element;
 };
 
-// What the replicas must end with. Set adds carry a marker element "x@id" added together with x
-// (one delta), so the model knows which adds a remove observed: those whose markers it saw.
+// How a counterexample prints a step: what it did, on which replica, key and element.
+void showValue(const Step& s, std::ostream& os) {
+    static const char* const kinds[] = {"put",    "increment", "decrement",    "add",
+                                        "remove", "sync",      "network step", "round"};
+    os << kinds[s.kind % 8] << " r" << s.replica << " k" << s.key % 3 << " e" << s.element % 4;
+}
+
+// What the replicas must end with. Set adds carry a marker element "x@id" added right after x
+// (shipped with it), so the model knows which adds a later add or remove of x observed: those
+// whose markers its replica showed.
 struct Model {
     std::map<std::string, std::int64_t> counters;
     std::map<std::string, std::string> registers;  // the last put (the clock moves before each)
@@ -34,6 +43,16 @@ struct Model {
         bool covered = false;
     };
     std::vector<Add> adds;
+
+    // The adds of element to key whose markers a replica showed (seen, sorted) are covered by
+    // its next add or remove of element.
+    void cover(const std::vector<std::string>& seen, const std::string& key,
+               const std::string& element) {
+        for (Add& a : adds)
+            if (a.key == key && a.element == element &&
+                std::binary_search(seen.begin(), seen.end(), a.marker))
+                a.covered = true;
+    }
 
     std::set<std::string> expected_set(const std::string& key) const {
         std::set<std::string> out;
@@ -69,19 +88,20 @@ void run(testing::Cluster& c, const std::vector<Step>& steps, Model& model) {
                 model.counters["cnt" + k] -= s.element % 3 + 1;
                 break;
             case 3: {
+                // Re-adding x replaces the dots of x this replica has seen (crdt/or_set.hpp): the
+                // adds it observed live on only through this one, as if a remove had seen them.
                 const std::string marker = x + "@" + std::to_string(model.adds.size());
+                const std::vector<std::string> seen = r.set("set" + k).elements();
                 r.set("set" + k).add(x);
                 r.set("set" + k).add(marker);
+                model.cover(seen, "set" + k, x);
                 model.adds.push_back({"set" + k, x, marker});
                 break;
             }
             case 4: {
                 const std::vector<std::string> seen = r.set("set" + k).elements();
                 r.set("set" + k).remove(x);
-                for (Model::Add& a : model.adds)
-                    if (a.key == "set" + k && a.element == x &&
-                        std::binary_search(seen.begin(), seen.end(), a.marker))
-                        a.covered = true;
+                model.cover(seen, "set" + k, x);
                 break;
             }
             case 5:
