@@ -274,6 +274,77 @@ void BM_StorePutReplicated(benchmark::State& state) {
 }
 BENCHMARK(BM_StorePutReplicated);
 
+// Keeps every frame sent; delivers nothing.
+struct KeepingTransport final : Transport {
+    void send(converge::ReplicaId, std::string frame) override {
+        frames.push_back(std::move(frame));
+    }
+    std::vector<std::string> frames;
+};
+
+// A replica receiving one sync round's frames from a peer: 3,000 keys changed once each (a value
+// put, a set add, a counter increment). resent = 0: the receiver lacks them (each key is merged
+// into a fresh replica); resent = 1: it has them already (a resend after a lost acknowledgement,
+// a duplicate, the same change relayed by a second hub). sqlite = 1: the receiver stores into
+// SqliteStorage (group commit) in a scratch file, as converge-node does; its acknowledgements
+// wait for the commit. Items: keys received.
+void BM_StoreReceive(benchmark::State& state) {
+    const converge::ReplicaId a_id{1};
+    auto transport = std::make_shared<KeepingTransport>();
+    Store a(Options{.replica = a_id, .transport = transport});
+    a.add_peer(converge::ReplicaId{2});
+    const auto& k = keys();
+    for (std::size_t i = 0; i < 1000; ++i) {
+        a.put(k[3 * i], kValue);
+        a.set(k[3 * i + 1]).add(kValue);
+        a.counter(k[3 * i + 2]).increment(1);
+    }
+    a.sync();
+    const bool resent = state.range(0) == 1, sqlite = state.range(1) == 1;
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("converge-bench-receive-" + std::to_string(::getpid()) + ".db");
+    const auto remove_file = [&] {
+        for (const char* suffix : {"", "-wal", "-shm"})
+            std::filesystem::remove(file.string() + suffix);
+    };
+    const auto receiver = [&] {
+        std::shared_ptr<Storage> storage;
+        if (sqlite)
+            storage = std::make_shared<SqliteStorage>(
+                file, SqliteOptions{.commit = SqliteOptions::Commit::group});
+        auto b = std::make_unique<Store>(Options{.replica = converge::ReplicaId{2},
+                                                 .transport = std::make_shared<KeepingTransport>(),
+                                                 .storage = std::move(storage)});
+        b->add_peer(a_id);  // its acknowledgements wait for the storage, as a node's do
+        return b;
+    };
+    const auto receive_all = [&](Store& b) {
+        for (const std::string& frame : transport->frames)
+            b.receive(frame);
+    };
+    remove_file();
+    auto b = receiver();
+    if (resent) receive_all(*b);
+    for (auto _ : state) {
+        if (!resent) {
+            state.PauseTiming();
+            b.reset();
+            remove_file();
+            b = receiver();
+            state.ResumeTiming();
+        }
+        receive_all(*b);
+    }
+    state.SetItemsProcessed(state.iterations() * 3000);
+    b.reset();
+    remove_file();
+}
+BENCHMARK(BM_StoreReceive)
+    ->ArgNames({"resent", "sqlite"})
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
 // Bytes on the wire for one replicated put of a 16-byte value (envelope included), with a 7-byte
 // key and with a 16-byte key. Goal: <= 48.
 void BM_WireBytesOnePut(benchmark::State& state) {

@@ -32,6 +32,14 @@ class CausalContext {
                std::binary_search(cloud_.begin(), cloud_.end(), dot);
     }
 
+    // True when every dot other has seen is seen here (other is a subset). Exact for contexts kept
+    // as this class keeps them (the cloud never holds the compact vector's next dot).
+    bool includes(const CausalContext& other) const noexcept {
+        return compact_.dominates(other.compact_) &&
+               std::all_of(other.cloud_.begin(), other.cloud_.end(),
+                           [&](const Dot& d) { return contains(d); });
+    }
+
     // The highest counter of replica seen, 0 if none.
     std::uint64_t max(ReplicaId replica) const noexcept {
         std::uint64_t highest = compact_.get(replica);

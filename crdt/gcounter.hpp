@@ -39,6 +39,9 @@ class GCounter : public codec::CerealSerializable<GCounter> {
     std::uint64_t contribution(ReplicaId replica) const noexcept { return slots_.get(replica); }
 
     // The join: each slot becomes the maximum of both.
+    // Whether merge(other) would change nothing: no slot of other is above this one's.
+    bool includes(const GCounter& other) const noexcept { return slots_.dominates(other.slots_); }
+
     void merge(const GCounter& other) {
         slots_.merge(other.slots_);
         assert(slots_.dominates(other.slots_));

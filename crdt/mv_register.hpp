@@ -104,6 +104,18 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
         context_.merge(other.context_);
     }
 
+    // Whether merge(other) would change nothing: other saw no write this replica has not, and
+    // holds every value here whose write it saw. No allocation.
+    bool includes(const MVRegister& other) const {
+        if (!context_.includes(other.context_)) return false;
+        return std::all_of(entries_.begin(), entries_.end(), [&](const Entry& entry) {
+            return detail::dots_included(entry.first, other.context_, [&](const Dot& d) {
+                return std::any_of(other.entries_.begin(), other.entries_.end(),
+                                   [&](const Entry& theirs) { return theirs.first[0] == d; });
+            });
+        });
+    }
+
     const CausalContext& context() const noexcept { return context_; }
     std::uint64_t max_counter(ReplicaId replica) const noexcept { return context_.max(replica); }
     void advance_counter(ReplicaId replica, std::uint64_t counter) {

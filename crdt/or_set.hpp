@@ -121,6 +121,26 @@ class ORSet : public codec::CerealSerializable<ORSet<T, Hash, Equal>> {
         context_.merge(other.context_);
     }
 
+    // Whether merge(other) would change nothing: other saw no dot this replica has not, and holds
+    // every dot here it saw. O(other) for a delta of adds, else O(size of both); no allocation.
+    bool includes(const ORSet& other) const {
+        if (!context_.includes(other.context_)) return false;
+        std::uint64_t their_live_dots = 0;
+        for (const auto& entry : other.entries_)
+            their_live_dots += entry.second.size();
+        if (detail::holds_only_live_dots(other.context_, their_live_dots)) return true;
+        for (const auto& [value, mine] : entries_) {
+            if (!detail::any_seen(mine, other.context_)) continue;
+            auto theirs = other.entries_.find(value);
+            const bool kept = detail::dots_included(mine, other.context_, [&](const Dot& d) {
+                return theirs != other.entries_.end() &&
+                       std::binary_search(theirs->second.begin(), theirs->second.end(), d);
+            });
+            if (!kept) return false;
+        }
+        return true;
+    }
+
     // The dots seen by this replica (the metadata a remove leaves behind).
     const CausalContext& context() const noexcept { return context_; }
     // The dots keeping value alive; empty when absent.

@@ -49,6 +49,11 @@ class PNCounter : public codec::CerealSerializable<PNCounter> {
                                     : -static_cast<std::int64_t>(magnitude);
     }
 
+    // Whether merge(other) would change nothing: no slot of other is above this one's.
+    bool includes(const PNCounter& other) const noexcept {
+        return increments_.includes(other.increments_) && decrements_.includes(other.decrements_);
+    }
+
     void merge(const PNCounter& other) {
         increments_.merge(other.increments_);
         decrements_.merge(other.decrements_);

@@ -49,6 +49,16 @@ inline bool any_seen(const DotSet& dots, const CausalContext& context) {
     return std::any_of(dots.begin(), dots.end(), [&](const Dot& d) { return context.contains(d); });
 }
 
+// Whether the join of a dot store (live: its dots; my_context) with another (their_live: the
+// other's dots; their_context) changes nothing here: the other saw nothing new, and every dot here
+// it saw it still holds. their_live(dot) says whether the other holds dot (under the same entry,
+// as dots are unique).
+template <class TheirLive>
+bool dots_included(const DotSet& live, const CausalContext& their_context, TheirLive&& their_live) {
+    return std::all_of(live.begin(), live.end(),
+                       [&](const Dot& d) { return !their_context.contains(d) || their_live(d); });
+}
+
 // True when context holds nothing but the live_dots dots of its own store: that side has removed
 // nothing, so merging it cannot drop anything the other side holds under keys it lacks (every dot
 // names one entry), and the scan for such drops can be skipped.

@@ -22,6 +22,20 @@ ChangeKind kind_of(const Value& v) {
     }
 }
 
+// Whether merging theirs (of held's type) into held would change nothing; false for the types that
+// cannot tell cheaply (they merge, and the change mark decides).
+bool includes(const Value& held, const Value& theirs) {
+    return std::visit(
+        [&](const auto& mine) {
+            using T = std::decay_t<decltype(mine)>;
+            if constexpr (requires { mine.includes(mine); })
+                return mine.includes(std::get<T>(theirs));
+            else
+                return false;
+        },
+        held);
+}
+
 }  // namespace
 
 std::optional<std::string> RemoteMerge::out_of_range(const std::vector<KeyState>& keys) {
@@ -80,6 +94,11 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
     }
     if (local_expiry_ && whole_key_expired(slot.value, clock_.now_ms()))
         local_expiry_(stripe, slot);
+    if (retired.empty() && includes(slot.value, incoming.value)) {
+        // A resent, duplicated or already relayed change: nothing to mark, store or report.
+        bump(counters_.merges_unchanged);
+        return std::nullopt;
+    }
     const std::uint64_t before = change_mark(slot.value);
     std::visit(
         [&](auto& held) {

@@ -246,6 +246,48 @@ TEST(Replication, AReplayedOldDeltaNeverBringsBackARemovedElement) {
     EXPECT_EQ(b.get("k"), std::nullopt);
 }
 
+// A resent or duplicated frame holds changes the receiver has: they are not merged again, so the
+// key is not marked changed (no digest refresh, no storage write, no inspection).
+TEST(Replication, AChangeReceivedAgainLeavesItsKeyUntouched) {
+    LoopbackNetwork net(1);
+    auto clock = std::make_shared<ManualClock>(1000);
+    auto recorder = std::make_shared<RecordingTransport>(net.transport(ReplicaId{1}));
+    Store a(Options{.replica = ReplicaId{1},
+                    .clock = clock,
+                    .rng = std::make_shared<SeededRng>(1),
+                    .transport = recorder});
+    Store b(Options{.replica = ReplicaId{2},
+                    .clock = clock,
+                    .rng = std::make_shared<SeededRng>(2),
+                    .transport = net.transport(ReplicaId{2})});
+    net.attach(ReplicaId{1}, a);
+    net.attach(ReplicaId{2}, b);
+    a.add_peer(ReplicaId{2});
+    b.add_peer(ReplicaId{1});
+    a.set("s").add("x");
+    a.put("k", "v");
+    a.counter("c").increment(2);
+    a.sync();
+    net.run_until_idle();
+    ChangeCursor cursor;
+    std::vector<std::string> changed;
+    b.inspect_changed(
+        cursor, [&](std::string_view key, const KeyInspection&) { changed.emplace_back(key); });
+    ASSERT_EQ(changed.size(), 3u);
+    const std::uint64_t unchanged_before = b.metrics().merges_unchanged;
+
+    changed.clear();
+    for (const std::string& frame : recorder->frames)
+        b.receive(frame);
+    b.inspect_changed(
+        cursor, [&](std::string_view key, const KeyInspection&) { changed.emplace_back(key); });
+    EXPECT_THAT(changed, ::testing::IsEmpty());
+    EXPECT_EQ(b.metrics().merges_unchanged, unchanged_before + 3);
+    EXPECT_TRUE(b.set("s").contains("x"));
+    EXPECT_EQ(b.get("k"), "v");
+    EXPECT_EQ(b.counter("c").value(), 2);
+}
+
 TEST(Replication, RemoteChangesNotifySubscribersAsRemote) {
     Cluster c(2);
     std::vector<Change> seen;
