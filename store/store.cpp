@@ -89,12 +89,12 @@ bool Store::del(std::string_view key) {
 
 std::int64_t Store::Counter::increment(std::uint64_t n) {
     Impl& s = *store_.impl_;
-    return s.counter_op(key_, [&](PNCounter& c) { c.increment(s.lifecycle.writer(), n); });
+    return s.counter_op(key_, [&](PNCounter& c) { return c.increment(s.lifecycle.writer(), n); });
 }
 
 std::int64_t Store::Counter::decrement(std::uint64_t n) {
     Impl& s = *store_.impl_;
-    return s.counter_op(key_, [&](PNCounter& c) { c.decrement(s.lifecycle.writer(), n); });
+    return s.counter_op(key_, [&](PNCounter& c) { return c.decrement(s.lifecycle.writer(), n); });
 }
 
 std::int64_t Store::Counter::add_converting(std::int64_t n) {

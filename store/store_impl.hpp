@@ -256,11 +256,13 @@ struct Store::Impl {
         return written;
     }
 
+    // change(counter) changes this replica's slots and returns their delta, which travels to
+    // peers instead of the counter (its size does not grow with the writers it has seen).
     template <class Fn>
     std::int64_t counter_op(std::string_view key, Fn&& change) {
         const std::int64_t result = mutate<PNCounter>(key, IfAbsent::create, std::int64_t{0},
                                                       [&](PNCounter& c, Touched& t) {
-                                                          change(c);
+                                                          t.delta = change(c);
                                                           t.changed = true;
                                                           t.bytes = 48;
                                                           return c.value();

@@ -12,9 +12,10 @@ std::uint32_t read_u32(codec::Reader& r, const char* what) {
     return static_cast<std::uint32_t>(v);
 }
 
-// The tags of deltas in deltas messages (never stored, never a whole state): a set's, and a
-// hash's, sorted set's or HyperLogLog's (their type's tag + 8).
+// The tags of deltas in deltas messages (never stored, never a whole state): a set's, a
+// counter's (wire version 5), and a hash's, sorted set's or HyperLogLog's (their type's tag + 8).
 constexpr std::uint8_t set_delta_tag = 4;
+constexpr std::uint8_t counter_delta_tag = 11;
 constexpr std::uint8_t record_delta_offset = 8;
 static_assert(type_tag<SortedSet> == type_tag<ORHash> + 1 &&
               type_tag<HyperLogLog> == type_tag<ORHash> + 2);
@@ -25,8 +26,9 @@ KeyState decode_key_state(codec::Reader& r) {
     const std::uint8_t tag = r.byte("value type");
     const bool record_delta = tag >= type_tag<ORHash> + record_delta_offset &&
                               tag <= type_tag<HyperLogLog> + record_delta_offset;
-    s.whole = tag != set_delta_tag && !record_delta;
-    s.value = decode_tagged(r, tag == set_delta_tag ? type_tag<StringSet>
+    s.whole = tag != set_delta_tag && tag != counter_delta_tag && !record_delta;
+    s.value = decode_tagged(r, tag == set_delta_tag       ? type_tag<StringSet>
+                               : tag == counter_delta_tag ? type_tag<PNCounter>
                                : record_delta ? static_cast<std::uint8_t>(tag - record_delta_offset)
                                               : tag);
     return s;
@@ -112,12 +114,14 @@ void encode_key_delta(codec::Writer& w, std::string_view key, const Value& delta
     std::visit(
         [&](const auto& held) {
             using T = std::decay_t<decltype(held)>;
-            if constexpr (std::is_same_v<T, KvRegister> || std::is_same_v<T, PNCounter>) {
-                assert(false && "registers and counters travel whole");
+            if constexpr (std::is_same_v<T, KvRegister>) {
+                assert(false && "registers travel whole");
                 encode_value(w, held);
             } else {
                 if constexpr (std::is_same_v<T, StringSet>)
                     w.byte(set_delta_tag);
+                else if constexpr (std::is_same_v<T, PNCounter>)
+                    w.byte(counter_delta_tag);
                 else
                     w.byte(static_cast<std::uint8_t>(type_tag<T> + record_delta_offset));
                 held.encode(w);

@@ -83,14 +83,12 @@ TEST(Wire, EveryDamageIsRejectedWithItsReason) {
             body.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
         return body;
     };
-    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x04\x09\x01\x03"
-                                           "abc",
-                                           8))),
-              RejectReason::unknown_type);
-    EXPECT_EQ(reason_of(reseal(std::string("\xC7\x04\x01\x01\x09"
-                                           "abc",
-                                           8))),
-              RejectReason::truncated);
+    // magic, this version, then a type, sender 1 and a length.
+    const auto frame = [](char type, char length) {
+        return std::string{'\xC7', static_cast<char>(wire::version), type, '\x01', length} + "abc";
+    };
+    EXPECT_EQ(reason_of(reseal(frame('\x09', '\x03'))), RejectReason::unknown_type);
+    EXPECT_EQ(reason_of(reseal(frame('\x01', '\x09'))), RejectReason::truncated);
 }
 
 TEST(Wire, AStoreRejectsDamagedFramesCountsThemLogsOnceAndChangesNothing) {
