@@ -23,8 +23,8 @@ struct LogEntry {
     LogEntry* prev = nullptr;
     LogEntry* next = nullptr;
     std::uint32_t log_bytes = 0;  // estimated bytes this entry adds to the log
-    // The join of a set's, hash's, sorted set's or HyperLogLog's deltas since it entered the log
-    // (registers and counters are small and travel whole).
+    // The join of a set's, counter's, hash's, sorted set's or HyperLogLog's deltas since it entered
+    // the log (registers are small and travel whole).
     std::unique_ptr<Value> delta;
 };
 
