@@ -23,6 +23,13 @@
 
 namespace converge::testing {
 
+// a merged with b (a copy).
+template <class T>
+T joined(T a, const T& b) {
+    a.merge(b);
+    return a;
+}
+
 // One random operation, interpreted by each type (see apply_op): kind picks the mutator, element
 // picks from a small domain so operations collide, amount sizes counters, physical/logical form
 // timestamps.

@@ -11,12 +11,7 @@ namespace converge {
 namespace {
 
 namespace gen = testing::gen;
-
-template <class T>
-T joined(T a, const T& b) {
-    a.merge(b);
-    return a;
-}
+using testing::joined;
 
 template <class T>
 void check_includes(const T& mine, const T& theirs) {

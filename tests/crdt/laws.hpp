@@ -22,11 +22,7 @@ namespace converge::laws {
 using testing::History;
 namespace gen = testing::gen;
 
-template <class T>
-T joined(T a, const T& b) {
-    a.merge(b);
-    return a;
-}
+using testing::joined;
 
 template <class T>
 T join_all(const std::vector<T>& states) {

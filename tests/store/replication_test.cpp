@@ -215,22 +215,31 @@ TEST(Replication, ARestartedEmptyPeerIsNoticedAndRepaired) {
     EXPECT_EQ(c[1].keys().size(), 50u);
 }
 
-TEST(Replication, AReplayedOldDeltaNeverBringsBackARemovedElement) {
-    LoopbackNetwork net(1);
-    auto clock = std::make_shared<ManualClock>(1000);
-    auto recorder = std::make_shared<RecordingTransport>(net.transport(ReplicaId{1}));
-    Store a(Options{.replica = ReplicaId{1},
+// Replicas a and b, peers on one network, with every frame a sends kept (to replay).
+struct RecordedPair {
+    LoopbackNetwork net{1};
+    std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(1000);
+    std::shared_ptr<RecordingTransport> recorder =
+        std::make_shared<RecordingTransport>(net.transport(ReplicaId{1}));
+    Store a{Options{.replica = ReplicaId{1},
                     .clock = clock,
                     .rng = std::make_shared<SeededRng>(1),
-                    .transport = recorder});
-    Store b(Options{.replica = ReplicaId{2},
+                    .transport = recorder}};
+    Store b{Options{.replica = ReplicaId{2},
                     .clock = clock,
                     .rng = std::make_shared<SeededRng>(2),
-                    .transport = net.transport(ReplicaId{2})});
-    net.attach(ReplicaId{1}, a);
-    net.attach(ReplicaId{2}, b);
-    a.add_peer(ReplicaId{2});
-    b.add_peer(ReplicaId{1});
+                    .transport = net.transport(ReplicaId{2})}};
+    RecordedPair() {
+        net.attach(ReplicaId{1}, a);
+        net.attach(ReplicaId{2}, b);
+        a.add_peer(ReplicaId{2});
+        b.add_peer(ReplicaId{1});
+    }
+};
+
+TEST(Replication, AReplayedOldDeltaNeverBringsBackARemovedElement) {
+    RecordedPair p;
+    auto& [net, clock, recorder, a, b] = p;
     a.set("s").add("x");
     a.put("k", "old");
     a.sync();
@@ -249,21 +258,8 @@ TEST(Replication, AReplayedOldDeltaNeverBringsBackARemovedElement) {
 // A resent or duplicated frame holds changes the receiver has: they are not merged again, so the
 // key is not marked changed (no digest refresh, no storage write, no inspection).
 TEST(Replication, AChangeReceivedAgainLeavesItsKeyUntouched) {
-    LoopbackNetwork net(1);
-    auto clock = std::make_shared<ManualClock>(1000);
-    auto recorder = std::make_shared<RecordingTransport>(net.transport(ReplicaId{1}));
-    Store a(Options{.replica = ReplicaId{1},
-                    .clock = clock,
-                    .rng = std::make_shared<SeededRng>(1),
-                    .transport = recorder});
-    Store b(Options{.replica = ReplicaId{2},
-                    .clock = clock,
-                    .rng = std::make_shared<SeededRng>(2),
-                    .transport = net.transport(ReplicaId{2})});
-    net.attach(ReplicaId{1}, a);
-    net.attach(ReplicaId{2}, b);
-    a.add_peer(ReplicaId{2});
-    b.add_peer(ReplicaId{1});
+    RecordedPair p;
+    auto& [net, clock, recorder, a, b] = p;
     a.set("s").add("x");
     a.put("k", "v");
     a.counter("c").increment(2);
