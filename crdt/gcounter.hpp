@@ -38,10 +38,10 @@ class GCounter : public codec::CerealSerializable<GCounter> {
     // The contribution of one replica.
     std::uint64_t contribution(ReplicaId replica) const noexcept { return slots_.get(replica); }
 
-    // The join: each slot becomes the maximum of both.
     // Whether merge(other) would change nothing: no slot of other is above this one's.
     bool includes(const GCounter& other) const noexcept { return slots_.dominates(other.slots_); }
 
+    // The join: each slot becomes the maximum of both.
     void merge(const GCounter& other) {
         slots_.merge(other.slots_);
         assert(slots_.dominates(other.slots_));
