@@ -298,6 +298,14 @@ TEST_F(RespTest, InfoHasTheCrdtSection) {
                              "used_memory:", "# Stats\r\n", "# Keyspace\r\n", "db0:keys=1,",
                              "# CRDT\r\n", "replica_id:1\r\n", "metadata_bytes:"})
         EXPECT_THAT(all, HasSubstr(part));
+    run({"SET", "b", "2", "EX", "100"});
+    run({"HSET", "h", "f", "v"});
+    run({"EXPIRE", "h", "300"});
+    const std::string keyspace = run({"INFO", "keyspace"});
+    EXPECT_THAT(keyspace, HasSubstr("db0:keys=3,expires=2,avg_ttl="));
+    const std::uint64_t avg_ttl = std::stoull(keyspace.substr(keyspace.find("avg_ttl=") + 8));
+    EXPECT_GE(avg_ttl, 199'000u);  // (100 s + 300 s) / 2, less what passed since
+    EXPECT_LE(avg_ttl, 200'000u);
     const std::string crdt = run({"INFO", "crdt"});
     EXPECT_THAT(crdt, HasSubstr("# CRDT"));
     EXPECT_THAT(crdt, ::testing::Not(HasSubstr("# Server")));
