@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "baseline_maps.hpp"
+#include "store/cluster.hpp"
 #include "store/std_hash_collisions.hpp"
 #include <benchmark/benchmark.h>
 #include <malloc.h>
@@ -25,6 +26,7 @@ namespace {
 
 using namespace converge::store;
 using converge::bench::GlobalLockMap;
+using converge::store::testing::RecordingTransport;
 #ifdef CONVERGE_HAVE_TBB
 using converge::bench::TbbMap;
 #endif
@@ -89,12 +91,21 @@ void BM_StorePutFlood(benchmark::State& state) {
 }
 BENCHMARK(BM_StorePutFlood)->ArgName("colliding")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
+// A scratch database file named for this process, and its removal with SQLite's WAL files.
+std::filesystem::path scratch_database(const std::string& name) {
+    return std::filesystem::temp_directory_path() /
+           ("converge-bench-" + name + std::to_string(::getpid()) + ".db");
+}
+void remove_database(const std::filesystem::path& file) {
+    for (const char* suffix : {"", "-wal", "-shm"})
+        std::filesystem::remove(file.string() + suffix);
+}
+
 // Puts into a store over SqliteStorage in a scratch file: arg 0 commits every write (durable when
 // put returns: one fsync each, shared by concurrent writers), arg 1 commits in groups every 10 ms.
 void BM_StorePutSqlite(benchmark::State& state) {
-    const auto file = std::filesystem::temp_directory_path() /
-                      ("converge-bench-" + std::to_string(::getpid()) + ".db");
-    std::filesystem::remove(file);
+    const auto file = scratch_database("");
+    remove_database(file);
     {
         const bool group = state.range(0) == 1;
         Store store(Options{
@@ -104,8 +115,7 @@ void BM_StorePutSqlite(benchmark::State& state) {
                                                     : SqliteOptions::Commit::every_write})});
         put_each_key(state, store);
     }
-    for (const char* suffix : {"", "-wal", "-shm"})
-        std::filesystem::remove(file.string() + suffix);
+    remove_database(file);
 }
 BENCHMARK(BM_StorePutSqlite)->ArgName("group")->Arg(0)->Arg(1)->UseRealTime();
 
@@ -274,14 +284,6 @@ void BM_StorePutReplicated(benchmark::State& state) {
 }
 BENCHMARK(BM_StorePutReplicated);
 
-// Keeps every frame sent; delivers nothing.
-struct KeepingTransport final : Transport {
-    void send(converge::ReplicaId, std::string frame) override {
-        frames.push_back(std::move(frame));
-    }
-    std::vector<std::string> frames;
-};
-
 // A replica receiving one sync round's frames from a peer: 3,000 keys changed once each (a value
 // put, a set add, a counter increment). resent = 0: the receiver lacks them (each key is merged
 // into a fresh replica); resent = 1: it has them already (a resend after a lost acknowledgement,
@@ -290,7 +292,7 @@ struct KeepingTransport final : Transport {
 // wait for the commit. Items: keys received.
 void BM_StoreReceive(benchmark::State& state) {
     const converge::ReplicaId a_id{1};
-    auto transport = std::make_shared<KeepingTransport>();
+    auto transport = std::make_shared<RecordingTransport>();  // keeps the frames
     Store a(Options{.replica = a_id, .transport = transport});
     a.add_peer(converge::ReplicaId{2});
     const auto& k = keys();
@@ -301,20 +303,16 @@ void BM_StoreReceive(benchmark::State& state) {
     }
     a.sync();
     const bool resent = state.range(0) == 1, sqlite = state.range(1) == 1;
-    const auto file = std::filesystem::temp_directory_path() /
-                      ("converge-bench-receive-" + std::to_string(::getpid()) + ".db");
-    const auto remove_file = [&] {
-        for (const char* suffix : {"", "-wal", "-shm"})
-            std::filesystem::remove(file.string() + suffix);
-    };
+    const auto file = scratch_database("receive-");
     const auto receiver = [&] {
         std::shared_ptr<Storage> storage;
         if (sqlite)
             storage = std::make_shared<SqliteStorage>(
                 file, SqliteOptions{.commit = SqliteOptions::Commit::group});
-        auto b = std::make_unique<Store>(Options{.replica = converge::ReplicaId{2},
-                                                 .transport = std::make_shared<KeepingTransport>(),
-                                                 .storage = std::move(storage)});
+        auto b =
+            std::make_unique<Store>(Options{.replica = converge::ReplicaId{2},
+                                            .transport = std::make_shared<RecordingTransport>(),
+                                            .storage = std::move(storage)});
         b->add_peer(a_id);  // its acknowledgements wait for the storage, as a node's do
         return b;
     };
@@ -322,14 +320,14 @@ void BM_StoreReceive(benchmark::State& state) {
         for (const std::string& frame : transport->frames)
             b.receive(frame);
     };
-    remove_file();
+    remove_database(file);
     auto b = receiver();
     if (resent) receive_all(*b);
     for (auto _ : state) {
         if (!resent) {
             state.PauseTiming();
             b.reset();
-            remove_file();
+            remove_database(file);
             b = receiver();
             state.ResumeTiming();
         }
@@ -337,7 +335,7 @@ void BM_StoreReceive(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations() * 3000);
     b.reset();
-    remove_file();
+    remove_database(file);
 }
 BENCHMARK(BM_StoreReceive)
     ->ArgNames({"resent", "sqlite"})
