@@ -284,8 +284,9 @@ void BM_StorePutReplicated(benchmark::State& state) {
 }
 BENCHMARK(BM_StorePutReplicated);
 
-// A replica receiving one sync round's frames from a peer: 3,000 keys changed once each (a value
-// put, a set add, a counter increment). resent = 0: the receiver lacks them (each key is merged
+// A replica receiving one sync round's frames from a peer: 3,000 keys changed once each (types =
+// 0: a value put, a set add, a counter increment; types = 1: a hash field set, a sorted set add,
+// a HyperLogLog add). resent = 0: the receiver lacks them (each key is merged
 // into a fresh replica); resent = 1: it has them already (a resend after a lost acknowledgement,
 // a duplicate, the same change relayed by a second hub). sqlite = 1: the receiver stores into
 // SqliteStorage (group commit) in a scratch file, as converge-node does; its acknowledgements
@@ -296,13 +297,19 @@ void BM_StoreReceive(benchmark::State& state) {
     Store a(Options{.replica = a_id, .transport = transport});
     a.add_peer(converge::ReplicaId{2});
     const auto& k = keys();
+    const bool resent = state.range(0) == 1, sqlite = state.range(1) == 1;
     for (std::size_t i = 0; i < 1000; ++i) {
-        a.put(k[3 * i], kValue);
-        a.set(k[3 * i + 1]).add(kValue);
-        a.counter(k[3 * i + 2]).increment(1);
+        if (state.range(2) == 0) {
+            a.put(k[3 * i], kValue);
+            a.set(k[3 * i + 1]).add(kValue);
+            a.counter(k[3 * i + 2]).increment(1);
+        } else {
+            a.hash(k[3 * i]).set("field", kValue);
+            a.sorted_set(k[3 * i + 1]).add(kValue, 1.5);
+            a.hyperloglog(k[3 * i + 2]).add(kValue);
+        }
     }
     a.sync();
-    const bool resent = state.range(0) == 1, sqlite = state.range(1) == 1;
     const auto file = scratch_database("receive-");
     const auto receiver = [&] {
         std::shared_ptr<Storage> storage;
@@ -338,8 +345,8 @@ void BM_StoreReceive(benchmark::State& state) {
     remove_database(file);
 }
 BENCHMARK(BM_StoreReceive)
-    ->ArgNames({"resent", "sqlite"})
-    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"resent", "sqlite", "types"})
+    ->ArgsProduct({{0, 1}, {0, 1}, {0, 1}})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 

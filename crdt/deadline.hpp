@@ -36,6 +36,10 @@ struct Deadline {
     void merge(const Deadline& other) noexcept {
         if (std::tie(set_at, expires_ms) < std::tie(other.set_at, other.expires_ms)) *this = other;
     }
+    // Whether merge(other) would change nothing.
+    bool includes(const Deadline& other) const noexcept {
+        return !(std::tie(set_at, expires_ms) < std::tie(other.set_at, other.expires_ms));
+    }
     friend bool operator==(const Deadline&, const Deadline&) = default;
 
     void encode(codec::Writer& w) const {

@@ -174,6 +174,18 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog>,
         merge_deadline(other);
     }
 
+    // Whether merge(other) would change nothing: other saw no add this replica has not, holds
+    // every entry here it saw, and its deadline is not later. No allocation.
+    bool includes(const HyperLogLog& other) const {
+        if (!context_.includes(other.context_) || !deadline_includes(other)) return false;
+        if (detail::holds_only_live_dots(other.context_, other.size_)) return true;
+        bool all = true;
+        for_each_entry([&](const Entry& e) {
+            if (all && other.context_.contains(e.dot) && !other.holds(e)) all = false;
+        });
+        return all;
+    }
+
     const CausalContext& context() const noexcept { return context_; }
     std::uint64_t max_counter(ReplicaId replica) const noexcept { return context_.max(replica); }
     void advance_counter(ReplicaId replica, std::uint64_t counter) {
@@ -252,6 +264,11 @@ class HyperLogLog : public codec::CerealSerializable<HyperLogLog>,
         for (const auto& bucket : buckets_)
             for (const Entry& e : bucket)
                 fn(e);
+    }
+    bool holds(const Entry& e) const {
+        if (buckets_.empty()) return false;
+        const std::vector<Entry>& bucket = buckets_[bucket_of(e.index)];
+        return std::binary_search(bucket.begin(), bucket.end(), e, before_entry);
     }
     // Every entry, sorted by before_entry.
     std::vector<Entry> flatten() const {

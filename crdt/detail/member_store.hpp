@@ -218,6 +218,33 @@ class MemberStore {
         context_.merge(other.context_);
     }
 
+    // Whether merge(other) would change nothing: other saw no dot this replica has not, holds
+    // every dot here it saw, and has no total above this replica's. No allocation.
+    bool includes(const MemberStore& other) const {
+        if (!context_.includes(other.context_)) return false;
+        std::uint64_t their_live_dots = 0;
+        for (const auto& [name, theirs] : other.members_) {
+            their_live_dots += theirs.live.size();
+            const auto mine = members_.find(name);
+            if (!theirs.totals.empty() &&
+                (mine == members_.end() || !totals_include(mine->second.totals, theirs.totals)))
+                return false;
+        }
+        if (holds_only_live_dots(other.context_, their_live_dots)) return true;
+        for (const auto& [name, mine] : members_) {
+            const auto theirs = other.members_.find(name);
+            for (const auto& [dot, entry] : mine.live) {
+                if (!other.context_.contains(dot)) continue;
+                if (theirs == other.members_.end() ||
+                    !std::binary_search(
+                        theirs->second.live.begin(), theirs->second.live.end(), dot,
+                        [](const auto& a, const auto& b) { return dot_of(a) < dot_of(b); }))
+                    return false;
+            }
+        }
+        return true;
+    }
+
     const CausalContext& context() const noexcept { return context_; }
     std::uint64_t max_counter(ReplicaId replica) const noexcept { return context_.max(replica); }
     void advance_counter(ReplicaId replica, std::uint64_t counter) {
@@ -347,6 +374,23 @@ class MemberStore {
         return join_dotted(
             a, a_seen, b, b_seen, [](const auto& x, const auto& y) { return x.first < y.first; },
             [](const auto& e) { return e.first; });
+    }
+    static const Dot& dot_of(const Dot& d) noexcept { return d; }
+    static const Dot& dot_of(const std::pair<Dot, Entry>& e) noexcept { return e.first; }
+    // Whether every total of theirs (sorted by replica, as mine) is at most mine, field by field.
+    static bool totals_include(const std::vector<std::pair<ReplicaId, Totals<N>>>& mine,
+                               const std::vector<std::pair<ReplicaId, Totals<N>>>& theirs) {
+        auto it = mine.begin();
+        for (const auto& [replica, t] : theirs) {
+            while (it != mine.end() && it->first < replica)
+                ++it;
+            if (it == mine.end() || it->first != replica) return false;
+            const Totals<N>& m = it->second;
+            if (m.up < t.up || m.down < t.down || m.reset_up < t.reset_up ||
+                m.reset_down < t.reset_down)
+                return false;
+        }
+        return true;
     }
     static void join_totals(std::vector<std::pair<ReplicaId, Totals<N>>>& mine,
                             const std::vector<std::pair<ReplicaId, Totals<N>>>& theirs) {

@@ -22,6 +22,10 @@ class OverMembers : public WithDeadline<Derived> {
         store_.merge(other.store_);
         this->merge_deadline(other);
     }
+    // Whether merge(other) would change nothing (MemberStore::includes, and the deadline).
+    bool includes(const Derived& other) const {
+        return this->deadline_includes(other) && store_.includes(other.store_);
+    }
     const CausalContext& context() const noexcept { return store_.context(); }
     std::uint64_t max_counter(ReplicaId replica) const noexcept {
         return store_.max_counter(replica);

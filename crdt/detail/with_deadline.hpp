@@ -28,6 +28,9 @@ class WithDeadline {
 
   protected:
     void merge_deadline(const WithDeadline& other) noexcept { deadline_.merge(other.deadline_); }
+    bool deadline_includes(const WithDeadline& other) const noexcept {
+        return deadline_.includes(other.deadline_);
+    }
     void encode_deadline(codec::Writer& w) const {
         w.byte(deadline_.unset() ? 0 : 1);
         if (!deadline_.unset()) deadline_.encode(w);

@@ -22,16 +22,11 @@ ChangeKind kind_of(const Value& v) {
     }
 }
 
-// Whether merging theirs (of held's type) into held would change nothing; false for the types that
-// cannot tell cheaply (they merge, and the change mark decides).
+// Whether merging theirs (of held's type) into held would change nothing.
 bool includes(const Value& held, const Value& theirs) {
     return std::visit(
         [&](const auto& mine) {
-            using T = std::decay_t<decltype(mine)>;
-            if constexpr (requires { mine.includes(mine); })
-                return mine.includes(std::get<T>(theirs));
-            else
-                return false;
+            return mine.includes(std::get<std::decay_t<decltype(mine)>>(theirs));
         },
         held);
 }

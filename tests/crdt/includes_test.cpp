@@ -44,8 +44,8 @@ TYPED_TEST_P(Includes, IsTrueExactlyWhenAMergeChangesNothing) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(Includes, IsTrueExactlyWhenAMergeChangesNothing);
-using Types =
-    ::testing::Types<ORSet<std::string>, ORSet<int>, MVRegister<std::string>, PNCounter, GCounter>;
+using Types = ::testing::Types<ORSet<std::string>, ORSet<int>, MVRegister<std::string>, PNCounter,
+                               GCounter, ORHash, SortedSet, HyperLogLog>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Crdt, Includes, Types);
 
 }  // namespace

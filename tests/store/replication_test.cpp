@@ -263,13 +263,18 @@ TEST(Replication, AChangeReceivedAgainLeavesItsKeyUntouched) {
     a.set("s").add("x");
     a.put("k", "v");
     a.counter("c").increment(2);
+    a.hash("h").set("f", "v");
+    a.hash("h").increment("n", 3);
+    a.sorted_set("z").add("m", 1.5);
+    a.hyperloglog("p").add("e");
+    a.expire("h", std::chrono::seconds(100));
     a.sync();
     net.run_until_idle();
     ChangeCursor cursor;
     std::vector<std::string> changed;
     b.inspect_changed(
         cursor, [&](std::string_view key, const KeyInspection&) { changed.emplace_back(key); });
-    ASSERT_EQ(changed.size(), 3u);
+    ASSERT_EQ(changed.size(), 6u);
     const std::uint64_t unchanged_before = b.metrics().merges_unchanged;
 
     changed.clear();
@@ -278,10 +283,13 @@ TEST(Replication, AChangeReceivedAgainLeavesItsKeyUntouched) {
     b.inspect_changed(
         cursor, [&](std::string_view key, const KeyInspection&) { changed.emplace_back(key); });
     EXPECT_THAT(changed, ::testing::IsEmpty());
-    EXPECT_EQ(b.metrics().merges_unchanged, unchanged_before + 3);
+    EXPECT_EQ(b.metrics().merges_unchanged, unchanged_before + 6);
     EXPECT_TRUE(b.set("s").contains("x"));
     EXPECT_EQ(b.get("k"), "v");
     EXPECT_EQ(b.counter("c").value(), 2);
+    EXPECT_EQ(b.hash("h").get("f"), "v");
+    EXPECT_EQ(b.sorted_set("z").score("m"), 1.5);
+    EXPECT_EQ(b.hyperloglog("p").count(), 1u);
 }
 
 // A counter sends the slots of the writers that changed it, not the counter: an increment costs
