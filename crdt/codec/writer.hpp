@@ -38,6 +38,8 @@ class Writer {
     }
 
     const std::string& bytes() const noexcept { return bytes_; }
+    // Empties the bytes, keeping their capacity (a scratch writer reused for value after value).
+    void clear() noexcept { bytes_.clear(); }
     std::string take() noexcept { return std::move(bytes_); }
 
   private:

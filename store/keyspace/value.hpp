@@ -69,6 +69,11 @@ inline bool whole_key_expired(const Value& v, std::uint64_t now_ms) {
     const Deadline* d = deadline_of(v);
     return d != nullptr && d->expired_at(now_ms);
 }
+// Whether v's whole key has a deadline to test (so a caller reads its clock only then).
+inline bool has_whole_key_deadline(const Value& v) {
+    const Deadline* d = deadline_of(v);
+    return d != nullptr && d->expires_ms != 0;
+}
 // Whether v shows something at now_ms: a live value not expired, a counter, a non-empty set,
 // hash, sorted set or HyperLogLog whose whole key has not expired.
 inline bool visible_at(const Value& value, std::uint64_t now_ms) {

@@ -13,7 +13,8 @@ void DigestRepair::refresh_locked() {
         for (Slot* slot : stripe.dirty) {
             const std::uint16_t leaf = leaf_of(slot->key_hash);
             if (slot->state_hash != 0) tree_.toggle(leaf, slot->state_hash);
-            codec::Writer w;
+            codec::Writer& w = scratch_;
+            w.clear();
             encode_value(w, slot->value);
             slot->state_hash = digest_state_hash(slot->key_hash, w.bytes());
             assert(slot->state_hash != 0 && "0 means not in the tree");
@@ -172,8 +173,9 @@ void DigestRepair::advance_locked(ReplicaId to, PeerProgress& peer, std::uint64_
     // replica's state when the repair began, so everything logged up to then is acknowledged.
     assert(r.heads.size() == peer.stripes.size());
     for (std::size_t i = 0; i < peer.stripes.size(); ++i) {
-        peer.stripes[i].acked.add(0, r.heads[i]);
-        peer.stripes[i].sent_to = std::max(peer.stripes[i].sent_to, r.heads[i]);
+        StripeProgress& s = peer.stripes.at(i);
+        s.acked.add(0, r.heads[i]);
+        s.sent_to = std::max(s.sent_to, r.heads[i]);
     }
     r = RepairState{};
     bump(counters_.repairs_completed);

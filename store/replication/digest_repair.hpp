@@ -70,6 +70,7 @@ class DigestRepair {
     Send send_;
     std::mutex mutex_;  // the digest lock
     DigestTree tree_;
+    codec::Writer scratch_;             // under the digest lock: each refreshed key's encoding
     std::uint64_t next_repair_id_ = 0;  // under the peers lock
 };
 

@@ -21,6 +21,8 @@ namespace converge::store::detail {
 class AckedPositions {
   public:
     std::uint64_t prefix() const noexcept { return prefix_; }
+    // Whether positions past the prefix were acknowledged (a gap before them).
+    bool has_ranges() const noexcept { return ranges_ != nullptr; }
     bool contains(std::uint64_t position) const noexcept {
         if (position <= prefix_) return true;
         if (!ranges_) return false;
@@ -75,6 +77,71 @@ struct StripeProgress {
     std::uint64_t sent_round = 0;  // the sync round of the last send from the acked prefix
 };
 
+// The progress of one peer in every stripe. While nothing is in flight to the peer (every position
+// sent is acknowledged) only its acknowledged prefixes are kept, and shared with the other peers
+// at the same positions: an idle, caught-up client of a hub costs a pointer here, not a
+// StripeProgress a stripe. at() expands them into a StripeProgress a stripe.
+class PeerStripes {
+  public:
+    using Prefixes = std::shared_ptr<const std::vector<std::uint64_t>>;
+
+    explicit PeerStripes(std::size_t count) : count_(count) {}
+    std::size_t size() const noexcept { return count_; }
+    // The acknowledged prefix of stripe i.
+    std::uint64_t prefix(std::size_t i) const {
+        assert(i < count_);
+        if (expanded_) return (*expanded_)[i].acked.prefix();
+        return prefixes_ ? (*prefixes_)[i] : 0;
+    }
+    // Stripe i's progress, to read or change.
+    StripeProgress& at(std::size_t i) {
+        assert(i < count_);
+        if (!expanded_) expand();
+        return (*expanded_)[i];
+    }
+    // Back to nothing acknowledged.
+    void clear() {
+        expanded_.reset();
+        prefixes_.reset();
+    }
+    // Keeps only the prefixes if nothing is in flight: shared's when they are equal, else new
+    // ones, which shared then holds for the next peer.
+    void compact(Prefixes& shared) {
+        if (!expanded_) return;
+        for (const StripeProgress& s : *expanded_)
+            if (s.sent_to != s.acked.prefix() || s.acked.has_ranges()) return;
+        std::vector<std::uint64_t> prefixes(count_);
+        bool any = false;
+        for (std::size_t i = 0; i < count_; ++i) {
+            prefixes[i] = (*expanded_)[i].acked.prefix();
+            any = any || prefixes[i] != 0;
+        }
+        expanded_.reset();
+        if (!any) {
+            prefixes_.reset();
+        } else if (shared && *shared == prefixes) {
+            prefixes_ = shared;
+        } else {
+            prefixes_ = std::make_shared<const std::vector<std::uint64_t>>(std::move(prefixes));
+            shared = prefixes_;
+        }
+    }
+
+  private:
+    void expand() {
+        expanded_ = std::make_unique<std::vector<StripeProgress>>(count_);
+        if (!prefixes_) return;
+        for (std::size_t i = 0; i < count_; ++i) {
+            (*expanded_)[i].acked.add(0, (*prefixes_)[i]);
+            (*expanded_)[i].sent_to = (*prefixes_)[i];
+        }
+    }
+
+    std::size_t count_;
+    Prefixes prefixes_;  // while not expanded; null: every prefix is 0
+    std::unique_ptr<std::vector<StripeProgress>> expanded_;
+};
+
 struct RepairState {
     enum class Phase { idle, awaiting_leaves, awaiting_acks };
     Phase phase = Phase::idle;
@@ -88,7 +155,7 @@ struct RepairState {
 
 struct PeerProgress {
     explicit PeerProgress(std::size_t stripe_count) : stripes(stripe_count) {}
-    std::vector<StripeProgress> stripes;
+    PeerStripes stripes;
     std::uint64_t incarnation = 0;        // 0: not yet heard from
     std::uint64_t last_sent_round = 0;    // the sync round of the last message sent to it
     std::uint64_t last_repair_round = 0;  // the sync round the last digest repair began
@@ -109,8 +176,7 @@ struct PeerProgress {
     void back_off() { backoff = std::min(backoff * 2, backoff_max); }
     // The peer restarted and may have lost what it acknowledged: start over.
     void reset() {
-        for (StripeProgress& s : stripes)
-            s = StripeProgress{};
+        stripes.clear();
         repair = RepairState{};
         backoff = 1;
     }
@@ -118,7 +184,7 @@ struct PeerProgress {
     bool has_all(const std::vector<std::uint64_t>& heads) const {
         assert(heads.size() == stripes.size());
         for (std::size_t i = 0; i < stripes.size(); ++i)
-            if (stripes[i].acked.prefix() < heads[i]) return false;
+            if (stripes.prefix(i) < heads[i]) return false;
         return true;
     }
 };

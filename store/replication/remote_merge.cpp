@@ -87,7 +87,8 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
         fold_incoming();
         return resolve_conflict(stripe, slot, std::move(incoming.value));
     }
-    if (local_expiry_ && whole_key_expired(slot.value, clock_.now_ms()))
+    if (local_expiry_ && has_whole_key_deadline(slot.value) &&
+        whole_key_expired(slot.value, clock_.now_ms()))
         local_expiry_(stripe, slot);
     if (retired.empty() && includes(slot.value, incoming.value)) {
         // A resent, duplicated or already relayed change: nothing to mark, store or report.

@@ -34,10 +34,12 @@ void Replicator::add_peer(ReplicaId id) {
             // The peer had every change before the restart (position 1 stands for them all).
             PeerProgress& peer = it->second;
             peer.synced_mark = *mark;
-            for (StripeProgress& s : peer.stripes) {
+            for (std::size_t i = 0; i < peer.stripes.size(); ++i) {
+                StripeProgress& s = peer.stripes.at(i);
                 s.acked.add(0, durability_.recovered_floor());
                 s.sent_to = durability_.recovered_floor();
             }
+            peer.stripes.compact(shared_prefixes_);
         }
     }
     logging_.store(true, std::memory_order_relaxed);
@@ -264,10 +266,11 @@ void Replicator::on_ack(ReplicaId from, const Ack& ack) {
         peer.backoff = 1;
         for (const LogRange& r : ack.ranges) {
             if (r.stripe >= peer.stripes.size()) continue;
-            StripeProgress& s = peer.stripes[r.stripe];
+            StripeProgress& s = peer.stripes.at(r.stripe);
             const std::uint64_t to = std::min(r.to, s.sent_to);  // never beyond what was sent
             if (to > r.from) s.acked.add(r.from, to);
         }
+        peer.stripes.compact(shared_prefixes_);
     });
 }
 
@@ -314,6 +317,7 @@ void Replicator::sync_peer_locked(ReplicaId id, PeerProgress& peer) {
     if (peer.repair.phase != RepairState::Phase::idle || periodic || behind)
         repair_.step_locked(id, peer, round_);
     if (!behind) send_deltas_locked(id, peer);
+    peer.stripes.compact(shared_prefixes_);
     if (counters_.messages_out.load(std::memory_order_relaxed) != sent_before) {
         peer.last_sent_round = round_;
     } else if (peer.last_sent_round == 0 ||
@@ -327,7 +331,7 @@ bool Replicator::behind_floor_locked(const PeerProgress& peer) const {
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         const Stripe& stripe = keyspace_.stripe(i);
         std::shared_lock lock(stripe.mutex);
-        if (peer.stripes[i].acked.prefix() < stripe.log.floor()) return true;
+        if (peer.stripes.prefix(i) < stripe.log.floor()) return true;
     }
     return false;
 }
@@ -397,12 +401,12 @@ void Replicator::send_deltas_locked(ReplicaId to, PeerProgress& peer) {
     std::vector<const Slot*> entries;
     bool resent = false;
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
-        StripeProgress& progress = peer.stripes[i];
         const Stripe& stripe = keyspace_.stripe(i);
         std::shared_lock lock(stripe.mutex);
         const std::uint64_t head = stripe.log.head();
+        if (peer.stripes.prefix(i) >= head) continue;  // (an idle peer stays compact)
+        StripeProgress& progress = peer.stripes.at(i);
         const std::uint64_t acked = progress.acked.prefix();
-        if (acked >= head) continue;
         // Resend from the acknowledged prefix when nothing is in flight or it waited too long;
         // otherwise send only what came after the last send.
         const bool in_flight = progress.sent_to > acked;
@@ -431,7 +435,7 @@ void Replicator::collect_log_locked() {
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         std::uint64_t everyone = UINT64_MAX;
         for (const auto& [id, peer] : peers_)
-            everyone = std::min(everyone, peer.stripes[i].acked.prefix());
+            everyone = std::min(everyone, peer.stripes.prefix(i));
         Stripe& stripe = keyspace_.stripe(i);
         std::unique_lock lock(stripe.mutex);
         stripe.log.collect(everyone);
@@ -462,7 +466,7 @@ void Replicator::peer_metrics(Metrics& m) const {
         m.log_bytes += stripe.log.bytes();
         std::size_t p = 0;
         for (const auto& [id, peer] : peers_) {
-            stripe.log.for_each_after(peer.stripes[i].acked.prefix(),
+            stripe.log.for_each_after(peer.stripes.prefix(i),
                                       [&](const LogEntry&) { ++m.peers[p].deltas_pending; });
             ++p;
         }

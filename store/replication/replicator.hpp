@@ -103,6 +103,8 @@ class Replicator {
 
     mutable std::mutex peers_mutex_;
     std::map<ReplicaId, PeerProgress> peers_;
+    // The prefixes last kept by a compacted peer (PeerStripes::compact), for the next to share.
+    PeerStripes::Prefixes shared_prefixes_;
     std::uint64_t round_ = 0;  // sync rounds so far, under the peers lock
     std::atomic<bool> logging_{false};
     std::atomic<std::uint64_t> last_sync_ms_{0};

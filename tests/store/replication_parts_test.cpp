@@ -11,6 +11,8 @@ namespace {
 
 using detail::AckedPositions;
 using detail::PeerProgress;
+using detail::PeerStripes;
+using detail::StripeProgress;
 
 TEST(AckedPositions, RangesThatOvertookTheFirstJoinThePrefixWhenItArrives) {
     AckedPositions acked;
@@ -28,13 +30,51 @@ TEST(AckedPositions, RangesThatOvertookTheFirstJoinThePrefixWhenItArrives) {
     EXPECT_EQ(acked.prefix(), 12u);
 }
 
+// A peer with nothing in flight keeps only its prefixes, shared with the peers at the same
+// positions; one with something in flight keeps all of its progress.
+TEST(PeerStripes, CompactOnlyWhenNothingIsInFlightAndShareEqualPrefixes) {
+    PeerStripes::Prefixes shared;
+    PeerStripes a(3), b(3), c(3);
+    for (PeerStripes* p : {&a, &b, &c}) {
+        p->at(1).sent_to = 7;
+        p->at(2).sent_to = 4;
+    }
+    a.at(1).acked.add(0, 7);
+    a.compact(shared);  // stripe 2 is in flight
+    EXPECT_EQ(shared, nullptr);
+    EXPECT_EQ(a.at(2).sent_to, 4u);
+    for (PeerStripes* p : {&a, &b}) {
+        p->at(1).acked.add(0, 7);
+        p->at(2).acked.add(0, 4);
+        p->compact(shared);
+        EXPECT_EQ(p->prefix(0), 0u);
+        EXPECT_EQ(p->prefix(1), 7u);
+        EXPECT_EQ(p->prefix(2), 4u);
+    }
+    ASSERT_NE(shared, nullptr);
+    EXPECT_EQ(shared.use_count(), 3);  // a, b and shared itself: one vector
+    c.at(1).acked.add(0, 7);
+    c.at(2).acked.add(0, 2);
+    c.at(2).acked.add(3, 4);  // a gap: position 3 is in flight
+    c.compact(shared);
+    EXPECT_EQ(shared.use_count(), 3);
+    EXPECT_FALSE(c.at(2).acked.contains(3));
+    // Expanding gives back what was compacted: nothing in flight, resent from the prefix.
+    StripeProgress& s = a.at(1);
+    EXPECT_EQ(s.acked.prefix(), 7u);
+    EXPECT_EQ(s.sent_to, 7u);
+    EXPECT_EQ(a.prefix(2), 4u);
+    a.clear();
+    EXPECT_EQ(a.prefix(1), 0u);
+}
+
 TEST(PeerProgress, BacksOffToItsLimitAndResetsOnARestart) {
     PeerProgress peer(2);
     for (int i = 0; i < 20; ++i)
         peer.back_off();
     EXPECT_EQ(peer.backoff, PeerProgress::backoff_max);
-    peer.stripes[0].acked.add(0, 4);
-    peer.stripes[1].acked.add(0, 7);
+    peer.stripes.at(0).acked.add(0, 4);
+    peer.stripes.at(1).acked.add(0, 7);
     EXPECT_TRUE(peer.has_all({4, 7}));
     EXPECT_FALSE(peer.has_all({5, 7}));
     peer.reset();
