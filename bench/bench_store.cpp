@@ -455,7 +455,7 @@ void BM_HubIdleClients(benchmark::State& state) {
     hub.sync();  // sends each client every key
     for (std::uint64_t c = 0; c < clients; ++c) {
         store::detail::Ack ack{.incarnation = c + 1, .ranges = {}};
-        for (std::uint32_t stripe = 0; stripe < 64; ++stripe)
+        for (std::uint32_t stripe = 0; stripe < store::Options{}.stripes; ++stripe)
             ack.ranges.push_back({stripe, 0, UINT64_MAX});  // (capped at what was sent)
         hub.receive(store::wire::seal(ReplicaId{1000 + c}, store::wire::MessageType::ack,
                                       store::detail::encode(ack)));

@@ -34,9 +34,9 @@ struct Deadline {
     // Equal timestamps with different expiries (only possible by misuse) keep the later expiry, so
     // every replica still agrees.
     void merge(const Deadline& other) noexcept {
-        if (std::tie(set_at, expires_ms) < std::tie(other.set_at, other.expires_ms)) *this = other;
+        if (!includes(other)) *this = other;
     }
-    // Whether merge(other) would change nothing.
+    // Whether merge(other) would change nothing: other's setting is not the later.
     bool includes(const Deadline& other) const noexcept {
         return !(std::tie(set_at, expires_ms) < std::tie(other.set_at, other.expires_ms));
     }

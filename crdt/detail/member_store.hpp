@@ -235,11 +235,10 @@ class MemberStore {
             const auto theirs = other.members_.find(name);
             for (const auto& [dot, entry] : mine.live) {
                 if (!other.context_.contains(dot)) continue;
-                if (theirs == other.members_.end() ||
-                    !std::binary_search(
-                        theirs->second.live.begin(), theirs->second.live.end(), dot,
-                        [](const auto& a, const auto& b) { return dot_of(a) < dot_of(b); }))
-                    return false;
+                if (theirs == other.members_.end()) return false;
+                const Live& held = theirs->second.live;
+                const auto after = std::upper_bound(held.begin(), held.end(), dot, dot_before);
+                if (after == held.begin() || std::prev(after)->first != dot) return false;
             }
         }
         return true;
@@ -375,8 +374,6 @@ class MemberStore {
             a, a_seen, b, b_seen, [](const auto& x, const auto& y) { return x.first < y.first; },
             [](const auto& e) { return e.first; });
     }
-    static const Dot& dot_of(const Dot& d) noexcept { return d; }
-    static const Dot& dot_of(const std::pair<Dot, Entry>& e) noexcept { return e.first; }
     // Whether every total of theirs (sorted by replica, as mine) is at most mine, field by field.
     static bool totals_include(const std::vector<std::pair<ReplicaId, Totals<N>>>& mine,
                                const std::vector<std::pair<ReplicaId, Totals<N>>>& theirs) {

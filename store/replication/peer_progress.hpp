@@ -135,6 +135,7 @@ class PeerStripes {
             (*expanded_)[i].acked.add(0, (*prefixes_)[i]);
             (*expanded_)[i].sent_to = (*prefixes_)[i];
         }
+        prefixes_.reset();  // expanded_ holds them now
     }
 
     std::size_t count_;
