@@ -12,6 +12,7 @@
 #include <crdt/dot.hpp>
 #include <crdt/encoding.hpp>
 #include <crdt/error.hpp>
+#include <crdt/expiring_set.hpp>
 #include <crdt/gcounter.hpp>
 #include <crdt/gset.hpp>
 #include <crdt/hybrid_clock.hpp>

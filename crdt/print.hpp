@@ -11,6 +11,7 @@
 
 #include <crdt/causal_context.hpp>
 #include <crdt/dot.hpp>
+#include <crdt/expiring_set.hpp>
 #include <crdt/gcounter.hpp>
 #include <crdt/gset.hpp>
 #include <crdt/hyper_log_log.hpp>
@@ -159,6 +160,16 @@ inline std::ostream& print_deadline(std::ostream& os, const Deadline& d) {
 }
 }  // namespace detail
 
+template <class T, class H, class E>
+std::ostream& operator<<(std::ostream& os, const ExpiringSet<T, H, E>& s) {
+    os << "ExpiringSet{";
+    detail::print_list(os, s.elements(), [&](const T& x) {
+        detail::print_value(os, x);
+        for (const Dot& d : s.dots(x))
+            os << '@' << d;
+    });
+    return detail::print_deadline(os, s.deadline()) << " | seen " << s.context() << '}';
+}
 inline std::ostream& operator<<(std::ostream& os, const ORHash& h) {
     os << "ORHash{";
     detail::print_list(os, h.fields(), [&](const auto& f) {

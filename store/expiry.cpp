@@ -1,5 +1,5 @@
 // Store::time_to_live, expire, persist and sweep_expired: keys that expire. A value carries its
-// expiry in its write; a hash, sorted set or HyperLogLog carries a deadline for the whole key
+// expiry in its write; a set, hash, sorted set or HyperLogLog carries a deadline for the whole key
 // (crdt/deadline.hpp), and each replica expires such a key on its own once its hybrid clock passes
 // the deadline, as a logged change (detail::expire_whole).
 #include <store/store_impl.hpp>
@@ -17,15 +17,16 @@ std::optional<milliseconds> left(std::uint64_t expires_ms, std::uint64_t now_ms)
     return milliseconds(static_cast<std::int64_t>(expires_ms - now_ms));
 }
 
-[[noreturn]] void cannot_expire(std::string_view key, Type type) {
-    throw InvalidOperation("key \"" + std::string(key) + "\" holds " +
-                           (type == Type::counter ? "a counter" : "a set") +
-                           ", which cannot expire; only values, hashes, sorted sets and "
-                           "HyperLogLogs can");
+[[noreturn]] void cannot_expire(std::string_view key) {
+    throw InvalidOperation("key \"" + std::string(key) +
+                           "\" holds a counter, which cannot expire; only values, sets, hashes, "
+                           "sorted sets and HyperLogLogs can");
 }
 
 ChangeKind kind_of(Type type) {
     switch (type) {
+        case Type::set:
+            return ChangeKind::set;
         case Type::hash:
             return ChangeKind::hash;
         case Type::sorted_set:
@@ -76,9 +77,11 @@ bool change_expiry(Impl& s, std::string_view key, std::optional<milliseconds> tt
             changed = set_value_expiry(s, key, ttl);
             break;
         case Type::counter:
-        case Type::set:
             if (!ttl) return false;  // nothing to persist
-            cannot_expire(key, *type);
+            cannot_expire(key);
+        case Type::set:
+            changed = set_deadline<detail::StringSet>(s, key, ttl);
+            break;
         case Type::hash:
             changed = set_deadline<ORHash>(s, key, ttl);
             break;
@@ -138,7 +141,9 @@ std::size_t Store::sweep_expired(std::size_t max_keys) {
     for (const auto& [key, type] : swept.due) {
         bool done = false;
         try {
-            if (type == Type::hash)
+            if (type == Type::set)
+                done = expire_due<detail::StringSet>(s, key);
+            else if (type == Type::hash)
                 done = expire_due<ORHash>(s, key);
             else if (type == Type::sorted_set)
                 done = expire_due<converge::SortedSet>(s, key);

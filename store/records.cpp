@@ -10,43 +10,23 @@ namespace {
 // Log size estimates: key-independent bytes a change adds to the next message.
 constexpr std::size_t change_bytes = 24;
 
-// Clears the T at key as this replica has seen it, and its deadline; returns whether it held
-// anything.
-// (Impl is Store::Impl, a private name: a template parameter here.)
-template <class T, class Impl>
-bool clear_key(Impl& s, std::string_view key, std::atomic<std::uint64_t>& ops, ChangeKind kind) {
-    const bool cleared = s.template mutate<T>(key, IfAbsent::skip, false, [&](T& value, auto& t) {
-        if (value.empty()) return false;
-        // A deleted key's deadline goes too: what is written to it next does not expire.
-        t.delta = value.deadline().expires_ms != 0 ? detail::expire_whole(value, s.clock.tick())
-                                                   : value.clear();
-        t.bytes = change_bytes;
-        t.changed = true;
-        return true;
-    });
-    detail::bump(ops);
-    if (cleared && s.retirements.any()) s.retirements.refold(key);
-    if (cleared) s.notify(key, kind);
-    return cleared;
-}
-
 }  // namespace
 
 bool Store::Hash::clear() {
     Impl& s = *store_.impl_;
-    return clear_key<ORHash>(s, key_, s.counters.hash_ops, ChangeKind::hash);
+    return s.clear_whole<ORHash>(key_, s.counters.hash_ops, ChangeKind::hash);
 }
 
 bool Store::SortedSet::clear() {
     Impl& s = *store_.impl_;
-    return clear_key<converge::SortedSet>(s, key_, s.counters.sorted_set_ops,
-                                          ChangeKind::sorted_set);
+    return s.clear_whole<converge::SortedSet>(key_, s.counters.sorted_set_ops,
+                                              ChangeKind::sorted_set);
 }
 
 bool Store::HyperLogLog::clear() {
     Impl& s = *store_.impl_;
-    return clear_key<converge::HyperLogLog>(s, key_, s.counters.hyperloglog_ops,
-                                            ChangeKind::hyperloglog);
+    return s.clear_whole<converge::HyperLogLog>(key_, s.counters.hyperloglog_ops,
+                                                ChangeKind::hyperloglog);
 }
 
 void Store::Hash::set(std::string field, std::string value) {
@@ -74,7 +54,9 @@ bool Store::Hash::del(std::string_view field) {
     const bool removed =
         s.mutate<ORHash>(key_, IfAbsent::skip, false, [&](ORHash& h, Impl::Touched& t) {
             if (!h.contains(field)) return false;
-            t.delta = h.del(field);
+            ORHash delta = h.del(field);
+            s.forget_deadline_if_emptied(h, delta);
+            t.delta = std::move(delta);
             t.bytes = change_bytes + field.size();
             t.changed = true;
             return true;
@@ -156,7 +138,9 @@ bool Store::SortedSet::remove(std::string_view member) {
     const bool removed = s.mutate<converge::SortedSet>(
         key_, IfAbsent::skip, false, [&](converge::SortedSet& z, Impl::Touched& t) {
             if (!z.contains(member)) return false;
-            t.delta = z.remove(member);
+            converge::SortedSet delta = z.remove(member);
+            s.forget_deadline_if_emptied(z, delta);
+            t.delta = std::move(delta);
             t.bytes = change_bytes + member.size();
             t.changed = true;
             return true;

@@ -170,7 +170,9 @@ bool Store::Set::remove(std::string_view member) {
         s.mutate<StringSet>(key_, IfAbsent::skip, false, [&](StringSet& set, Impl::Touched& t) {
             const std::string m(member);
             if (!set.contains(m)) return false;
-            t.delta = set.remove(m);
+            StringSet delta = set.remove(m);
+            s.forget_deadline_if_emptied(set, delta);
+            t.delta = std::move(delta);
             t.bytes = 8;
             t.changed = true;
             return true;
@@ -199,18 +201,7 @@ std::vector<std::string> Store::Set::elements() {
 
 bool Store::Set::clear() {
     Impl& s = *store_.impl_;
-    const bool cleared =
-        s.mutate<StringSet>(key_, IfAbsent::skip, false, [&](StringSet& set, Impl::Touched& t) {
-            if (set.empty()) return false;
-            t.delta = set.clear();
-            t.bytes = 8;
-            t.changed = true;
-            return true;
-        });
-    detail::bump(s.counters.set_ops);
-    if (cleared && s.retirements.any()) s.retirements.refold(key_);
-    if (cleared) s.notify(key_, ChangeKind::set);
-    return cleared;
+    return s.clear_whole<StringSet>(key_, s.counters.set_ops, ChangeKind::set);
 }
 
 Subscription Store::subscribe(std::string prefix, ChangeCallback callback) {

@@ -67,15 +67,16 @@ class Store {
     // The type of what key holds if it shows something now (a live value, a counter, a non-empty
     // set, hash or sorted set, a HyperLogLog with an add); nullopt otherwise.
     std::optional<KeyInspection::Type> type(std::string_view key) const;
-    // The time left before key expires (a value, or a whole hash, sorted set or HyperLogLog);
-    // nullopt when key shows nothing or never expires (type() tells which). Never negative.
+    // The time left before key expires (a value, or a whole set, hash, sorted set or
+    // HyperLogLog); nullopt when key shows nothing or never expires (type() tells which). Never
+    // negative.
     std::optional<std::chrono::milliseconds> time_to_live(std::string_view key) const;
     // Makes key expire ttl after now on the hybrid clock, on every replica. A value is written
-    // again with that ttl (as put would); a hash, sorted set or HyperLogLog takes a deadline for
-    // the whole key, which its later writes keep (Redis's EXPIRE; docs/semantics.md has the
-    // concurrent cases). Returns false, changing nothing, when key shows nothing. Throws
-    // InvalidOperation if ttl is not positive or key holds a counter or a set (they cannot
-    // expire), StorageUnavailable while the storage fails.
+    // again with that ttl (as put would); a set, hash, sorted set or HyperLogLog takes a deadline
+    // for the whole key, which its later writes keep and the removal of its last member drops
+    // (Redis's EXPIRE; docs/semantics.md has the concurrent cases). Returns false, changing
+    // nothing, when key shows nothing. Throws InvalidOperation if ttl is not positive or key holds
+    // a counter (it cannot expire), StorageUnavailable while the storage fails.
     bool expire(std::string_view key, std::chrono::milliseconds ttl);
     // Removes key's expiry (Redis's PERSIST); returns whether it had one.
     bool persist(std::string_view key);

@@ -272,6 +272,32 @@ struct Store::Impl {
         return result;
     }
 
+    // Clears the T at key as this replica has seen it, and its deadline, as DEL does; returns
+    // whether it held anything.
+    template <class T>
+    bool clear_whole(std::string_view key, std::atomic<std::uint64_t>& ops, ChangeKind kind) {
+        const bool cleared = mutate<T>(key, IfAbsent::skip, false, [&](T& value, Touched& t) {
+            if (value.empty()) return false;
+            // A deleted key's deadline goes too: what is written to it next does not expire.
+            t.delta = value.deadline().expires_ms != 0 ? detail::expire_whole(value, clock.tick())
+                                                       : value.clear();
+            t.bytes = 24;
+            t.changed = true;
+            return true;
+        });
+        detail::bump(ops);
+        if (cleared && retirements.any()) retirements.refold(key);
+        if (cleared) notify(key, kind);
+        return cleared;
+    }
+    // After a change that removed value's last member (into delta): the key shows nothing, so,
+    // as in Redis, its deadline goes too and what is written to it next does not expire.
+    template <class T>
+    void forget_deadline_if_emptied(T& value, T& delta) {
+        if (value.empty() && value.deadline().expires_ms != 0)
+            delta.merge(value.expire(clock.tick(), 0));
+    }
+
     void notify(std::string_view key, ChangeKind kind) {
         if (subscribers->any()) subscribers->notify(Change{std::string(key), kind, false});
     }

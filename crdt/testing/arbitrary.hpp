@@ -83,6 +83,13 @@ ORSet<T, H, E> apply_op(ORSet<T, H, E>& s, ReplicaId r, const Op& op) {
     if (op.kind == 3 && op.amount == 5) return s.clear();
     return op.kind % 3 == 2 ? s.remove(element) : s.add(r, element);
 }
+template <class T, class H, class E>
+ExpiringSet<T, H, E> apply_op(ExpiringSet<T, H, E>& s, ReplicaId r, const Op& op) {
+    const T element = Element<T>::from_index(op.element);
+    if (op.kind == 3 && op.amount == 5) return s.clear();
+    if (op.kind == 3 && op.amount == 4) return s.expire(timestamp_of(op, r), op.element * 100u);
+    return op.kind % 3 == 2 ? s.remove(element) : s.add(r, element);
+}
 template <class T>
 LWWRegister<T> apply_op(LWWRegister<T>& x, ReplicaId r, const Op& op) {
     if (op.kind == 3) return x.reset(timestamp_of(op, r));

@@ -13,18 +13,18 @@
 
 #include <crdt/codec/reader.hpp>
 #include <crdt/codec/writer.hpp>
+#include <crdt/expiring_set.hpp>
 #include <crdt/hyper_log_log.hpp>
 #include <crdt/or_hash.hpp>
-#include <crdt/or_set.hpp>
 #include <crdt/pn_counter.hpp>
 #include <crdt/sorted_set.hpp>
 #include <store/keyspace/kv_value.hpp>
 
 namespace converge::store::detail {
 
-using StringSet = ORSet<std::string>;
-// The alternatives' order follows their tag on the wire and decides type conflicts between
-// replicas: the later alternative wins.
+using StringSet = ExpiringSet<std::string>;
+// The alternatives' order decides type conflicts between replicas: the later alternative wins.
+// (It followed their tags on the wire until the set gained a deadline and a new tag.)
 using Value = std::variant<KvRegister, PNCounter, StringSet, ORHash, SortedSet, HyperLogLog>;
 
 template <class T>
@@ -47,10 +47,10 @@ inline const char* type_name(const Value& v) {
                       v);
 }
 
-// Whether T carries a whole-key deadline (EXPIRE on a hash, sorted set or HyperLogLog).
+// Whether T carries a whole-key deadline (EXPIRE on a set, hash, sorted set or HyperLogLog).
 template <class T>
-inline constexpr bool has_deadline =
-    std::is_same_v<T, ORHash> || std::is_same_v<T, SortedSet> || std::is_same_v<T, HyperLogLog>;
+inline constexpr bool has_deadline = std::is_same_v<T, StringSet> || std::is_same_v<T, ORHash> ||
+                                     std::is_same_v<T, SortedSet> || std::is_same_v<T, HyperLogLog>;
 
 // v's whole-key deadline; null for the types that carry none.
 inline const Deadline* deadline_of(const Value& v) {
@@ -99,16 +99,18 @@ T expire_whole(T& value, Timestamp when) {
     return delta;
 }
 
-// Tags 3 (a register's short form) and 4 (a set's delta, in messages) name no alternative; 5, 6
-// and 7 are the hash, sorted set and HyperLogLog before they carried a deadline (storage format 3
-// and older, wire version 3), still read.
+// Tag 3 (a register's short form) names no alternative, nor do 4 and 11 (a set's and a counter's
+// delta, in messages of wire version 5 and older); 5, 6 and 7 are the hash, sorted set and
+// HyperLogLog before they carried a deadline (storage format 3 and older, wire version 3), and 2
+// the set before it did (storage format 4 and older, wire version 5), still read from storage.
 template <class T>
 inline constexpr std::uint8_t type_tag = std::is_same_v<T, KvRegister>  ? 0
                                          : std::is_same_v<T, PNCounter> ? 1
-                                         : std::is_same_v<T, StringSet> ? 2
+                                         : std::is_same_v<T, StringSet> ? 12
                                          : std::is_same_v<T, ORHash>    ? 8
                                          : std::is_same_v<T, SortedSet> ? 9
                                                                         : 10;
+inline constexpr std::uint8_t set_tag_before_deadlines = 2;
 inline constexpr std::uint8_t hash_tag_before_deadlines = 5;
 inline constexpr std::uint8_t sorted_set_tag_before_deadlines = 6;
 inline constexpr std::uint8_t hyperloglog_tag_before_deadlines = 7;
@@ -197,8 +199,10 @@ inline Value decode_tagged(codec::Reader& r, std::uint8_t tag) {
             return KvRegister::decode(r);
         case 1:
             return PNCounter::decode(r);
-        case 2:
+        case type_tag<StringSet>:
             return StringSet::decode(r);
+        case set_tag_before_deadlines:
+            return StringSet::decode(r, false);
         case sole_writer_tag:
             return decode_sole_writer(r);
         case type_tag<ORHash>:

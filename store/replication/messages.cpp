@@ -12,23 +12,28 @@ std::uint32_t read_u32(codec::Reader& r, const char* what) {
     return static_cast<std::uint32_t>(v);
 }
 
-// The tags of deltas in deltas messages (never stored, never a whole state): a set's, a
-// counter's (wire version 5), and a hash's, sorted set's or HyperLogLog's (their type's tag + 8).
-constexpr std::uint8_t set_delta_tag = 4;
+// The tags of deltas in deltas messages (never stored, never a whole state): a counter's, and a
+// set's, hash's, sorted set's or HyperLogLog's (their type's tag + 8: 20, 16, 17 and 18). Wire
+// version 5 sent a set's delta, without a deadline, as tag 4.
 constexpr std::uint8_t counter_delta_tag = 11;
 constexpr std::uint8_t record_delta_offset = 8;
 static_assert(type_tag<SortedSet> == type_tag<ORHash> + 1 &&
               type_tag<HyperLogLog> == type_tag<ORHash> + 2);
 
+bool is_record_delta(std::uint8_t tag) {
+    return (tag >= type_tag<ORHash> + record_delta_offset &&
+            tag <= type_tag<HyperLogLog> + record_delta_offset) ||
+           tag == type_tag<StringSet> + record_delta_offset;
+}
+
 KeyState decode_key_state(codec::Reader& r) {
     KeyState s;
     s.key = std::string(r.string("key"));
     const std::uint8_t tag = r.byte("value type");
-    const bool record_delta = tag >= type_tag<ORHash> + record_delta_offset &&
-                              tag <= type_tag<HyperLogLog> + record_delta_offset;
-    s.whole = tag != set_delta_tag && tag != counter_delta_tag && !record_delta;
-    s.value = decode_tagged(r, tag == set_delta_tag       ? type_tag<StringSet>
-                               : tag == counter_delta_tag ? type_tag<PNCounter>
+    if (tag == set_tag_before_deadlines) r.fail("a set without a deadline (wire version 5)");
+    const bool record_delta = is_record_delta(tag);
+    s.whole = tag != counter_delta_tag && !record_delta;
+    s.value = decode_tagged(r, tag == counter_delta_tag ? type_tag<PNCounter>
                                : record_delta ? static_cast<std::uint8_t>(tag - record_delta_offset)
                                               : tag);
     return s;
@@ -118,9 +123,7 @@ void encode_key_delta(codec::Writer& w, std::string_view key, const Value& delta
                 assert(false && "registers travel whole");
                 encode_value(w, held);
             } else {
-                if constexpr (std::is_same_v<T, StringSet>)
-                    w.byte(set_delta_tag);
-                else if constexpr (std::is_same_v<T, PNCounter>)
+                if constexpr (std::is_same_v<T, PNCounter>)
                     w.byte(counter_delta_tag);
                 else
                     w.byte(static_cast<std::uint8_t>(type_tag<T> + record_delta_offset));

@@ -139,8 +139,8 @@ struct Worlds {
 
 template <class T>
 class Retire : public ::testing::Test {};
-using RetiredTypes =
-    ::testing::Types<PNCounter, GCounter, ORSet<std::string>, ORSet<int>, MVRegister<int>>;
+using RetiredTypes = ::testing::Types<PNCounter, GCounter, ORSet<std::string>, ORSet<int>,
+                                      MVRegister<int>, ExpiringSet<std::string>>;
 TYPED_TEST_SUITE(Retire, RetiredTypes);
 
 TYPED_TEST(Retire, FoldingChangesNothingShownAndForgetsTheWriter) {

@@ -140,16 +140,14 @@ TEST_F(RespTest, ExpireTtlAndPersist) {
     EXPECT_EQ(run({"TTL", "k"}), integer(-1));
     EXPECT_EQ(run({"PEXPIREAT", "k", "1"}), integer(1));  // in the past: deleted
     EXPECT_EQ(run({"EXISTS", "k"}), integer(0));
-    run({"SADD", "s", "m"});
-    EXPECT_THAT(run({"EXPIRE", "s", "10"}), StartsWith("-ERR converge: a set cannot expire yet"));
-    EXPECT_EQ(run({"TTL", "s"}), integer(-1));
 }
 
-TEST_F(RespTest, HashesSortedSetsAndHyperLogLogsExpireAsWholeKeys) {
+TEST_F(RespTest, SetsHashesSortedSetsAndHyperLogLogsExpireAsWholeKeys) {
+    run({"SADD", "s", "m"});
     run({"HSET", "h", "f", "1"});
     run({"ZADD", "z", "1", "m"});
     run({"PFADD", "p", "e"});
-    for (const char* key : {"h", "z", "p"}) {
+    for (const char* key : {"s", "h", "z", "p"}) {
         EXPECT_EQ(run({"EXPIRE", key, "100", "XX"}), integer(0)) << key;
         EXPECT_EQ(run({"EXPIRE", key, "100"}), integer(1)) << key;
         EXPECT_EQ(run({"EXPIRE", key, "50", "LT"}), integer(1)) << key;
@@ -164,6 +162,30 @@ TEST_F(RespTest, HashesSortedSetsAndHyperLogLogsExpireAsWholeKeys) {
     EXPECT_EQ(run({"PEXPIREAT", "p", "1"}), integer(1));  // in the past: deleted
     EXPECT_EQ(run({"EXISTS", "p"}), integer(0));
     EXPECT_EQ(run({"HLEN", "h"}), integer(2));
+    run({"SADD", "s", "n"});  // a write keeps the deadline
+    EXPECT_NE(run({"TTL", "s"}), integer(-1));
+    EXPECT_EQ(run({"PEXPIREAT", "s", "1"}), integer(1));
+    EXPECT_EQ(run({"EXISTS", "s"}), integer(0));
+    EXPECT_EQ(run({"SADD", "s", "again"}), integer(1));
+    EXPECT_EQ(run({"TTL", "s"}), integer(-1));
+}
+
+// As in Redis, a key whose last member goes no longer exists, and neither does its TTL: what is
+// written to it next lives on.
+TEST_F(RespTest, RemovingTheLastMemberDropsTheTtl) {
+    run({"SADD", "s", "m"});
+    run({"HSET", "h", "f", "1"});
+    run({"ZADD", "z", "1", "m"});
+    for (const char* key : {"s", "h", "z"})
+        EXPECT_EQ(run({"EXPIRE", key, "100"}), integer(1)) << key;
+    EXPECT_EQ(run({"SREM", "s", "m"}), integer(1));
+    EXPECT_EQ(run({"HDEL", "h", "f"}), integer(1));
+    EXPECT_EQ(run({"ZREM", "z", "m"}), integer(1));
+    run({"SADD", "s", "m"});
+    run({"HSET", "h", "f", "1"});
+    run({"ZADD", "z", "1", "m"});
+    for (const char* key : {"s", "h", "z"})
+        EXPECT_EQ(run({"TTL", key}), integer(-1)) << key;
 }
 
 TEST_F(RespTest, DelExistsTypeAcrossTypes) {

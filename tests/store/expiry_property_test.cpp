@@ -15,11 +15,11 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// rapidcheck: 2 to 4 replicas over a faulty network set fields, increment, add to a sorted set and
-// a HyperLogLog, EXPIRE, PERSIST and delete whole keys while the clock moves past deadlines (their
-// changes travel as deltas or, behind a tiny log, by digest repair). Once the faults stop, every
-// replica holds the same state and shows the same thing; once the clock is past every deadline
-// and each replica has swept, that is still so.
+// rapidcheck: 2 to 4 replicas over a faulty network set fields, increment, add to a sorted set, a
+// set and a HyperLogLog, remove from the set, EXPIRE, PERSIST and delete whole keys while the clock
+// moves past deadlines (their changes travel as deltas or, behind a tiny log, by digest repair).
+// Once the faults stop, every replica holds the same state and shows the same thing; once the clock
+// is past every deadline and each replica has swept, that is still so.
 RC_GTEST_PROP(WholeKeyExpiry, ReplicasWithDeadlinesConvergeAndShowTheSame, ()) {
     const auto n = *rc::gen::inRange<std::size_t>(2, 5);
     const LoopbackFaults faults = testing::arbitrary_faults();
@@ -35,9 +35,16 @@ RC_GTEST_PROP(WholeKeyExpiry, ReplicasWithDeadlinesConvergeAndShowTheSame, ()) {
         Store& r = c[step % n];
         const std::string key = "k" + std::to_string((step >> 3) % 2);
         const std::string field = "f" + std::to_string((step >> 5) % 3);
-        switch ((step >> 8) % 12) {
+        switch ((step >> 8) % 14) {
             case 0:
                 r.hash(key).set(field, "v" + std::to_string(++written));
+                break;
+            case 12:
+                r.set("s").add(field);
+                if ((step >> 12) % 4 == 0) r.expire("s", milliseconds(1 + (step >> 14) % 50));
+                break;
+            case 13:
+                r.set("s").remove(field);
                 break;
             case 1:
                 r.hash(key).increment("n" + field, 1);
@@ -83,6 +90,8 @@ RC_GTEST_PROP(WholeKeyExpiry, ReplicasWithDeadlinesConvergeAndShowTheSame, ()) {
                 RC_ASSERT(c[i].time_to_live(key) == c[0].time_to_live(key));
                 RC_ASSERT(c[i].sorted_set("z").range(0, -1) == c[0].sorted_set("z").range(0, -1));
                 RC_ASSERT(c[i].hyperloglog("v").count() == c[0].hyperloglog("v").count());
+                RC_ASSERT(c[i].set("s").elements() == c[0].set("s").elements());
+                RC_ASSERT(c[i].time_to_live("s") == c[0].time_to_live("s"));
             }
     };
     agree();

@@ -1,4 +1,4 @@
-// A TTL on a whole hash, sorted set or HyperLogLog (Store::expire, persist, time_to_live): the
+// A TTL on a whole set, hash, sorted set or HyperLogLog (Store::expire, persist, time_to_live): the
 // key shows nothing once the hybrid clock passes its deadline, every replica expires it on its
 // own as a logged change, and the concurrent cases of docs/semantics.md.
 #include <filesystem>
@@ -36,7 +36,8 @@ TEST(WholeKeyExpiry, EachTypeExpiresAsAWholeAndComesBackWithoutADeadline) {
     s.hash("h").increment("visits", 3);
     s.sorted_set("z").add("ada", 1.5);
     s.hyperloglog("v").add("x");
-    for (const char* key : {"h", "z", "v"}) {
+    s.set("s").add("m");
+    for (const char* key : {"h", "z", "v", "s"}) {
         EXPECT_EQ(s.time_to_live(key), std::nullopt);
         EXPECT_TRUE(s.expire(key, milliseconds(1000)));
         EXPECT_EQ(s.time_to_live(key), milliseconds(1000)) << key;
@@ -49,8 +50,10 @@ TEST(WholeKeyExpiry, EachTypeExpiresAsAWholeAndComesBackWithoutADeadline) {
     EXPECT_EQ(s.hash("h").get("name"), std::nullopt);
     EXPECT_THAT(s.sorted_set("z").range(0, -1), IsEmpty());
     EXPECT_EQ(s.hyperloglog("v").count(), 0u);
+    EXPECT_THAT(s.set("s").elements(), IsEmpty());
+    EXPECT_FALSE(s.set("s").contains("m"));
     EXPECT_THAT(s.keys(), IsEmpty());
-    for (const char* key : {"h", "z", "v"}) {
+    for (const char* key : {"h", "z", "v", "s"}) {
         EXPECT_EQ(s.type(key), std::nullopt) << key;
         EXPECT_EQ(s.time_to_live(key), std::nullopt) << key;
         EXPECT_FALSE(s.expire(key, milliseconds(5))) << key;
@@ -60,7 +63,9 @@ TEST(WholeKeyExpiry, EachTypeExpiresAsAWholeAndComesBackWithoutADeadline) {
     EXPECT_THAT(s.hash("h").fields(), ElementsAre(Pair("visits", "1")));
     EXPECT_TRUE(s.sorted_set("z").add("grace", 2.0));
     EXPECT_EQ(s.hyperloglog("v").count(), 0u);
+    s.set("s").add("n");
     t.clock->advance(100'000);
+    EXPECT_THAT(s.set("s").elements(), ElementsAre("n"));
     EXPECT_EQ(s.hash("h").size(), 1u);
     EXPECT_EQ(s.sorted_set("z").size(), 1u);
     EXPECT_EQ(s.time_to_live("h"), std::nullopt);
@@ -87,7 +92,7 @@ TEST(WholeKeyExpiry, WritesKeepTheDeadlineAndPersistRemovesIt) {
     EXPECT_EQ(s.time_to_live("h"), std::nullopt);
 }
 
-TEST(WholeKeyExpiry, ValuesExpireThroughTheSameCallsAndCountersAndSetsAreRefused) {
+TEST(WholeKeyExpiry, ValuesExpireThroughTheSameCallsAndCountersAreRefused) {
     Single t;
     Store& s = t.store;
     s.put("k", "v");
@@ -102,9 +107,7 @@ TEST(WholeKeyExpiry, ValuesExpireThroughTheSameCallsAndCountersAndSetsAreRefused
     EXPECT_FALSE(s.expire("k", milliseconds(10)));
     EXPECT_FALSE(s.expire("absent", milliseconds(10)));
     s.counter("c").increment();
-    s.set("s").add("m");
     EXPECT_THROW(s.expire("c", milliseconds(10)), InvalidOperation);
-    EXPECT_THROW(s.expire("s", milliseconds(10)), InvalidOperation);
     EXPECT_FALSE(s.persist("c"));
     EXPECT_THROW(s.expire("k", milliseconds(0)), InvalidOperation);
     EXPECT_EQ(s.counter("c").value(), 1);
@@ -156,17 +159,23 @@ TEST(WholeKeyExpiry, EveryReplicaExpiresTheKeyAndWhatIsWrittenAfterLives) {
 TEST(WholeKeyExpiry, AChangeTheExpiringReplicaHadNotSeenSurvives) {
     Cluster c(2);
     c[0].hash("h").set("a", "1");
+    c[0].set("s").add("a");
     c.round();
     connect(c, false);
     c[0].expire("h", milliseconds(1000));
+    c[0].expire("s", milliseconds(1000));
     c[1].hash("h").set("b", "2");  // concurrent with the EXPIRE: never sees it
+    c[1].set("s").add("b");
     c.clock->advance(1000);
     c[0].sweep_expired();
     EXPECT_THAT(c[0].hash("h").fields(), IsEmpty());
+    EXPECT_THAT(c[0].set("s").elements(), IsEmpty());
     connect(c, true);
     ASSERT_LE(c.settle(), 10u);
-    for (std::size_t i = 0; i < 2; ++i)
+    for (std::size_t i = 0; i < 2; ++i) {
         EXPECT_THAT(c[i].hash("h").fields(), ElementsAre(Pair("b", "2"))) << i;
+        EXPECT_THAT(c[i].set("s").elements(), ElementsAre("b")) << i;
+    }
 }
 
 // Replica 2 saw the deadline, wrote before it, and has not swept when replica 1's write made after

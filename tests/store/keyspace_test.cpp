@@ -41,7 +41,7 @@ TEST(DeltaLog, RemovingAnEntryRaisesTheFloorToItsPosition) {
     LogEntry a, b;
     log.touch(a, 1);
     log.touch(b, 1);
-    a.delta = std::make_unique<Value>(ORSet<std::string>());
+    a.delta = std::make_unique<Value>(StringSet());
     log.remove(a);
     EXPECT_EQ(log.floor(), 1u);
     EXPECT_EQ(a.position, 0u);

@@ -209,9 +209,9 @@ TEST_F(SqliteStorageTest, ANewerFormatIsRefused) {
     { open_store(); }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=5", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=6", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
-    expect_refused("has format version 5");
+    expect_refused("has format version 6");
 }
 
 TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToTheCurrentVersion) {
@@ -226,19 +226,25 @@ TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToTheCurrentVersion) {
         sqlite3_close(db);
         return v;
     };
-    for (int older : {1, 2, 3}) {
+    for (int older : {1, 2, 3, 4}) {
         std::filesystem::remove(file);
         {
             auto s = open_store();
             s->put("k", "v");
             s->hash("h").set("f", "old");
+            s->set("small").add("a");
         }
-        EXPECT_EQ(query("PRAGMA user_version"), 4);
+        EXPECT_EQ(query("PRAGMA user_version"), 5);
         // As a file of that version was: no deltas table before 3 (and for 1, no hashes either);
-        // before 4, a hash in the layout without a deadline (tag 5, no trailing deadline byte).
+        // before 4, a hash in the layout without a deadline (tag 5, no trailing deadline byte);
+        // before 5, a set without one (tag 2).
         std::string downgrade =
-            "UPDATE keys SET state = X'05' || substr(state, 2, length(state) - 2) "
-            "WHERE key = CAST('h' AS BLOB); ";
+            "UPDATE keys SET state = X'02' || substr(state, 2, length(state) - 2) "
+            "WHERE key = CAST('small' AS BLOB); ";
+        if (older < 4)
+            downgrade +=
+                "UPDATE keys SET state = X'05' || substr(state, 2, length(state) - 2) "
+                "WHERE key = CAST('h' AS BLOB); ";
         if (older == 1) downgrade = "DELETE FROM keys WHERE key = CAST('h' AS BLOB); ";
         if (older < 3) downgrade += "DROP TABLE deltas; ";
         downgrade += "PRAGMA user_version=" + std::to_string(older);
@@ -252,15 +258,19 @@ TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToTheCurrentVersion) {
             if (older > 1) {
                 EXPECT_EQ(s->hash("h").get("f"), "old") << "from version " << older;
             }
+            EXPECT_EQ(s->set("small").elements(), std::vector<std::string>{"a"})
+                << "from version " << older;
+            EXPECT_TRUE(s->expire("small", std::chrono::hours(1)));
             s->hash("h").set("f", "v");
             for (int i = 0; i < 300; ++i)
                 s->set("big").add("member-" + std::to_string(i));
         }
-        EXPECT_EQ(query("PRAGMA user_version"), 4) << "from version " << older;
+        EXPECT_EQ(query("PRAGMA user_version"), 5) << "from version " << older;
         EXPECT_GT(query("SELECT count(*) FROM deltas"), 0) << "from version " << older;
         auto s = open_store();
         EXPECT_EQ(s->set("big").elements().size(), 300u);
         EXPECT_EQ(s->hash("h").get("f"), "v");
+        EXPECT_TRUE(s->time_to_live("small").has_value()) << "from version " << older;
     }
 }
 

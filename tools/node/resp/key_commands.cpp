@@ -184,10 +184,6 @@ void expire(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     const auto type = c.store.type(a[1]);
     if (!type) return out.integer(0);
     if (*type == Type::counter) counter_cannot_go(a[1]);
-    if (*type == Type::set)
-        throw RespCommandError("ERR converge: a set cannot expire yet; key '" + a[1] +
-                               "' is a set (values, hashes, sorted sets and HyperLogLogs can: "
-                               "docs/redis.md)");
     const auto left = c.store.time_to_live(a[1]);
     const bool applies = condition.empty() || (condition == "nx" && !left) ||
                          (condition == "xx" && left) ||
