@@ -92,6 +92,33 @@ TEST(WholeKeyExpiry, WritesKeepTheDeadlineAndPersistRemovesIt) {
     EXPECT_EQ(s.time_to_live("h"), std::nullopt);
 }
 
+// As in Redis: a key whose last member goes no longer exists, nor does its TTL, so what is written
+// to it next lives on.
+TEST(WholeKeyExpiry, RemovingTheLastMemberDropsTheDeadline) {
+    Single t;
+    Store& s = t.store;
+    s.set("s").add("a");
+    s.set("s").add("b");
+    s.hash("h").set("f", "1");
+    s.sorted_set("z").add("m", 1.0);
+    for (const char* key : {"s", "h", "z"})
+        EXPECT_TRUE(s.expire(key, milliseconds(1000)));
+    EXPECT_TRUE(s.set("s").remove("a"));
+    EXPECT_EQ(s.time_to_live("s"), milliseconds(1000));  // not the last: the deadline stays
+    EXPECT_TRUE(s.set("s").remove("b"));
+    EXPECT_TRUE(s.hash("h").del("f"));
+    EXPECT_TRUE(s.sorted_set("z").remove("m"));
+    s.set("s").add("c");
+    s.hash("h").set("g", "2");
+    s.sorted_set("z").add("n", 2.0);
+    t.clock->advance(5000);
+    EXPECT_THAT(s.set("s").elements(), ElementsAre("c"));
+    EXPECT_THAT(s.hash("h").fields(), ElementsAre(Pair("g", "2")));
+    EXPECT_EQ(s.sorted_set("z").size(), 1u);
+    for (const char* key : {"s", "h", "z"})
+        EXPECT_EQ(s.time_to_live(key), std::nullopt) << key;
+}
+
 TEST(WholeKeyExpiry, ValuesExpireThroughTheSameCallsAndCountersAreRefused) {
     Single t;
     Store& s = t.store;
