@@ -45,7 +45,10 @@ void DigestRepair::step_locked(ReplicaId to, PeerProgress& peer, std::uint64_t r
         bump(counters_.repairs_started);
         peer.last_repair_round = round;
         r.cursor = 0;
-        r.heads = keyspace_.log_heads();
+        std::vector<std::uint64_t> heads = keyspace_.log_heads();
+        if (!shared_heads_ || *shared_heads_ != heads)
+            shared_heads_ = std::make_shared<const std::vector<std::uint64_t>>(std::move(heads));
+        r.heads = shared_heads_;
         send_top_locked(to, peer, round);
     } else if (round - r.since_round >= limits_.resend_after_syncs * peer.backoff) {
         // A step was lost (or the peer is silent): redo this pass under a new id, waiting longer
@@ -171,11 +174,11 @@ void DigestRepair::advance_locked(ReplicaId to, PeerProgress& peer, std::uint64_
     }
     // Every range compared and every differing key applied: the peer holds at least this
     // replica's state when the repair began, so everything logged up to then is acknowledged.
-    assert(r.heads.size() == peer.stripes.size());
+    assert(r.heads && r.heads->size() == peer.stripes.size());
     for (std::size_t i = 0; i < peer.stripes.size(); ++i) {
         StripeProgress& s = peer.stripes.at(i);
-        s.acked.add(0, r.heads[i]);
-        s.sent_to = std::max(s.sent_to, r.heads[i]);
+        s.acked.add(0, (*r.heads)[i]);
+        s.sent_to = std::max(s.sent_to, (*r.heads)[i]);
     }
     r = RepairState{};
     bump(counters_.repairs_completed);

@@ -12,8 +12,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <store/keyspace/keyspace.hpp>
 #include <store/metrics/counters.hpp>
@@ -72,6 +74,8 @@ class DigestRepair {
     DigestTree tree_;
     codec::Writer scratch_;             // under the digest lock: each refreshed key's encoding
     std::uint64_t next_repair_id_ = 0;  // under the peers lock
+    // The heads the latest repair began at, for the next to share (under the peers lock).
+    std::shared_ptr<const std::vector<std::uint64_t>> shared_heads_;
 };
 
 }  // namespace converge::store::detail

@@ -149,7 +149,9 @@ struct RepairState {
     std::uint64_t id = 0;
     std::uint32_t cursor = 0;             // first range of the current pass
     std::uint32_t next_cursor = 0;        // where the pass after the current leaves resumes
-    std::vector<std::uint64_t> heads;     // log positions per stripe when the repair began
+    // Log positions per stripe when the repair began; shared by the repairs that began at the same
+    // positions (a hub starting one for each of thousands of clients holds one copy).
+    std::shared_ptr<const std::vector<std::uint64_t>> heads;
     std::set<std::uint32_t> outstanding;  // key_states chunks not yet acknowledged
     std::uint64_t since_round = 0;        // the sync round of the last progress
 };
