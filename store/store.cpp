@@ -228,18 +228,26 @@ thread_local Store::Impl::Batching Store::Impl::batching;
 void Store::batch(const std::function<void()>& fn) {
     Impl& s = *impl_;
     if (Impl::batching.store == &s) return fn();
-    const Impl::Batching outer = Impl::batching;  // another store's batch, resumed after this one
-    Impl::batching = {&s, 0};
     std::exception_ptr failed;
-    try {
-        fn();
-    } catch (...) {
-        failed = std::current_exception();
-    }
-    const std::uint64_t written = Impl::batching.written;
-    Impl::batching = outer;
+    const std::uint64_t written = s.run_batch(fn, failed);
     s.durability.await(written);
     if (failed) std::rethrow_exception(failed);
+}
+
+std::uint64_t Store::apply_batch(const std::function<void()>& fn) {
+    Impl& s = *impl_;
+    if (Impl::batching.store == &s) {
+        fn();
+        return 0;  // the outer batch waits
+    }
+    std::exception_ptr failed;
+    const std::uint64_t written = s.run_batch(fn, failed);
+    if (failed) std::rethrow_exception(failed);
+    return written;
+}
+
+void Store::await_durable(std::uint64_t written) {
+    impl_->durability.await(written);
 }
 
 void Store::sync() {

@@ -241,6 +241,15 @@ class Store {
     // throws StorageError if the commit fails (the changes stay applied and queued for the next).
     // Batches nest: an inner one joins the outer.
     void batch(const std::function<void()>& fn);
+    // Runs fn as batch does, but returns once its changes are applied, with the storage write
+    // number they need (0: none); await_durable(written) then returns once they are durable. So
+    // one thread serving many clients commits their batches together (converge-node's Redis
+    // front). Rethrows what fn throws; what fn changed before stays applied and queued.
+    std::uint64_t apply_batch(const std::function<void()>& fn);
+    // Returns once storage write number written (from apply_batch) is durable: with
+    // SqliteOptions::Commit::every_write it commits what is queued, if no commit did. Throws
+    // StorageError if the commit fails.
+    void await_durable(std::uint64_t written);
 
     // Starts replicating to peer (no effect if it is one already or is this replica). A peer is
     // first brought up to date by digest repair unless this replica's log holds every change it

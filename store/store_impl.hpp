@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cassert>
+#include <exception>
+#include <functional>
 
 #include <spdlog/spdlog.h>
 
@@ -188,6 +190,21 @@ struct Store::Impl {
             batching.written = std::max(batching.written, written);
         else
             durability.await(written);
+    }
+
+    // Runs fn as this thread's batch (none may be open for this store); returns the last write
+    // number it made, and what it threw in failed.
+    std::uint64_t run_batch(const std::function<void()>& fn, std::exception_ptr& failed) {
+        const Batching outer = batching;  // another store's batch, resumed after this one
+        batching = {this, 0};
+        try {
+            fn();
+        } catch (...) {
+            failed = std::current_exception();
+        }
+        const std::uint64_t written = batching.written;
+        batching = outer;
+        return written;
     }
 
     // The batch (Store::batch) this thread is in: its store and the last write number it made.

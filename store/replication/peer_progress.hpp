@@ -147,8 +147,8 @@ struct RepairState {
     enum class Phase { idle, awaiting_leaves, awaiting_acks };
     Phase phase = Phase::idle;
     std::uint64_t id = 0;
-    std::uint32_t cursor = 0;             // first range of the current pass
-    std::uint32_t next_cursor = 0;        // where the pass after the current leaves resumes
+    std::uint32_t cursor = 0;       // first range of the current pass
+    std::uint32_t next_cursor = 0;  // where the pass after the current leaves resumes
     // Log positions per stripe when the repair began; shared by the repairs that began at the same
     // positions (a hub starting one for each of thousands of clients holds one copy).
     std::shared_ptr<const std::vector<std::uint64_t>> heads;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # converge-node's Redis front against real Redis clients: two nodes replicating, a redis-cli
 # session (a write on one node read on the other, for every type), redis-py (tests/node/
-# redis_py_check.py), a short redis-benchmark run, AUTH with client_password, and hostile bytes
-# that get an error and a closed connection while the node goes on. Every step waits for the
-# state it needs; none sleeps a fixed time. Usage: redis_clients.sh BIN_DIR
+# redis_py_check.py), a short redis-benchmark run, AUTH with client_password, hostile bytes that
+# get an error and a closed connection while the node goes on, and node 1 (commit = "every_write",
+# its clients' commands committed together) keeping every write it answered across a kill -9.
+# Every step waits for the state it needs; none sleeps a fixed time. Usage: redis_clients.sh BIN_DIR
 set -euo pipefail
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +45,8 @@ for n in 1 2; do
     {
         printf '[node]\nid = %d\ndata = "node%d.db"\nlisten = "127.0.0.1:%d"\n' "$n" "$n" "$(peer_port "$n")"
         printf 'client = "127.0.0.1:%d"\nresp = "127.0.0.1:%d"\n' "$(client_port "$n")" "$(resp_port "$n")"
-        printf 'secret_key_file = "node%d.key"\nsync_interval_ms = 50\ncommit = "group"\n' "$n"
+        commit=group; [ "$n" = 1 ] && commit=every_write
+        printf 'secret_key_file = "node%d.key"\nsync_interval_ms = 50\ncommit = "%s"\n' "$n" "$commit"
         [ "$n" = 2 ] && printf 'client_password = "s3cret"\n'
         m=$(( 3 - n ))
         printf '\n[[peer]]\nid = %d\naddress = "127.0.0.1:%d"\npublic_key = "%s"\n' \
@@ -115,7 +117,15 @@ tr '\r' '\n' < "$work/bench.txt" | grep "requests per second" | sort -u
 for t in PING_INLINE PING_MBULK SET GET INCR SADD HSET; do
     tr '\r' '\n' < "$work/bench.txt" | grep -q "^$t: .*requests per second" || fail "redis-benchmark did not finish $t"
 done
-until_equal "the benchmark's counter reached node 2" "$(rc 1 get counter:__rand_int__)" rc2 get counter:__rand_int__
+# counters N: every counter the benchmark's INCRs made on node N, with its value.
+counters() {
+    local keys; keys=$("r$1" keys 'counter:*' | sort)
+    [ -z "$keys" ] || paste -d= <(echo "$keys") <("r$1" mget $keys)
+}
+r1() { rc 1 "$@"; }
+r2() { rc2 "$@"; }
+[ -n "$(counters 1)" ] || fail "redis-benchmark's INCRs made no counter"
+until_equal "the benchmark's counters reached node 2" "$(counters 1)" counters 2
 
 echo "redis_clients: hostile input gets an error and a closed connection"
 exec 3<>"/dev/tcp/127.0.0.1/$(resp_port 1)"
@@ -131,4 +141,15 @@ exec 3<&-
     fail "an unauthenticated client's long command got [$line]"
 [ "$(rc 1 ping)" = PONG ] || fail "node 1 stopped answering"
 [ "$(rc 1 dbsize)" -ge 8 ] || fail "node 1 lost keys"
+
+echo "redis_clients: what node 1 answered survives kill -9 (every_write, shared commits)"
+kill -9 "${pids[2]}"; wait "${pids[2]}" 2>/dev/null || true  # nothing can come back from it
+[ "$(rc 1 set last-word spoken)" = OK ] || fail "SET on node 1 alone"
+[ "$(rc 1 incr last-count)" = 1 ] || fail "INCR on node 1 alone"
+kill -9 "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+"$bin/converge-node" run "$work/node1.toml" >> "$work/node1.log" 2>&1 &
+pids[1]=$!
+until_equal "node 1 answers PING after the restart" PONG rc 1 ping
+[ "$(rc 1 get last-word)" = spoken ] || fail "node 1 lost an answered SET"
+[ "$(rc 1 get last-count)" = 1 ] || fail "node 1 lost an answered INCR"
 echo "redis_clients: OK"

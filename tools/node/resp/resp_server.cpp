@@ -1,6 +1,8 @@
 #include "resp_server.hpp"
 
+#include <algorithm>
 #include <array>
+#include <memory>
 #include <thread>
 
 #include "resp_commands.hpp"
@@ -72,28 +74,33 @@ struct RespServer::Impl {
             if (read_error) co_return;
             bool broken = false;
             RespWriter out(reply, client.protocol);
+            std::uint64_t written = 0;
             try {
-                // The commands of one read share one commit (commit = "every_write"): their
-                // replies leave once all of them are durable.
-                context.store.batch([&] {
-                    parser.feed(std::string_view(chunk.data(), n));
-                    while (!client.closing && parser.next(args, client.authenticated)) {
-                        out.set_protocol(client.protocol);
-                        RespCommands::instance().execute(context, client, args, out);
+                written = context.store.apply_batch([&] {
+                    try {
+                        parser.feed(std::string_view(chunk.data(), n));
+                        while (!client.closing && parser.next(args, client.authenticated)) {
+                            out.set_protocol(client.protocol);
+                            RespCommands::instance().execute(context, client, args, out);
+                        }
+                    } catch (const RespProtocolError& e) {
+                        ++context.stats.protocol_errors;
+                        out.error(std::string("ERR ") + e.what());
+                        broken = true;
                     }
                 });
-            } catch (const RespProtocolError& e) {
-                ++context.stats.protocol_errors;
-                out.error(std::string("ERR ") + e.what());
-                broken = true;
             } catch (const store::StorageError&) {
                 // Applied but perhaps not durable: no reply may say OK. The connection closes and
                 // the client counts these commands' outcomes unknown; the node logs the failure
                 // on its next flush (converge_storage_failures_total).
                 co_return;
             }
+            // The replies leave once the commands' changes are durable, in one commit shared
+            // with every client whose commands ran in this turn of the loop (commit =
+            // "every_write"), as Redis's appendfsync always commits once per turn.
+            if (written != 0 && !co_await durable(written)) co_return;
             if (!reply.empty()) {
-                const auto [write_error, written] = co_await asio::async_write(
+                const auto [write_error, sent] = co_await asio::async_write(
                     socket, asio::buffer(reply), asio::experimental::as_tuple(use_awaitable));
                 if (write_error) co_return;
                 reply.clear();
@@ -103,11 +110,44 @@ struct RespServer::Impl {
         }
     }
 
+    // The clients' changes waiting for the next shared commit: the last write number they need,
+    // and, once it ran, whether it failed. Clients wait on the timer, which the commit cancels.
+    struct CommitRound {
+        explicit CommitRound(asio::io_context& io)
+            : done(io, asio::steady_timer::time_point::max()) {}
+        asio::steady_timer done;
+        std::uint64_t written = 0;
+        bool failed = false;
+    };
+
+    // Returns once write number written is durable (false: the commit failed). The first client
+    // of a round posts its commit, which runs after the handlers already ready: the clients whose
+    // reads completed in this turn join it.
+    awaitable<bool> durable(std::uint64_t written) {
+        if (!round) {
+            round = std::make_shared<CommitRound>(io);
+            asio::post(io, [this, r = round] {
+                round.reset();  // clients from here on join the next round
+                try {
+                    context.store.await_durable(r->written);
+                } catch (const store::StorageError&) {
+                    r->failed = true;
+                }
+                r->done.cancel();
+            });
+        }
+        const std::shared_ptr<CommitRound> mine = round;
+        mine->written = std::max(mine->written, written);
+        co_await mine->done.async_wait(asio::experimental::as_tuple(use_awaitable));
+        co_return !mine->failed;
+    }
+
     RespServerOptions options;
     RespContext context;
     asio::io_context io;
     tcp::acceptor acceptor;
     std::uint64_t last_client_id = 0;
+    std::shared_ptr<CommitRound> round;  // open for clients to join; null when none
     std::thread thread;
 };
 
