@@ -6,25 +6,29 @@
 # `redis-benchmark -q -P 16 -t ping,set,get,incr,sadd,hset` against each, and prints each test's
 # requests per second with the ratios. Then the memory per key after `redis-benchmark -t set -r
 # KEYS`: the node's resident memory growth against redis-server's used_memory growth, per key.
-# Usage: bench-redis.sh [--requests N] [--keys N] [--clients N]. Needs redis-server,
+# Usage: bench-redis.sh [--requests N] [--keys N] [--clients N] [--bin DIR] (DIR: another build's
+# tools, such as the build before a change, built in a git worktree). Needs redis-server,
 # redis-benchmark and redis-cli (./scripts/install-deps.sh --bench). Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-requests=200000 keys=1000000 clients=50
+requests=200000 keys=1000000 clients=50 bin=build/release/tools
 while [ $# -gt 0 ]; do
     case $1 in
         --requests) requests=$2; shift 2 ;;
         --keys) keys=$2; shift 2 ;;
         --clients) clients=$2; shift 2 ;;
-        *) echo "usage: bench-redis.sh [--requests N] [--keys N] [--clients N]"; exit 2 ;;
+        --bin) bin=$2; shift 2 ;;
+        *) echo "usage: bench-redis.sh [--requests N] [--keys N] [--clients N] [--bin DIR]"; exit 2 ;;
     esac
 done
 for tool in redis-server redis-benchmark redis-cli; do
     command -v "$tool" >/dev/null || { echo "bench-redis: needs $tool (./scripts/install-deps.sh --bench)"; exit 2; }
 done
-cmake --preset release >/dev/null
-cmake --build --preset release --target converge-node >/dev/null
-bin=build/release/tools
+if [ "$bin" = build/release/tools ]; then
+    cmake --preset release >/dev/null
+    cmake --build --preset release --target converge-node >/dev/null
+fi
+[ -x "$bin/converge-node" ] || { echo "bench-redis: no converge-node in $bin"; exit 2; }
 work=$(mktemp -d)
 pids=()
 cleanup() {
