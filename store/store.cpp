@@ -63,6 +63,31 @@ bool Store::get(std::string_view key, std::string& out) {
     });
 }
 
+bool Store::get_text(std::string_view key, std::string& out) {
+    Impl& s = *impl_;
+    detail::bump(s.counters.gets);
+    const detail::HashedKey k = s.keyspace.hashed(key);
+    const detail::Stripe& stripe = s.keyspace.stripe_of(k);
+    std::shared_lock lock(stripe.mutex);
+    const auto it = stripe.map.find(k);
+    if (it == stripe.map.end()) return false;
+    const Value& held = it->second.value;
+    if (const auto* counter = std::get_if<PNCounter>(&held)) {
+        out = std::to_string(counter->value());
+        return true;
+    }
+    const auto* reg = std::get_if<KvRegister>(&held);
+    if (reg == nullptr) {
+        if (!detail::visible_at(held, s.clock.now_ms())) return false;  // an emptied set, say
+        s.mismatch(key, held, "a value or a counter");
+    }
+    const KvValue* winner = winning_write(*reg);
+    if (winner == nullptr || (winner->expires_ms != 0 && winner->expired_at(s.clock.now_ms())))
+        return false;
+    out.assign(winner->bytes);
+    return true;
+}
+
 std::optional<KeyInspection::Type> Store::type(std::string_view key) const {
     return impl_->keyspace.visible_type(key, impl_->clock.now_ms());
 }
@@ -110,7 +135,14 @@ std::int64_t Store::Counter::add_converting(std::int64_t n) {
         lock.unlock();
         const std::uint64_t magnitude = n < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(n)
                                               : static_cast<std::uint64_t>(n);
-        return n < 0 ? decrement(magnitude) : increment(magnitude);
+        return s.counter_op(key_, [&](PNCounter& c) {
+            std::int64_t total = 0;
+            if (__builtin_add_overflow(c.value(), n, &total))
+                throw InvalidOperation("key \"" + key_ + "\": " + std::to_string(c.value()) +
+                                       " + " + std::to_string(n) + " overflows a 64-bit integer");
+            return n < 0 ? c.decrement(s.lifecycle.writer(), magnitude)
+                         : c.increment(s.lifecycle.writer(), magnitude);
+        });
     }
     std::int64_t from = 0;
     const KvValue* winner = winning_write(*reg);

@@ -63,6 +63,10 @@ class Store {
     // As get, into out (its capacity reused: no allocation for a value that fits); returns
     // whether there was a value. out is unchanged when there is none.
     bool get(std::string_view key, std::string& out);
+    // As get, but a counter shows its value in decimal (what Redis's GET answers for a key INCR
+    // made), in one lookup. Throws TypeMismatch if key shows a set, hash, sorted set or
+    // HyperLogLog (one that shows nothing, emptied or expired, counts as absent).
+    bool get_text(std::string_view key, std::string& out);
 
     // The type of what key holds if it shows something now (a live value, a counter, a non-empty
     // set, hash or sorted set, a HyperLogLog with an add); nullopt otherwise.
@@ -99,7 +103,8 @@ class Store {
         // value. A deleted or expired value counts as 0. Once converted, a SET of the key made
         // concurrently on another replica is lost there too (a counter outranks a value:
         // docs/semantics.md, Keys and types). Throws TypeMismatch if key holds another type,
-        // InvalidOperation if the value is not an integer, can expire, or v + n overflows.
+        // InvalidOperation if the value is not an integer, can expire, or v + n (or the
+        // counter's value + n) overflows; then nothing changes.
         std::int64_t add_converting(std::int64_t n);
 
       private:

@@ -230,6 +230,13 @@ TEST(Durability, AValueTurnedIntoACounterIsACounterEverywhere) {
     c[0].put("soon", "1", std::chrono::seconds(10));
     EXPECT_THROW(c[0].counter("soon").add_converting(1), InvalidOperation);
     EXPECT_THROW(c[0].set("k").add("m"), TypeMismatch);
+    // A counter's value that would overflow is refused, changing nothing, as Redis's INCR.
+    EXPECT_EQ(c[0].counter("big").add_converting(INT64_MAX - 1), INT64_MAX - 1);
+    EXPECT_THROW(c[0].counter("big").add_converting(2), InvalidOperation);
+    EXPECT_EQ(c[0].counter("big").value(), INT64_MAX - 1);
+    EXPECT_EQ(c[0].counter("k").add_converting(INT64_MIN + 4), INT64_MIN);
+    EXPECT_THROW(c[0].counter("k").add_converting(-1), InvalidOperation);
+    EXPECT_EQ(c[0].counter("k").value(), INT64_MIN);
 }
 
 TEST(Durability, APeerWithoutAMarkIsRepairedAfterARestart) {

@@ -42,6 +42,28 @@ TEST_F(StoreTest, GetIntoReusesTheCallersBufferAndLeavesItAloneWhenAbsent) {
     EXPECT_FALSE(store.get("t", out));
 }
 
+TEST_F(StoreTest, GetTextShowsAValueOrACounterAndRefusesOtherTypes) {
+    std::string out = "untouched";
+    EXPECT_FALSE(store.get_text("k", out));
+    EXPECT_EQ(out, "untouched");
+    store.put("k", "v");
+    EXPECT_TRUE(store.get_text("k", out));
+    EXPECT_EQ(out, "v");
+    store.counter("n").decrement(12);
+    EXPECT_TRUE(store.get_text("n", out));
+    EXPECT_EQ(out, "-12");
+    store.put("t", "short-lived", std::chrono::milliseconds(5));
+    clock->advance(5);
+    EXPECT_FALSE(store.get_text("t", out));
+    EXPECT_EQ(out, "-12");
+    store.set("s").add("m");
+    EXPECT_THROW(store.get_text("s", out), TypeMismatch);
+    store.hash("h").set("f", "1");
+    EXPECT_THROW(store.get_text("h", out), TypeMismatch);
+    store.set("s").clear();  // a set that shows nothing is as absent as for type()
+    EXPECT_FALSE(store.get_text("s", out));
+}
+
 TEST_F(StoreTest, DelReportsWhetherALiveValueWasRemoved) {
     EXPECT_FALSE(store.del("absent"));
     store.put("k", "v");

@@ -86,9 +86,27 @@ void write_value(store::Store& store, const std::string& key, std::string value,
               ttl_ms ? std::optional<milliseconds>(milliseconds(*ttl_ms)) : std::nullopt);
 }
 
+// write_value for SET and SETEX: one lookup when key is absent or a value; a key of another type
+// changes nothing and answers as check_settable says.
+void set_value(store::Store& store, const std::string& key, std::string value,
+               std::optional<std::int64_t> ttl_ms) {
+    try {
+        write_value(store, key, std::move(value), ttl_ms);
+    } catch (const TypeMismatch&) {
+        check_settable(store, key);
+        throw;
+    }
+}
+
 void get(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
-    const auto value = read_string(c.store, a[1]);
-    value ? out.bulk(*value) : out.null();
+    thread_local std::string value;  // its capacity kept from one GET to the next
+    bool found = false;
+    try {
+        found = c.store.get_text(a[1], value);
+    } catch (const TypeMismatch&) {
+        resp_wrong_type();
+    }
+    found ? out.bulk(value) : out.null();
 }
 
 void set(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
@@ -97,11 +115,10 @@ void set(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
         o.get ? read_string(c.store, a[1]) : std::optional<std::string>{};
     const bool exists = (o.nx || o.xx) && c.store.type(a[1]).has_value();
     if ((o.nx && exists) || (o.xx && !exists)) return o.get && old ? out.bulk(*old) : out.null();
-    check_settable(c.store, a[1]);
     std::optional<std::int64_t> ttl = o.ttl_ms;
     if (o.keep_ttl)
         if (const auto left = c.store.time_to_live(a[1])) ttl = left->count();
-    write_value(c.store, a[1], a[2], ttl);
+    set_value(c.store, a[1], a[2], ttl);
     if (!o.get) return out.ok();
     old ? out.bulk(*old) : out.null();
 }
@@ -111,8 +128,7 @@ void setex(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     const bool seconds = resp_lower(a[0]) == "setex";
     if (n <= 0 || (seconds && n > std::numeric_limits<std::int64_t>::max() / 1000))
         throw RespCommandError("ERR invalid expire time in '" + resp_lower(a[0]) + "' command");
-    check_settable(c.store, a[1]);
-    write_value(c.store, a[1], a[3], seconds ? n * 1000 : n);
+    set_value(c.store, a[1], a[3], seconds ? n * 1000 : n);
     out.ok();
 }
 
@@ -160,9 +176,8 @@ void append(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     out.integer(size);
 }
 
-// INCR, INCRBY, DECR, DECRBY: by is what to add. A key written by SET with an integer becomes a
-// counter from that integer (docs/redis.md).
-void add_to_counter(RespContext& c, const std::string& key, std::int64_t by, RespWriter& out) {
+// Throws Redis's error for adding by to key, which the store refused (InvalidOperation).
+void refuse_counter_change(RespContext& c, const std::string& key, std::int64_t by) {
     const auto type = c.store.type(key);
     std::int64_t value = 0;
     if (type && *type == Type::value) {
@@ -178,7 +193,17 @@ void add_to_counter(RespContext& c, const std::string& key, std::int64_t by, Res
     if ((by > 0 && value > std::numeric_limits<std::int64_t>::max() - by) ||
         (by < 0 && value < std::numeric_limits<std::int64_t>::min() - by))
         throw RespCommandError("ERR increment or decrement would overflow");
-    out.integer(c.store.counter(key).add_converting(by));
+}
+
+// INCR, INCRBY, DECR, DECRBY: by is what to add. A key written by SET with an integer becomes a
+// counter from that integer (docs/redis.md).
+void add_to_counter(RespContext& c, const std::string& key, std::int64_t by, RespWriter& out) {
+    try {
+        out.integer(c.store.counter(key).add_converting(by));
+    } catch (const InvalidOperation&) {
+        refuse_counter_change(c, key, by);
+        throw;
+    }
 }
 
 void incr(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
