@@ -20,14 +20,14 @@
 #include <vector>
 
 #include <crdt/codec/cereal_blob.hpp>
-#include <crdt/detail/with_deadline.hpp>
+#include <crdt/detail/over_core.hpp>
 #include <crdt/or_set.hpp>
 
 namespace converge {
 
 template <class T, class Hash = std::hash<T>, class Equal = std::equal_to<T>>
 class ExpiringSet : public codec::CerealSerializable<ExpiringSet<T, Hash, Equal>>,
-                    public detail::WithDeadline<ExpiringSet<T, Hash, Equal>> {
+                    public detail::OverCore<ExpiringSet<T, Hash, Equal>, ORSet<T, Hash, Equal>> {
   public:
     using value_type = T;
     using Set = ORSet<T, Hash, Equal>;
@@ -36,51 +36,29 @@ class ExpiringSet : public codec::CerealSerializable<ExpiringSet<T, Hash, Equal>
 
     // ORSet's mutators; each returns the delta.
     ExpiringSet add(ReplicaId replica, T value) {
-        return ExpiringSet(set_.add(replica, std::move(value)));
+        return ExpiringSet(this->store_.add(replica, std::move(value)));
     }
-    ExpiringSet remove(const T& value) { return ExpiringSet(set_.remove(value)); }
+    ExpiringSet remove(const T& value) { return ExpiringSet(this->store_.remove(value)); }
     // Removes every element seen here (the deadline stays).
-    ExpiringSet clear() { return ExpiringSet(set_.clear()); }
+    ExpiringSet clear() { return ExpiringSet(this->store_.clear()); }
 
-    bool contains(const T& value) const { return set_.contains(value); }
-    std::size_t size() const noexcept { return set_.size(); }
-    bool empty() const noexcept { return set_.empty(); }
+    bool contains(const T& value) const { return this->store_.contains(value); }
     // The elements, sorted when T is ordered.
-    std::vector<T> elements() const { return set_.elements(); }
+    std::vector<T> elements() const { return this->store_.elements(); }
     // Calls fn(element) for every element, in unspecified order.
     template <class Fn>
     void for_each(Fn&& fn) const {
-        set_.for_each(std::forward<Fn>(fn));
+        this->store_.for_each(std::forward<Fn>(fn));
     }
     // The dots keeping value alive; empty when absent.
-    detail::DotSet dots(const T& value) const { return set_.dots(value); }
-
-    // The join of the elements (ORSet::merge) and of the deadlines.
-    void merge(const ExpiringSet& other) {
-        set_.merge(other.set_);
-        this->merge_deadline(other);
-    }
-    // Whether merge(other) would change nothing.
-    bool includes(const ExpiringSet& other) const {
-        return this->deadline_includes(other) && set_.includes(other.set_);
-    }
-
-    const CausalContext& context() const noexcept { return set_.context(); }
-    std::uint64_t max_counter(ReplicaId replica) const noexcept {
-        return set_.max_counter(replica);
-    }
-    void advance_counter(ReplicaId replica, std::uint64_t counter) {
-        set_.advance_counter(replica, counter);
-    }
-    // Folds retired out of the causal context (ORSet::retire).
-    void retire(ReplicaId retired) { set_.retire(retired); }
+    detail::DotSet dots(const T& value) const { return this->store_.dots(value); }
 
     friend bool operator==(const ExpiringSet&, const ExpiringSet&) = default;
 
     // ORSet's encoding, then the deadline (a 0 byte when never set); with_deadline false reads a
     // plain ORSet's encoding.
     void encode(codec::Writer& w) const {
-        set_.encode(w);
+        this->store_.encode(w);
         this->encode_deadline(w);
     }
     static ExpiringSet decode(codec::Reader& r, bool with_deadline = true) {
@@ -90,9 +68,8 @@ class ExpiringSet : public codec::CerealSerializable<ExpiringSet<T, Hash, Equal>
     }
 
   private:
-    explicit ExpiringSet(Set&& set) : set_(std::move(set)) {}
-
-    Set set_;
+    using Core = detail::OverCore<ExpiringSet, Set>;
+    explicit ExpiringSet(Set&& set) : Core(std::move(set)) {}
 };
 
 }  // namespace converge

@@ -91,14 +91,22 @@ inline std::ostream& operator<<(std::ostream& os, const PNCounter& p) {
     return os << "PNCounter{" << p.value() << " +" << p.increments().slots() << " -"
               << p.decrements().slots() << '}';
 }
-template <class T, class H, class E>
-std::ostream& operator<<(std::ostream& os, const ORSet<T, H, E>& s) {
-    os << "ORSet{";
-    detail::print_list(os, s.elements(), [&](const T& x) {
-        detail::print_value(os, x);
+namespace detail {
+// Each element of s (an ORSet or ExpiringSet) with its dots: "x"@1.3, "y"@2.1.
+template <class Set>
+void print_dotted_elements(std::ostream& os, const Set& s) {
+    print_list(os, s.elements(), [&](const typename Set::value_type& x) {
+        print_value(os, x);
         for (const Dot& d : s.dots(x))
             os << '@' << d;
     });
+}
+}  // namespace detail
+
+template <class T, class H, class E>
+std::ostream& operator<<(std::ostream& os, const ORSet<T, H, E>& s) {
+    os << "ORSet{";
+    detail::print_dotted_elements(os, s);
     return os << " | seen " << s.context() << '}';
 }
 template <class T>
@@ -163,11 +171,7 @@ inline std::ostream& print_deadline(std::ostream& os, const Deadline& d) {
 template <class T, class H, class E>
 std::ostream& operator<<(std::ostream& os, const ExpiringSet<T, H, E>& s) {
     os << "ExpiringSet{";
-    detail::print_list(os, s.elements(), [&](const T& x) {
-        detail::print_value(os, x);
-        for (const Dot& d : s.dots(x))
-            os << '@' << d;
-    });
+    detail::print_dotted_elements(os, s);
     return detail::print_deadline(os, s.deadline()) << " | seen " << s.context() << '}';
 }
 inline std::ostream& operator<<(std::ostream& os, const ORHash& h) {
