@@ -7,9 +7,11 @@
 #include <cassert>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -146,7 +148,9 @@ struct SqliteStorage::Impl {
     std::uint64_t enqueue(std::string_view key, Fill&& fill) {
         std::lock_guard lock(queue_mutex);
         const std::uint64_t seq = last_seq.load(std::memory_order_relaxed) + 1;
-        fill(pending_keys[std::string(key)], seq);
+        auto it = pending_keys.find(key);  // no string made when the key is queued already
+        if (it == pending_keys.end()) it = pending_keys.try_emplace(std::string(key)).first;
+        fill(it->second, seq);
         last_seq.store(seq, std::memory_order_release);
         return seq;
     }
@@ -157,7 +161,17 @@ struct SqliteStorage::Impl {
     void store_key(const std::string& key, const Pending& p,
                    std::vector<std::pair<std::string, bool>>& undo);
     mutable std::mutex queue_mutex;
-    std::unordered_map<std::string, Pending> pending_keys;
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view key) const noexcept {
+            return std::hash<std::string_view>{}(key);
+        }
+    };
+    using PendingKeys = std::unordered_map<std::string, Pending, KeyHash, std::equal_to<>>;
+    PendingKeys pending_keys;
+    // The map a commit emptied, its buckets kept: the next commit hands it to pending_keys, which
+    // then does not grow from nothing every group_commit_ms. Used by commits only.
+    PendingKeys spare_keys;
     std::unordered_map<std::uint64_t, std::optional<std::uint64_t>> pending_marks;
     // Keys with deltas in the file (their next whole state deletes them); used by commits only.
     std::unordered_set<std::string> keys_with_deltas;
