@@ -44,6 +44,29 @@ void Store::put(std::string_view key, std::string value,
     s.notify(key, ChangeKind::put);
 }
 
+namespace {
+
+// Copies reg's winning write into out unless there is none or it expired (the clock is read only
+// for a value that can expire); returns whether it did.
+bool copy_live(const KvRegister& reg, const detail::ReplicaClock& clock, std::string& out) {
+    const KvValue* winner = winning_write(reg);
+    if (winner == nullptr || (winner->expires_ms != 0 && winner->expired_at(clock.now_ms())))
+        return false;
+    out.assign(winner->bytes);
+    return true;
+}
+
+// from + n, for key; throws InvalidOperation when it overflows 64 bits.
+std::int64_t checked_sum(const std::string& key, std::int64_t from, std::int64_t n) {
+    std::int64_t total = 0;
+    if (__builtin_add_overflow(from, n, &total))
+        throw InvalidOperation("key \"" + key + "\": " + std::to_string(from) + " + " +
+                               std::to_string(n) + " overflows a 64-bit integer");
+    return total;
+}
+
+}  // namespace
+
 std::optional<std::string> Store::get(std::string_view key) {
     std::optional<std::string> out(std::in_place);
     if (!get(key, *out)) out.reset();
@@ -54,12 +77,7 @@ bool Store::get(std::string_view key, std::string& out) {
     Impl& s = *impl_;
     detail::bump(s.counters.gets);
     return s.read<KvRegister>(key, [&](const KvRegister* reg) {
-        const KvValue* winner = reg ? winning_write(*reg) : nullptr;
-        // The clock is read only for a value that can expire.
-        if (winner == nullptr || (winner->expires_ms != 0 && winner->expired_at(s.clock.now_ms())))
-            return false;
-        out.assign(winner->bytes);
-        return true;
+        return reg != nullptr && copy_live(*reg, s.clock, out);
     });
 }
 
@@ -81,11 +99,7 @@ bool Store::get_text(std::string_view key, std::string& out) {
         if (!detail::visible_at(held, s.clock.now_ms())) return false;  // an emptied set, say
         s.mismatch(key, held, "a value or a counter");
     }
-    const KvValue* winner = winning_write(*reg);
-    if (winner == nullptr || (winner->expires_ms != 0 && winner->expired_at(s.clock.now_ms())))
-        return false;
-    out.assign(winner->bytes);
-    return true;
+    return copy_live(*reg, s.clock, out);
 }
 
 std::optional<KeyInspection::Type> Store::type(std::string_view key) const {
@@ -136,10 +150,7 @@ std::int64_t Store::Counter::add_converting(std::int64_t n) {
         const std::uint64_t magnitude = n < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(n)
                                               : static_cast<std::uint64_t>(n);
         return s.counter_op(key_, [&](PNCounter& c) {
-            std::int64_t total = 0;
-            if (__builtin_add_overflow(c.value(), n, &total))
-                throw InvalidOperation("key \"" + key_ + "\": " + std::to_string(c.value()) +
-                                       " + " + std::to_string(n) + " overflows a 64-bit integer");
+            checked_sum(key_, c.value(), n);
             return n < 0 ? c.decrement(s.lifecycle.writer(), magnitude)
                          : c.increment(s.lifecycle.writer(), magnitude);
         });
@@ -155,10 +166,7 @@ std::int64_t Store::Counter::add_converting(std::int64_t n) {
             throw InvalidOperation("key \"" + key_ +
                                    "\" holds a value that expires, and a counter cannot");
     }
-    std::int64_t total = 0;
-    if (__builtin_add_overflow(from, n, &total))
-        throw InvalidOperation("key \"" + key_ + "\": " + std::to_string(from) + " + " +
-                               std::to_string(n) + " overflows a 64-bit integer");
+    const std::int64_t total = checked_sum(key_, from, n);
     PNCounter counter;
     if (total > 0) counter.increment(s.lifecycle.writer(), static_cast<std::uint64_t>(total));
     if (total < 0)

@@ -16,11 +16,13 @@ using std::chrono::milliseconds;
 // The string at key (a value, or a counter in decimal); nullopt when there is none. Throws
 // WRONGTYPE for a key of another type.
 std::optional<std::string> read_string(store::Store& store, const std::string& key) {
-    const auto type = store.type(key);
-    if (!type) return std::nullopt;
-    if (*type == Type::counter) return std::to_string(store.counter(key).value());
-    if (*type != Type::value) resp_wrong_type();
-    return store.get(key);
+    std::string value;
+    try {
+        if (!store.get_text(key, value)) return std::nullopt;
+    } catch (const TypeMismatch&) {
+        resp_wrong_type();
+    }
+    return value;
 }
 
 // Throws unless key can take a SET: absent, or a value.
@@ -99,14 +101,8 @@ void set_value(store::Store& store, const std::string& key, std::string value,
 }
 
 void get(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
-    thread_local std::string value;  // its capacity kept from one GET to the next
-    bool found = false;
-    try {
-        found = c.store.get_text(a[1], value);
-    } catch (const TypeMismatch&) {
-        resp_wrong_type();
-    }
-    found ? out.bulk(value) : out.null();
+    const auto value = read_string(c.store, a[1]);
+    value ? out.bulk(*value) : out.null();
 }
 
 void set(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
