@@ -54,9 +54,7 @@ bool Store::Hash::del(std::string_view field) {
     const bool removed =
         s.mutate<ORHash>(key_, IfAbsent::skip, false, [&](ORHash& h, Impl::Touched& t) {
             if (!h.contains(field)) return false;
-            ORHash delta = h.del(field);
-            s.forget_deadline_if_emptied(h, delta);
-            t.delta = std::move(delta);
+            t.delta = s.forget_deadline_if_emptied(h, h.del(field));
             t.bytes = change_bytes + field.size();
             t.changed = true;
             return true;
@@ -138,9 +136,7 @@ bool Store::SortedSet::remove(std::string_view member) {
     const bool removed = s.mutate<converge::SortedSet>(
         key_, IfAbsent::skip, false, [&](converge::SortedSet& z, Impl::Touched& t) {
             if (!z.contains(member)) return false;
-            converge::SortedSet delta = z.remove(member);
-            s.forget_deadline_if_emptied(z, delta);
-            t.delta = std::move(delta);
+            t.delta = s.forget_deadline_if_emptied(z, z.remove(member));
             t.bytes = change_bytes + member.size();
             t.changed = true;
             return true;

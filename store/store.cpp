@@ -210,9 +210,7 @@ bool Store::Set::remove(std::string_view member) {
         s.mutate<StringSet>(key_, IfAbsent::skip, false, [&](StringSet& set, Impl::Touched& t) {
             const std::string m(member);
             if (!set.contains(m)) return false;
-            StringSet delta = set.remove(m);
-            s.forget_deadline_if_emptied(set, delta);
-            t.delta = std::move(delta);
+            t.delta = s.forget_deadline_if_emptied(set, set.remove(m));
             t.bytes = 8;
             t.changed = true;
             return true;

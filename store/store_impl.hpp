@@ -307,12 +307,14 @@ struct Store::Impl {
         if (cleared) notify(key, kind);
         return cleared;
     }
-    // After a change that removed value's last member (into delta): the key shows nothing, so,
-    // as in Redis, its deadline goes too and what is written to it next does not expire.
+    // delta, the change that removed a member of value, and, if that was its last, the setting of
+    // its deadline to never: the key shows nothing, so, as in Redis, its TTL goes too and what is
+    // written to it next does not expire.
     template <class T>
-    void forget_deadline_if_emptied(T& value, T& delta) {
+    T forget_deadline_if_emptied(T& value, T delta) {
         if (value.empty() && value.deadline().expires_ms != 0)
             delta.merge(value.expire(clock.tick(), 0));
+        return delta;
     }
 
     void notify(std::string_view key, ChangeKind kind) {
