@@ -125,7 +125,7 @@ void Oracle::operation(Micros now, const std::string& replica, ReplicaId writer,
     m.types.insert(op.type);
     const std::vector<KeyInspection::Live> none;
     const auto& was_live = before ? before->live : none;
-    const std::string where = " on " + replica + ", key " + quoted(op.key);
+    const auto where = [&] { return " on " + replica + ", key " + quoted(op.key); };
     if (is_record(op.type)) return record_operation(now, replica, writer, op, before, after, m);
 
     if (op.type == OpType::counter) {
@@ -135,7 +135,7 @@ void Oracle::operation(Micros now, const std::string& replica, ReplicaId writer,
         const std::uint64_t slot = (down ? after.decrements : after.increments).get(writer);
         if (slot != sums.back() + n)
             violation(now, "a counter " + std::string(name(op.action)) + " of " +
-                               std::to_string(n) + where + " left its slot at " +
+                               std::to_string(n) + where() + " left its slot at " +
                                std::to_string(slot) + ", expected " +
                                std::to_string(sums.back() + n));
         sums.push_back(sums.back() + n);
@@ -152,14 +152,14 @@ void Oracle::operation(Micros now, const std::string& replica, ReplicaId writer,
                !(before && before->context.contains(l.dot));
     });
     if (made == after.live.end()) {
-        violation(now, "an " + std::string(name(op.action)) + " of " + quoted(op.value) + where +
+        violation(now, "an " + std::string(name(op.action)) + " of " + quoted(op.value) + where() +
                            " made no new dot");
         return;
     }
     const auto [it, fresh] =
         m.writes.try_emplace(made->dot, Write{op.value, made->written, replica, now});
     if (!fresh)
-        violation(now, "dot " + show(made->dot) + " reused" + where + ": first made by " +
+        violation(now, "dot " + show(made->dot) + " reused" + where() + ": first made by " +
                            it->second.replica + " at " + format_duration(it->second.at) + " for " +
                            quoted(it->second.bytes));
 }
@@ -167,9 +167,8 @@ void Oracle::operation(Micros now, const std::string& replica, ReplicaId writer,
 void Oracle::record_operation(Micros now, const std::string& replica, ReplicaId writer,
                               const Op& op, const std::optional<KeyInspection>& before,
                               const KeyInspection& after, KeyModel& m) {
-    const std::string where = " on " + replica + ", key " + quoted(op.key);
     const std::string problem = records_[op.key].operation(op, writer, before, after);
-    if (!problem.empty()) violation(now, problem + where);
+    if (!problem.empty()) violation(now, problem + " on " + replica + ", key " + quoted(op.key));
     if (op.type == OpType::hll) return;
     const std::string& name = op.type == OpType::hash ? op.field : op.member;
     // A put or remove observes the member's dots; an increment its writer's previous one.
@@ -185,19 +184,26 @@ void Oracle::record_operation(Micros now, const std::string& replica, ReplicaId 
 
 void Oracle::check_dots(Micros now, const std::string& replica, const std::string& key,
                         const KeyModel& model, const KeyInspection& state) {
-    for (const auto& l : state.live) {
-        const std::string where = replica + " shows dot " + show(l.dot) + " on key " + quoted(key);
-        const auto w = model.writes.find(l.dot);
-        if (w == model.writes.end())
-            violation(now, where + ", which no operation made");
-        else if (w->second.bytes != l.bytes)
-            violation(now, where + " for " + quoted(l.bytes) + ", but its operation (" +
-                               w->second.replica + " at " + format_duration(w->second.at) +
-                               ") wrote " + quoted(w->second.bytes));
-        else if (state.type == KeyInspection::Type::value && w->second.written != l.written)
-            violation(now, where + " with another timestamp than its write had");
-        if (!state.context.contains(l.dot)) violation(now, where + " outside its causal context");
-    }
+    for (const auto& l : state.live)
+        check_live(now, replica, key, model, state, l);
+}
+
+void Oracle::check_live(Micros now, const std::string& replica, const std::string& key,
+                        const KeyModel& model, const KeyInspection& state,
+                        const KeyInspection::Live& l) {
+    const auto where = [&] {
+        return replica + " shows dot " + show(l.dot) + " on key " + quoted(key);
+    };
+    const auto w = model.writes.find(l.dot);
+    if (w == model.writes.end())
+        violation(now, where() + ", which no operation made");
+    else if (w->second.bytes != l.bytes)
+        violation(now, where() + " for " + quoted(l.bytes) + ", but its operation (" +
+                           w->second.replica + " at " + format_duration(w->second.at) + ") wrote " +
+                           quoted(w->second.bytes));
+    else if (state.type == KeyInspection::Type::value && w->second.written != l.written)
+        violation(now, where() + " with another timestamp than its write had");
+    if (!state.context.contains(l.dot)) violation(now, where() + " outside its causal context");
 }
 
 void Oracle::check_counts(Micros now, const std::string& replica, const std::string& key,
@@ -279,14 +285,24 @@ void Oracle::check_changed(Micros now, const std::string& replica, const std::st
         check_counts(now, replica, key, model, state, previous);
         return;
     }
-    check_dots(now, replica, key, model, state);
-    if (previous == nullptr) return;
+    if (previous == nullptr) return check_dots(now, replica, key, model, state);
     if (!includes(state.context, previous->context, retired))
         violation(now, replica + " forgot dots of key " + quoted(key) + " it had seen");
-    for (const auto& l : state.live)
-        if (previous->context.contains(l.dot) && !is_live(*previous, l.dot))
+    // Both lists are in dot order. An entry live here as it was at the last check was checked then
+    // (a write's dot and content never change), unless a retirement fold may since have dropped
+    // its writer's dots from the context.
+    auto was = previous->live.begin();
+    for (const auto& l : state.live) {
+        while (was != previous->live.end() && was->dot < l.dot)
+            ++was;
+        const bool was_live = was != previous->live.end() && was->dot == l.dot;
+        if (was_live && *was == l && (retired == nullptr || !retired->contains(l.dot.replica)))
+            continue;
+        check_live(now, replica, key, model, state, l);
+        if (!was_live && previous->context.contains(l.dot))
             violation(now, replica + " brought back dot " + show(l.dot) + " (" + quoted(l.bytes) +
                                ") on key " + quoted(key) + " after dropping it");
+    }
 }
 
 void Oracle::forget(std::size_t slot) {

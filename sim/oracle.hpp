@@ -110,6 +110,10 @@ class Oracle {
                        const RetiredIds* retired);
     void check_dots(Micros now, const std::string& replica, const std::string& key,
                     const KeyModel& model, const store::KeyInspection& state);
+    // check_dots for one live entry of state.
+    void check_live(Micros now, const std::string& replica, const std::string& key,
+                    const KeyModel& model, const store::KeyInspection& state,
+                    const store::KeyInspection::Live& live);
     // The final checks, by the key's type (check_final).
     void check_final_counter(Micros now, const std::string& where, const KeyModel& model,
                              const store::KeyInspection& s, const FinalValue& visible,

@@ -20,37 +20,22 @@ std::uint64_t digest_state_hash(std::uint64_t key_hash, std::string_view encoded
 }
 
 namespace {
-
-std::uint64_t hash_leaves(std::span<const std::uint64_t, leaves_per_range> leaves) noexcept {
-    char bytes[leaves_per_range * 8];
-    for (std::size_t i = 0; i < leaves_per_range; ++i)
-        for (std::size_t b = 0; b < 8; ++b)
-            bytes[i * 8 + b] = static_cast<char>((leaves[i] >> (8 * b)) & 0xFF);
-    return range_hasher.hash(std::string_view(bytes, sizeof bytes));
-}
-
 constexpr std::array<std::uint64_t, leaves_per_range> no_leaves{};
-
 }  // namespace
 
-std::array<std::uint64_t, digest_ranges> DigestTree::empty_range_hashes() noexcept {
-    static const std::uint64_t empty = hash_leaves(no_leaves);
-    std::array<std::uint64_t, digest_ranges> hashes;
-    hashes.fill(empty);
-    return hashes;
+std::uint64_t DigestTree::placed_leaf_hash(std::uint16_t leaf, std::uint64_t value) noexcept {
+    if (value == 0) return 0;
+    char bytes[16];
+    for (std::size_t b = 0; b < 8; ++b) {
+        bytes[b] = static_cast<char>((std::uint64_t{leaf} >> (8 * b)) & 0xFF);
+        bytes[8 + b] = static_cast<char>((value >> (8 * b)) & 0xFF);
+    }
+    return range_hasher.hash(std::string_view(bytes, sizeof bytes));
 }
 
 std::span<const std::uint64_t, leaves_per_range> DigestTree::range(std::size_t r) const noexcept {
     return ranges_[r] ? std::span<const std::uint64_t, leaves_per_range>(*ranges_[r])
                       : std::span<const std::uint64_t, leaves_per_range>(no_leaves);
-}
-
-std::uint64_t DigestTree::range_hash(std::size_t r) const noexcept {
-    if (stale_[r]) {
-        range_hashes_[r] = hash_leaves(range(r));
-        stale_[r] = false;
-    }
-    return range_hashes_[r];
 }
 
 }  // namespace converge::store::detail

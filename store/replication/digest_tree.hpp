@@ -1,8 +1,10 @@
 // File: store/replication/digest_tree.hpp
 // The digest tree replicas compare to find the keys that differ (a two-level Merkle tree over a
 // fixed, public partition of the key space): 65,536 leaves, each the XOR of the hashes of its
-// keys' (key, state) pairs; 256 ranges of 256 leaves, each hashed from its leaves. Every replica
-// partitions keys the same way, so equal ranges mean equal keys and states there.
+// keys' (key, state) pairs; 256 ranges of 256 leaves, each the XOR of a hash of every non-zero
+// leaf with its place, kept as leaves change (a change costs two hashes of 16 bytes, not one of
+// the range's 2 KiB). Every replica partitions keys the same way, so equal ranges mean equal keys
+// and states there.
 #pragma once
 
 #include <array>
@@ -31,25 +33,26 @@ class DigestTree {
     void toggle(std::uint16_t leaf, std::uint64_t state_hash) {
         const std::size_t r = leaf / leaves_per_range;
         if (!ranges_[r]) ranges_[r] = std::make_unique<Leaves>();
-        (*ranges_[r])[leaf % leaves_per_range] ^= state_hash;
-        stale_[r] = true;
+        std::uint64_t& value = (*ranges_[r])[leaf % leaves_per_range];
+        range_hashes_[r] ^=
+            placed_leaf_hash(leaf, value) ^ placed_leaf_hash(leaf, value ^ state_hash);
+        value ^= state_hash;
     }
     // Range r's leaves (all zero until one of its keys is added).
     std::span<const std::uint64_t, leaves_per_range> range(std::size_t r) const noexcept;
-    // The hash of range r's leaves, kept until one of them changes. Not safe to call from two
-    // threads at once (the store calls it under its digest lock).
-    std::uint64_t range_hash(std::size_t r) const noexcept;
+    // The hash of range r's leaves: 0 when they are all zero. Every replica computes the same.
+    std::uint64_t range_hash(std::size_t r) const noexcept { return range_hashes_[r]; }
 
   private:
     using Leaves = std::array<std::uint64_t, leaves_per_range>;
 
+    // A leaf's part of its range's hash: 0 for a zero leaf, else a hash of (leaf, value).
+    static std::uint64_t placed_leaf_hash(std::uint16_t leaf, std::uint64_t value) noexcept;
+
     // A range's leaves are allocated when its first key arrives: a small store holds a few KiB of
     // digest, not 512 KiB.
     std::array<std::unique_ptr<Leaves>, digest_ranges> ranges_;
-    mutable std::array<std::uint64_t, digest_ranges> range_hashes_ = empty_range_hashes();
-    mutable std::array<bool, digest_ranges> stale_{};
-
-    static std::array<std::uint64_t, digest_ranges> empty_range_hashes() noexcept;
+    std::array<std::uint64_t, digest_ranges> range_hashes_{};
 };
 
 }  // namespace converge::store::detail

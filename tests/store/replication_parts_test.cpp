@@ -1,8 +1,9 @@
-// The replication's parts on their own: a peer's acknowledged positions and the network model
-// the loopback network and the simulator share.
+// The replication's parts on their own: a peer's acknowledged positions, the digest tree and the
+// network model the loopback network and the simulator share.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <store/replication/digest_tree.hpp>
 #include <store/replication/peer_progress.hpp>
 #include <store/testing/network_model.hpp>
 
@@ -10,6 +11,7 @@ namespace converge::store {
 namespace {
 
 using detail::AckedPositions;
+using detail::DigestTree;
 using detail::PeerProgress;
 using detail::PeerStripes;
 using detail::StripeProgress;
@@ -32,6 +34,40 @@ TEST(AckedPositions, RangesThatOvertookTheFirstJoinThePrefixWhenItArrives) {
 
 // A peer with nothing in flight keeps only its prefixes, shared with the peers at the same
 // positions; one with something in flight keeps all of its progress.
+// A range's hash is kept as leaves change; it must be a function of the leaves alone (equal
+// leaves, equal hashes, whatever the order of the changes) and tell apart leaves that differ,
+// including the same values in other places.
+TEST(DigestTree, ARangeHashDependsOnItsLeavesAloneAndTellsDifferentLeavesApart) {
+    const std::uint16_t a = 3 * detail::leaves_per_range + 7;  // range 3
+    const std::uint16_t b = 3 * detail::leaves_per_range + 8;
+    DigestTree one, two, swapped, cleared;
+    EXPECT_EQ(one.range_hash(3), 0u);
+    one.toggle(a, 0x1111);
+    one.toggle(b, 0x2222);
+    one.toggle(a, 0x4444);
+    two.toggle(a, 0x4444);
+    two.toggle(b, 0x2222);
+    two.toggle(a, 0x1111);
+    EXPECT_EQ(one.range_hash(3), two.range_hash(3));
+    EXPECT_NE(one.range_hash(3), 0u);
+    EXPECT_EQ(one.range_hash(2), 0u);
+    EXPECT_EQ(one.range_hash(4), 0u);
+
+    swapped.toggle(a, 0x2222);  // b's value at a, a's at b
+    swapped.toggle(b, 0x1111 ^ 0x4444);
+    EXPECT_NE(swapped.range_hash(3), one.range_hash(3));
+
+    two.toggle(b, 0x1);  // one leaf differs by one bit
+    EXPECT_NE(two.range_hash(3), one.range_hash(3));
+    two.toggle(b, 0x1);
+    EXPECT_EQ(two.range_hash(3), one.range_hash(3));
+
+    cleared.toggle(a, 0x1111);
+    cleared.toggle(a, 0x1111);  // back to zero: as if never added
+    EXPECT_EQ(cleared.range_hash(3), 0u);
+    EXPECT_EQ(cleared.range(3)[7], 0u);
+}
+
 TEST(PeerStripes, CompactOnlyWhenNothingIsInFlightAndShareEqualPrefixes) {
     PeerStripes::Prefixes shared;
     PeerStripes a(3), b(3), c(3);
