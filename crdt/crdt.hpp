@@ -26,6 +26,7 @@
 #include <crdt/pn_counter.hpp>
 #include <crdt/print.hpp>
 #include <crdt/replica_id.hpp>
+#include <crdt/resettable_counter.hpp>
 #include <crdt/retired_ids.hpp>
 #include <crdt/sorted_set.hpp>
 #include <crdt/timestamp.hpp>

@@ -15,6 +15,22 @@
 #include <crdt/gcounter.hpp>
 
 namespace converge {
+namespace detail {
+
+// up - down as an int64_t. Throws InvalidOperation if it does not fit.
+inline std::int64_t signed_difference(std::uint64_t up, std::uint64_t down) {
+    const std::uint64_t magnitude = up >= down ? up - down : down - up;
+    constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (up >= down) {
+        if (magnitude > max) throw InvalidOperation("counter value exceeds int64_t");
+        return static_cast<std::int64_t>(magnitude);
+    }
+    if (magnitude > max + 1) throw InvalidOperation("counter value is below int64_t's range");
+    return magnitude == max + 1 ? std::numeric_limits<std::int64_t>::min()
+                                : -static_cast<std::int64_t>(magnitude);
+}
+
+}  // namespace detail
 
 class PNCounter : public codec::CerealSerializable<PNCounter> {
   public:
@@ -36,17 +52,7 @@ class PNCounter : public codec::CerealSerializable<PNCounter> {
 
     // Increments minus decrements. Throws InvalidOperation if it does not fit in int64_t.
     std::int64_t value() const {
-        const std::uint64_t up = increments_.value();
-        const std::uint64_t down = decrements_.value();
-        const std::uint64_t magnitude = up >= down ? up - down : down - up;
-        constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-        if (up >= down) {
-            if (magnitude > max) throw InvalidOperation("counter value exceeds int64_t");
-            return static_cast<std::int64_t>(magnitude);
-        }
-        if (magnitude > max + 1) throw InvalidOperation("counter value is below int64_t's range");
-        return magnitude == max + 1 ? std::numeric_limits<std::int64_t>::min()
-                                    : -static_cast<std::int64_t>(magnitude);
+        return detail::signed_difference(increments_.value(), decrements_.value());
     }
 
     // Whether merge(other) would change nothing: no slot of other is above this one's.

@@ -22,6 +22,7 @@
 #include <crdt/or_map.hpp>
 #include <crdt/or_set.hpp>
 #include <crdt/pn_counter.hpp>
+#include <crdt/resettable_counter.hpp>
 #include <crdt/sorted_set.hpp>
 #include <crdt/timestamp.hpp>
 #include <crdt/two_p_set.hpp>
@@ -90,6 +91,12 @@ inline std::ostream& operator<<(std::ostream& os, const GCounter& g) {
 inline std::ostream& operator<<(std::ostream& os, const PNCounter& p) {
     return os << "PNCounter{" << p.value() << " +" << p.increments().slots() << " -"
               << p.decrements().slots() << '}';
+}
+inline std::ostream& operator<<(std::ostream& os, const ResettableCounter& c) {
+    return os << "ResettableCounter{" << c.value() << " +" << c.totals().increments().slots()
+              << " -" << c.totals().decrements().slots() << " reset +"
+              << c.baselines().increments().slots() << " -" << c.baselines().decrements().slots()
+              << "}";
 }
 namespace detail {
 // Each element of s (an ORSet or ExpiringSet) with its dots: "x"@1.3, "y"@2.1.

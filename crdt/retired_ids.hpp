@@ -29,6 +29,7 @@
 #include <crdt/gcounter.hpp>
 #include <crdt/pn_counter.hpp>
 #include <crdt/replica_id.hpp>
+#include <crdt/resettable_counter.hpp>
 
 namespace converge {
 
@@ -83,7 +84,8 @@ class RetiredIds {
 namespace detail {
 
 template <class T>
-inline constexpr bool is_counter = std::is_same_v<T, GCounter> || std::is_same_v<T, PNCounter>;
+inline constexpr bool is_counter = std::is_same_v<T, GCounter> || std::is_same_v<T, PNCounter> ||
+                                   std::is_same_v<T, ResettableCounter>;
 
 // Calls fn(id) for every id of retired that value mentions (each once).
 template <class T, class Fn>
@@ -95,6 +97,8 @@ void for_each_retired(const T& value, const RetiredIds& retired, Fn&& fn) {
     if constexpr (std::is_same_v<T, GCounter>) {
         for (const auto& slot : value.slots())
             visit(slot.replica);
+    } else if constexpr (std::is_same_v<T, ResettableCounter>) {
+        for_each_retired(value.totals(), retired, fn);  // a baseline's slots are its totals'
     } else if constexpr (std::is_same_v<T, PNCounter>) {
         std::vector<ReplicaId> ids;
         for (const auto& slot : value.increments().slots())
@@ -130,6 +134,12 @@ bool encode_footprint(codec::Writer& w, const T& value, ReplicaId writer) {
         w.varint(up);
         w.varint(down);
         return true;
+    } else if constexpr (std::is_same_v<T, ResettableCounter>) {
+        // The baseline too: a reset that moved it after some replicas folded it would be lost.
+        if (!encode_footprint(w, value.totals(), writer)) return false;
+        w.varint(value.baselines().increments().contribution(writer));
+        w.varint(value.baselines().decrements().contribution(writer));
+        return true;
     } else {
         const CausalContext& c = value.context();
         const std::uint64_t compact = c.compact().get(writer);
@@ -144,7 +154,8 @@ bool encode_footprint(codec::Writer& w, const T& value, ReplicaId writer) {
     }
 }
 
-// Folds every id of retired out of value (a GCounter, PNCounter, ORSet or MVRegister): what it
+// Folds every id of retired out of value (a GCounter, PNCounter, ResettableCounter, ORSet or
+// MVRegister): what it
 // shows is unchanged. Ids in partial (those this replica adopted from a peer's table without
 // holding, perhaps, every change of theirs: a replica restored from an old backup) fold out of
 // counters only; a causal value keeps their dots until merge_folding takes a whole state that

@@ -77,6 +77,10 @@ inline GCounter apply_op(GCounter& c, ReplicaId r, const Op& op) {
 inline PNCounter apply_op(PNCounter& c, ReplicaId r, const Op& op) {
     return op.kind % 2 == 0 ? c.increment(r, op.amount) : c.decrement(r, op.amount);
 }
+inline ResettableCounter apply_op(ResettableCounter& c, ReplicaId r, const Op& op) {
+    if (op.kind == 3) return c.reset();
+    return op.kind % 2 == 0 ? c.increment(r, op.amount) : c.decrement(r, op.amount);
+}
 template <class T, class H, class E>
 ORSet<T, H, E> apply_op(ORSet<T, H, E>& s, ReplicaId r, const Op& op) {
     const T element = Element<T>::from_index(op.element);

@@ -45,7 +45,8 @@ TYPED_TEST_P(Includes, IsTrueExactlyWhenAMergeChangesNothing) {
 
 REGISTER_TYPED_TEST_SUITE_P(Includes, IsTrueExactlyWhenAMergeChangesNothing);
 using Types = ::testing::Types<ORSet<std::string>, ORSet<int>, MVRegister<std::string>, PNCounter,
-                               GCounter, ORHash, SortedSet, HyperLogLog, ExpiringSet<std::string>>;
+                               ResettableCounter, GCounter, ORHash, SortedSet, HyperLogLog,
+                               ExpiringSet<std::string>>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Crdt, Includes, Types);
 
 }  // namespace

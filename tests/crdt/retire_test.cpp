@@ -139,8 +139,8 @@ struct Worlds {
 
 template <class T>
 class Retire : public ::testing::Test {};
-using RetiredTypes = ::testing::Types<PNCounter, GCounter, ORSet<std::string>, ORSet<int>,
-                                      MVRegister<int>, ExpiringSet<std::string>>;
+using RetiredTypes = ::testing::Types<PNCounter, GCounter, ResettableCounter, ORSet<std::string>,
+                                      ORSet<int>, MVRegister<int>, ExpiringSet<std::string>>;
 TYPED_TEST_SUITE(Retire, RetiredTypes);
 
 TYPED_TEST(Retire, FoldingChangesNothingShownAndForgetsTheWriter) {
@@ -212,6 +212,74 @@ TEST(Retire, CounterSlotFoldsOnceWhateverTheOrderOfMerges) {
     EXPECT_EQ(x, y);
     EXPECT_EQ(x.increments().contribution(gone), 0u);
     EXPECT_EQ(x.increments().contribution(retired_writers), 5u);
+}
+
+// A reset made after the survivors agreed on the retiree (so it sees the retiree's final totals),
+// on a survivor that has not folded yet, takes back all of it on one that has, in either order.
+TEST(Retire, AResetAfterAgreementTakesBackAFoldedWritersTotals) {
+    const ReplicaId a{1}, b{2}, gone{3};
+    RetiredIds table;
+    table.insert(gone);
+    ResettableCounter x, y;
+    const auto from_gone = x.increment(gone, 5);
+    x.merge(x.reset());             // partly reset before the agreement
+    x.merge(x.increment(gone, 2));  // gone's total: 7, its baseline 5
+    y.merge(x);                     // agreement: both hold 7 and 5
+    y.merge(y.increment(a, 1));
+    fold(x, table);  // x folds first
+    EXPECT_EQ(x.value(), 2);
+    const ResettableCounter reset = y.reset();  // y resets before folding
+    x.merge(x.increment(b, 4));
+    ResettableCounter late_x = x;
+    merge_folding(x, reset, table);  // the unfolded reset delta, folded on the way in
+    EXPECT_EQ(x.value(), 4);         // only b's 4, which the reset did not see
+    fold(y, table);
+    merge_folding(y, late_x, table);
+    EXPECT_EQ(y.value(), 4);
+    merge_folding(y, x, table);
+    merge_folding(x, y, table);
+    merge_folding(x, from_gone, table);  // a late copy of gone's first delta adds nothing
+    EXPECT_EQ(x, y);
+    EXPECT_EQ(x.value(), 4);
+    EXPECT_EQ(x.totals().increments().contribution(gone), 0u);
+    EXPECT_EQ(x.baselines().increments().contribution(retired_writers), 7u);
+}
+
+// Two writers folded into slot 0 add their baselines there, and slot 0 merges by maximum: folds
+// of different baselines would not merge to the plain result (w's 5 and x's 3 at one survivor,
+// w's 2 and x's 5 at the other: 8 or 7 where the plain merge takes back 10). So the footprint the
+// survivors must agree on before a fold holds the baseline, and equal footprints fold alike.
+TEST(Retire, ACountersFootprintHoldsItsBaseline) {
+    const ReplicaId w{3}, x{4};
+    ResettableCounter one, other;
+    one.merge(one.increment(w, 5));
+    one.merge(one.increment(x, 3));
+    one.reset();
+    other = one;
+    const auto more = other.increment(x, 2);
+    other.reset();
+    one.merge(more);  // equal totals; x's baseline is 3 here, 5 there
+    auto footprint = [](const ResettableCounter& c, ReplicaId id) {
+        codec::Writer out;
+        encode_footprint(out, c, id);
+        return out.take();
+    };
+    EXPECT_EQ(footprint(one, w), footprint(other, w));
+    EXPECT_NE(footprint(one, x), footprint(other, x));
+    one.merge(other);  // they agree
+    ASSERT_EQ(footprint(one, x), footprint(other, x));
+    RetiredIds table;
+    table.insert(w);
+    table.insert(x);
+    ResettableCounter plain = one;
+    fold(one, table);
+    ResettableCounter late = other;
+    merge_folding(one, late, table);
+    fold(other, table);
+    EXPECT_EQ(one, other);
+    EXPECT_EQ(one.value(), plain.value());
+    EXPECT_EQ(one.value(), 0);
+    EXPECT_EQ(one.baselines().increments().contribution(retired_writers), 10u);
 }
 
 TEST(Retire, RemovedElementOfARetiredWriterStaysRemoved) {
