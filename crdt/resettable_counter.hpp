@@ -1,12 +1,13 @@
 // File: crdt/resettable_counter.hpp
-// ResettableCounter: a counter that goes up and down and can be reset by observation, as Redis
-// Active-Active resets a counter on DEL: a reset takes back every increment and decrement it has
-// seen, and one made concurrently with it (on a replica that had not seen the reset) survives.
-// State: the PNCounter of every writer's totals, and a PNCounter of baselines (each writer's
-// totals as of the latest reset that saw them). Both merge slot by slot by maximum; the value is
-// the totals less the baselines; no baseline passes its total.
+// ResettableCounter: a counter that goes up and down, can be reset by observation and can expire,
+// as Redis Active-Active's counter under DEL and EXPIRE: a reset (clear) takes back every
+// increment and decrement it has seen, and one made concurrently with it (on a replica that had
+// not seen the reset) survives. State: the PNCounter of every writer's totals, a PNCounter of
+// baselines (each writer's totals as of the latest reset that saw them), both merged slot by slot
+// by maximum, and a whole-value deadline (crdt/deadline.hpp, as ExpiringSet's). The value is the
+// totals less the baselines; no baseline passes its total.
 //
-//   ResettableCounter c;  c.increment(ReplicaId{1}, 5);  c.reset();  c.increment(ReplicaId{2}, 1);
+//   ResettableCounter c;  c.increment(ReplicaId{1}, 5);  c.clear();  c.increment(ReplicaId{2}, 1);
 //   c.value();  // 1
 // Thread-safety: a plain value type; const members may run concurrently, anything that changes
 // it (a mutator, merge, assignment, decode into it) needs exclusive access.
@@ -16,12 +17,14 @@
 #include <string>
 
 #include <crdt/codec/cereal_blob.hpp>
+#include <crdt/detail/with_deadline.hpp>
 #include <crdt/error.hpp>
 #include <crdt/pn_counter.hpp>
 
 namespace converge {
 
-class ResettableCounter : public codec::CerealSerializable<ResettableCounter> {
+class ResettableCounter : public codec::CerealSerializable<ResettableCounter>,
+                          public detail::WithDeadline<ResettableCounter> {
   public:
     ResettableCounter() = default;
 
@@ -39,9 +42,10 @@ class ResettableCounter : public codec::CerealSerializable<ResettableCounter> {
         return delta;
     }
 
-    // Takes back everything this replica has seen: every baseline moves up to its total, and the
-    // value becomes 0. Returns the delta: the slots it reset, with their totals and baselines.
-    ResettableCounter reset() {
+    // Takes back everything this replica has seen (the observed reset): every baseline moves up to
+    // its total, and the value becomes 0; the deadline stays. Returns the delta: the slots it
+    // reset, with their totals and baselines.
+    ResettableCounter clear() {
         ResettableCounter delta;
         delta.totals_ = totals_;
         delta.baselines_ = totals_;
@@ -61,12 +65,14 @@ class ResettableCounter : public codec::CerealSerializable<ResettableCounter> {
 
     // Whether merge(other) would change nothing.
     bool includes(const ResettableCounter& other) const noexcept {
-        return totals_.includes(other.totals_) && baselines_.includes(other.baselines_);
+        return totals_.includes(other.totals_) && baselines_.includes(other.baselines_) &&
+               deadline_includes(other);
     }
 
     void merge(const ResettableCounter& other) {
         totals_.merge(other.totals_);
         baselines_.merge(other.baselines_);
+        merge_deadline(other);
     }
 
     // Folds retired's totals and baseline into the retired writers' slots (GCounter::retire): the
@@ -85,9 +91,11 @@ class ResettableCounter : public codec::CerealSerializable<ResettableCounter> {
 
     friend bool operator==(const ResettableCounter&, const ResettableCounter&) = default;
 
+    // The totals, the baselines, then the deadline (a 0 byte when never set).
     void encode(codec::Writer& w) const {
         totals_.encode(w);
         baselines_.encode(w);
+        encode_deadline(w);
     }
     // Throws DecodeError for a baseline above its total (no reset can see more than was counted).
     static ResettableCounter decode(codec::Reader& r) {
@@ -96,6 +104,13 @@ class ResettableCounter : public codec::CerealSerializable<ResettableCounter> {
         out.baselines_ = PNCounter::decode(r);
         if (!out.totals_.includes(out.baselines_))
             throw DecodeError("a counter's reset baseline is above its total");
+        out.decode_deadline(r);
+        return out;
+    }
+    // A PNCounter's encoding read as a counter never reset and without a deadline.
+    static ResettableCounter decode_plain(codec::Reader& r) {
+        ResettableCounter out;
+        out.totals_ = PNCounter::decode(r);
         return out;
     }
 

@@ -78,7 +78,8 @@ inline PNCounter apply_op(PNCounter& c, ReplicaId r, const Op& op) {
     return op.kind % 2 == 0 ? c.increment(r, op.amount) : c.decrement(r, op.amount);
 }
 inline ResettableCounter apply_op(ResettableCounter& c, ReplicaId r, const Op& op) {
-    if (op.kind == 3) return c.reset();
+    if (op.kind == 3 && op.amount == 4) return c.expire(timestamp_of(op, r), op.element * 100u);
+    if (op.kind == 3) return c.clear();
     return op.kind % 2 == 0 ? c.increment(r, op.amount) : c.decrement(r, op.amount);
 }
 template <class T, class H, class E>

@@ -81,7 +81,7 @@ TEST(ResettableCounter, AResetTakesBackWhatItSawAndAConcurrentIncrementSurvives)
     ResettableCounter x, y;
     y.merge(x.increment(a, 5));
     y.merge(y.decrement(b, 1));
-    const ResettableCounter reset = y.reset();
+    const ResettableCounter reset = y.clear();
     EXPECT_EQ(y.value(), 0);
     EXPECT_TRUE(y.all_reset());
     const ResettableCounter concurrent = x.increment(a, 2);  // x had not seen the reset
@@ -99,8 +99,8 @@ TEST(ResettableCounter, ConcurrentResetsTakeBackTheUnionOfWhatTheySaw) {
     const auto from_a = x.increment(a, 3);
     const auto from_b = y.increment(b, 4);
     y.merge(from_a);
-    const auto reset_x = x.reset();  // saw a's 3 only
-    const auto reset_y = y.reset();  // saw both
+    const auto reset_x = x.clear();  // saw a's 3 only
+    const auto reset_y = y.clear();  // saw both
     x.merge(from_b);
     EXPECT_EQ(x.value(), 4);  // b's 4 is unseen by x's reset
     x.merge(reset_y);
@@ -112,7 +112,7 @@ TEST(ResettableCounter, ConcurrentResetsTakeBackTheUnionOfWhatTheySaw) {
 TEST(ResettableCounter, DecodeRefusesABaselineAboveItsTotal) {
     ResettableCounter c;
     c.increment(a, 2);
-    c.reset();
+    c.clear();
     codec::Writer w;
     PNCounter totals;
     totals.increment(a, 1);
@@ -139,7 +139,9 @@ TEST(ResettableCounter, ValueIsWhatNoSeenResetTookBack) {
             Replica& r = replicas[s.replica % 3];
             if (s.kind == testing::Step::Kind::op) {
                 testing::apply_op(r.counter, testing::replica_id(s.replica % 3), s.op);
-                if (s.op.kind == 3) {
+                if (s.op.kind == 3 && s.op.amount == 4) {
+                    // an EXPIRE: the deadline alone, which value() does not read
+                } else if (s.op.kind == 3) {
                     r.taken_back = r.seen;
                 } else {
                     events.push_back(s.op.kind % 2 == 0 ? s.op.amount : -s.op.amount);

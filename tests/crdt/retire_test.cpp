@@ -222,13 +222,13 @@ TEST(Retire, AResetAfterAgreementTakesBackAFoldedWritersTotals) {
     table.insert(gone);
     ResettableCounter x, y;
     const auto from_gone = x.increment(gone, 5);
-    x.merge(x.reset());             // partly reset before the agreement
+    x.merge(x.clear());             // partly reset before the agreement
     x.merge(x.increment(gone, 2));  // gone's total: 7, its baseline 5
     y.merge(x);                     // agreement: both hold 7 and 5
     y.merge(y.increment(a, 1));
     fold(x, table);  // x folds first
     EXPECT_EQ(x.value(), 2);
-    const ResettableCounter reset = y.reset();  // y resets before folding
+    const ResettableCounter reset = y.clear();  // y resets before folding
     x.merge(x.increment(b, 4));
     ResettableCounter late_x = x;
     merge_folding(x, reset, table);  // the unfolded reset delta, folded on the way in
@@ -254,10 +254,10 @@ TEST(Retire, ACountersFootprintHoldsItsBaseline) {
     ResettableCounter one, other;
     one.merge(one.increment(w, 5));
     one.merge(one.increment(x, 3));
-    one.reset();
+    one.clear();
     other = one;
     const auto more = other.increment(x, 2);
-    other.reset();
+    other.clear();
     one.merge(more);  // equal totals; x's baseline is 3 here, 5 there
     auto footprint = [](const ResettableCounter& c, ReplicaId id) {
         codec::Writer out;
