@@ -60,8 +60,9 @@ class ResettableCounter : public codec::CerealSerializable<ResettableCounter>,
                                          unreset(totals_.decrements(), baselines_.decrements()));
     }
 
-    // Whether every increment and decrement has been reset (or there were none): nothing counts.
-    bool all_reset() const noexcept { return baselines_ == totals_; }
+    // Whether nothing counts: every increment and decrement has been reset, or there were none (a
+    // deleted counter; its value is 0, as that of +1 and -1 is, which is not empty).
+    bool empty() const noexcept { return baselines_ == totals_; }
 
     // Whether merge(other) would change nothing.
     bool includes(const ResettableCounter& other) const noexcept {

@@ -1,7 +1,7 @@
 // Store::time_to_live, expire, persist and sweep_expired: keys that expire. A value carries its
-// expiry in its write; a set, hash, sorted set or HyperLogLog carries a deadline for the whole key
-// (crdt/deadline.hpp), and each replica expires such a key on its own once its hybrid clock passes
-// the deadline, as a logged change (detail::expire_whole).
+// expiry in its write; a counter, set, hash, sorted set or HyperLogLog carries a deadline for the
+// whole key (crdt/deadline.hpp), and each replica expires such a key on its own once its hybrid
+// clock passes the deadline, as a logged change (detail::expire_whole).
 #include <store/store_impl.hpp>
 
 namespace converge::store {
@@ -17,14 +17,10 @@ std::optional<milliseconds> left(std::uint64_t expires_ms, std::uint64_t now_ms)
     return milliseconds(static_cast<std::int64_t>(expires_ms - now_ms));
 }
 
-[[noreturn]] void cannot_expire(std::string_view key) {
-    throw InvalidOperation("key \"" + std::string(key) +
-                           "\" holds a counter, which cannot expire; only values, sets, hashes, "
-                           "sorted sets and HyperLogLogs can");
-}
-
 ChangeKind kind_of(Type type) {
     switch (type) {
+        case Type::counter:
+            return ChangeKind::counter;
         case Type::set:
             return ChangeKind::set;
         case Type::hash:
@@ -77,8 +73,8 @@ bool change_expiry(Impl& s, std::string_view key, std::optional<milliseconds> tt
             changed = set_value_expiry(s, key, ttl);
             break;
         case Type::counter:
-            if (!ttl) return false;  // nothing to persist
-            cannot_expire(key);
+            changed = set_deadline<ResettableCounter>(s, key, ttl);
+            break;
         case Type::set:
             changed = set_deadline<detail::StringSet>(s, key, ttl);
             break;
@@ -141,7 +137,9 @@ std::size_t Store::sweep_expired(std::size_t max_keys) {
     for (const auto& [key, type] : swept.due) {
         bool done = false;
         try {
-            if (type == Type::set)
+            if (type == Type::counter)
+                done = expire_due<ResettableCounter>(s, key);
+            else if (type == Type::set)
                 done = expire_due<detail::StringSet>(s, key);
             else if (type == Type::hash)
                 done = expire_due<ORHash>(s, key);

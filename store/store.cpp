@@ -90,7 +90,8 @@ bool Store::get_text(std::string_view key, std::string& out) {
     const auto it = stripe.map.find(k);
     if (it == stripe.map.end()) return false;
     const Value& held = it->second.value;
-    if (const auto* counter = std::get_if<PNCounter>(&held)) {
+    if (const auto* counter = std::get_if<ResettableCounter>(&held)) {
+        if (counter->empty() || s.past_deadline(*counter)) return false;  // deleted or expired
         out = std::to_string(counter->value());
         return true;
     }
@@ -128,12 +129,14 @@ bool Store::del(std::string_view key) {
 
 std::int64_t Store::Counter::increment(std::uint64_t n) {
     Impl& s = *store_.impl_;
-    return s.counter_op(key_, [&](PNCounter& c) { return c.increment(s.lifecycle.writer(), n); });
+    return s.counter_op(key_,
+                        [&](ResettableCounter& c) { return c.increment(s.lifecycle.writer(), n); });
 }
 
 std::int64_t Store::Counter::decrement(std::uint64_t n) {
     Impl& s = *store_.impl_;
-    return s.counter_op(key_, [&](PNCounter& c) { return c.decrement(s.lifecycle.writer(), n); });
+    return s.counter_op(key_,
+                        [&](ResettableCounter& c) { return c.decrement(s.lifecycle.writer(), n); });
 }
 
 std::int64_t Store::Counter::add_converting(std::int64_t n) {
@@ -149,7 +152,7 @@ std::int64_t Store::Counter::add_converting(std::int64_t n) {
         lock.unlock();
         const std::uint64_t magnitude = n < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(n)
                                               : static_cast<std::uint64_t>(n);
-        return s.counter_op(key_, [&](PNCounter& c) {
+        return s.counter_op(key_, [&](ResettableCounter& c) {
             checked_sum(key_, c.value(), n);
             return n < 0 ? c.decrement(s.lifecycle.writer(), magnitude)
                          : c.increment(s.lifecycle.writer(), magnitude);
@@ -162,16 +165,15 @@ std::int64_t Store::Counter::add_converting(std::int64_t n) {
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), from);
         if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
             throw InvalidOperation("key \"" + key_ + "\" holds a value that is not an integer");
-        if (winner->expires_ms != 0)
-            throw InvalidOperation("key \"" + key_ +
-                                   "\" holds a value that expires, and a counter cannot");
     }
     const std::int64_t total = checked_sum(key_, from, n);
-    PNCounter counter;
+    ResettableCounter counter;
     if (total > 0) counter.increment(s.lifecycle.writer(), static_cast<std::uint64_t>(total));
     if (total < 0)
         counter.decrement(s.lifecycle.writer(),
                           std::uint64_t{0} - static_cast<std::uint64_t>(total));
+    if (winner != nullptr && winner->expires_ms != 0 && !winner->expired_at(s.clock.now_ms()))
+        counter.expire(s.clock.tick(), winner->expires_ms);
     detail::Slot& slot = it->second;
     slot.value = Value(std::move(counter));
     slot.delta.reset();
@@ -186,10 +188,16 @@ std::int64_t Store::Counter::add_converting(std::int64_t n) {
     return total;
 }
 
+bool Store::Counter::clear() {
+    Impl& s = *store_.impl_;
+    return s.clear_whole<ResettableCounter>(key_, s.counters.counter_ops, ChangeKind::counter);
+}
+
 std::int64_t Store::Counter::value() {
     Impl& s = *store_.impl_;
     detail::bump(s.counters.counter_ops);
-    return s.read<PNCounter>(key_, [](const PNCounter* c) { return c ? c->value() : 0; });
+    return s.read<ResettableCounter>(key_,
+                                     [](const ResettableCounter* c) { return c ? c->value() : 0; });
 }
 
 void Store::Set::add(std::string member) {

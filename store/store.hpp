@@ -78,9 +78,10 @@ class Store {
     // Makes key expire ttl after now on the hybrid clock, on every replica. A value is written
     // again with that ttl (as put would); a set, hash, sorted set or HyperLogLog takes a deadline
     // for the whole key, which its later writes keep and the removal of its last member drops
-    // (Redis's EXPIRE; docs/semantics.md has the concurrent cases). Returns false, changing
-    // nothing, when key shows nothing. Throws InvalidOperation if ttl is not positive or key holds
-    // a counter (it cannot expire), StorageUnavailable while the storage fails.
+    // (Redis's EXPIRE; docs/semantics.md has the concurrent cases). A counter takes one too, and
+    // at the deadline each replica resets it (Counter::clear). Returns false, changing nothing,
+    // when key shows nothing. Throws InvalidOperation if ttl is not positive, StorageUnavailable
+    // while the storage fails.
     bool expire(std::string_view key, std::chrono::milliseconds ttl);
     // Removes key's expiry (Redis's PERSIST); returns whether it had one.
     bool persist(std::string_view key);
@@ -102,10 +103,16 @@ class Store {
         // writes one) into a counter of v + n, as Redis's INCR on a string does; returns the new
         // value. A deleted or expired value counts as 0. Once converted, a SET of the key made
         // concurrently on another replica is lost there too (a counter outranks a value:
-        // docs/semantics.md, Keys and types). Throws TypeMismatch if key holds another type,
-        // InvalidOperation if the value is not an integer, can expire, or v + n (or the
-        // counter's value + n) overflows; then nothing changes.
+        // docs/semantics.md, Keys and types); a value's expiry becomes the counter's. Throws
+        // TypeMismatch if key holds another type, InvalidOperation if the value is not an integer
+        // or v + n (or the counter's value + n) overflows; then nothing changes.
         std::int64_t add_converting(std::int64_t n);
+        // Takes back every increment and decrement this replica has seen, and the key's expiry
+        // (Redis's DEL of a counter): the key shows nothing until its next increment or
+        // decrement, which counts from 0. One made concurrently on another replica survives (an
+        // observed reset). Returns whether the key showed a counter. Throws TypeMismatch if key
+        // holds another type.
+        bool clear();
 
       private:
         friend class Store;

@@ -277,13 +277,13 @@ struct Store::Impl {
     // peers instead of the counter (its size does not grow with the writers it has seen).
     template <class Fn>
     std::int64_t counter_op(std::string_view key, Fn&& change) {
-        const std::int64_t result = mutate<PNCounter>(key, IfAbsent::create, std::int64_t{0},
-                                                      [&](PNCounter& c, Touched& t) {
-                                                          t.delta = change(c);
-                                                          t.changed = true;
-                                                          t.bytes = 48;
-                                                          return c.value();
-                                                      });
+        const std::int64_t result = mutate<ResettableCounter>(
+            key, IfAbsent::create, std::int64_t{0}, [&](ResettableCounter& c, Touched& t) {
+                t.delta = change(c);
+                t.changed = true;
+                t.bytes = 48;
+                return c.value();
+            });
         detail::bump(counters.counter_ops);
         notify(key, ChangeKind::counter);
         return result;

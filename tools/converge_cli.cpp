@@ -4,7 +4,7 @@
 //   converge-cli --node HOST:PORT [--password P] put KEY VALUE [--ttl 30s]
 //   converge-cli --node HOST:PORT get KEY          # the value; nothing and exit 1 when absent
 //   converge-cli --node HOST:PORT del KEY
-//   converge-cli --node HOST:PORT expire KEY 30s   # a value, or a whole set, hash, sorted set, HLL
+//   converge-cli --node HOST:PORT expire KEY 30s   # a value, or a whole counter, set, hash, ...
 //   converge-cli --node HOST:PORT ttl KEY          # ms left; nothing and exit 1 when none
 //   converge-cli --node HOST:PORT persist KEY      # removes the expiry
 //   converge-cli --node HOST:PORT incr KEY [N]     # prints the new value (decr likewise)
@@ -135,13 +135,12 @@ void define_commands(CLI::App& app, Arguments& a) {
     put->add_option("--ttl", a.ttl, "expire after this long: 500ms, 30s, 5m, 1h");
     for (const char* name : {"get", "del", "smembers"})
         app.add_subcommand(name, std::string(name) == "get"   ? "print a value"
-                                 : std::string(name) == "del" ? "delete a value"
+                                 : std::string(name) == "del" ? "delete a value or a counter"
                                                               : "print a set, one a line")
             ->add_option("key", a.key)
             ->required();
-    auto* expire = app.add_subcommand(
-        "expire",
-        "make a value, set, hash, sorted set or HyperLogLog expire; prints 1, or 0 if absent");
+    auto* expire =
+        app.add_subcommand("expire", "make a key (any type) expire; prints 1, or 0 if absent");
     expire->add_option("key", a.key)->required();
     expire->add_option("ttl", a.ttl, "after this long: 500ms, 30s, 5m, 1h")->required();
     app.add_subcommand("ttl", "print the milliseconds left before a key expires (exit 1: never)")

@@ -35,10 +35,13 @@ struct KeyInspection {
     std::vector<Live> live;    // value, set, hash, sorted set: in dot order
     VersionVector increments;  // counter: each replica's total of increments
     VersionVector decrements;  // counter: each replica's total of decrements
+    // counter: each replica's totals as of the latest reset (DEL) that saw them.
+    VersionVector reset_increments, reset_decrements;
     // hash, sorted set: a hash of the increment totals (what the dots above do not show), so
     // equal inspections are equal states.
     std::uint64_t totals_hash = 0;
-    // hash, sorted set, HyperLogLog: when the whole key expires (unset when never set).
+    // counter, set, hash, sorted set, HyperLogLog: when the whole key expires (unset when never
+    // set).
     Deadline deadline;
 
     friend bool operator==(const KeyInspection&, const KeyInspection&) = default;

@@ -42,10 +42,12 @@ KeyInspection state_of(const Value& value) {
             for (const Dot& dot : set->dots(member))
                 out.live.push_back({dot, member});
         });
-    } else if (const auto* counter = std::get_if<PNCounter>(&value)) {
+    } else if (const auto* counter = std::get_if<ResettableCounter>(&value)) {
         out.type = KeyInspection::Type::counter;
-        out.increments = counter->increments().slots();
-        out.decrements = counter->decrements().slots();
+        out.increments = counter->totals().increments().slots();
+        out.decrements = counter->totals().decrements().slots();
+        out.reset_increments = counter->baselines().increments().slots();
+        out.reset_decrements = counter->baselines().decrements().slots();
     } else if (const auto* hash = std::get_if<ORHash>(&value)) {
         out.type = KeyInspection::Type::hash;
         out.context = hash->context();

@@ -16,7 +16,7 @@
 #include <crdt/expiring_set.hpp>
 #include <crdt/hyper_log_log.hpp>
 #include <crdt/or_hash.hpp>
-#include <crdt/pn_counter.hpp>
+#include <crdt/resettable_counter.hpp>
 #include <crdt/sorted_set.hpp>
 #include <store/keyspace/kv_value.hpp>
 
@@ -25,13 +25,14 @@ namespace converge::store::detail {
 using StringSet = ExpiringSet<std::string>;
 // The alternatives' order decides type conflicts between replicas: the later alternative wins.
 // (It followed their tags on the wire until the set gained a deadline and a new tag.)
-using Value = std::variant<KvRegister, PNCounter, StringSet, ORHash, SortedSet, HyperLogLog>;
+using Value =
+    std::variant<KvRegister, ResettableCounter, StringSet, ORHash, SortedSet, HyperLogLog>;
 
 template <class T>
 const char* type_name() {
     if constexpr (std::is_same_v<T, KvRegister>)
         return "a value";
-    else if constexpr (std::is_same_v<T, PNCounter>)
+    else if constexpr (std::is_same_v<T, ResettableCounter>)
         return "a counter";
     else if constexpr (std::is_same_v<T, StringSet>)
         return "a set";
@@ -47,10 +48,10 @@ inline const char* type_name(const Value& v) {
                       v);
 }
 
-// Whether T carries a whole-key deadline (EXPIRE on a set, hash, sorted set or HyperLogLog).
+// Whether T carries a whole-key deadline (EXPIRE on a counter, set, hash, sorted set or
+// HyperLogLog): every type but a value's register, whose writes carry their own.
 template <class T>
-inline constexpr bool has_deadline = std::is_same_v<T, StringSet> || std::is_same_v<T, ORHash> ||
-                                     std::is_same_v<T, SortedSet> || std::is_same_v<T, HyperLogLog>;
+inline constexpr bool has_deadline = !std::is_same_v<T, KvRegister>;
 
 // v's whole-key deadline; null for the types that carry none.
 inline const Deadline* deadline_of(const Value& v) {
@@ -74,14 +75,16 @@ inline bool has_whole_key_deadline(const Value& v) {
     const Deadline* d = deadline_of(v);
     return d != nullptr && d->expires_ms != 0;
 }
-// Whether v shows something at now_ms: a live value not expired, a counter, a non-empty set,
-// hash, sorted set or HyperLogLog whose whole key has not expired.
+// Whether v shows something at now_ms: a live value not expired, a counter not reset since its
+// last change (DEL), a non-empty set, hash, sorted set or HyperLogLog, whose whole key has not
+// expired.
 inline bool visible_at(const Value& value, std::uint64_t now_ms) {
     if (whole_key_expired(value, now_ms)) return false;
     if (const auto* reg = std::get_if<KvRegister>(&value)) {
         const KvValue* winner = winning_write(*reg);
         return winner != nullptr && !winner->expired_at(now_ms);
     }
+    if (const auto* counter = std::get_if<ResettableCounter>(&value)) return !counter->empty();
     if (const auto* set = std::get_if<StringSet>(&value)) return !set->empty();
     if (const auto* hash = std::get_if<ORHash>(&value)) return !hash->empty();
     if (const auto* zset = std::get_if<SortedSet>(&value)) return !zset->empty();
@@ -100,16 +103,18 @@ T expire_whole(T& value, Timestamp when) {
 }
 
 // Tag 3 (a register's short form) names no alternative, nor do 4 and 11 (a set's and a counter's
-// delta, in messages of wire version 5 and older); 5, 6 and 7 are the hash, sorted set and
-// HyperLogLog before they carried a deadline (storage format 3 and older, wire version 3), and 2
-// the set before it did (storage format 4 and older, wire version 5), still read from storage.
+// delta, in messages of wire version 6 and older); 5, 6 and 7 are the hash, sorted set and
+// HyperLogLog before they carried a deadline (storage format 3 and older, wire version 3), 2 the
+// set before it did (storage format 4 and older, wire version 5), and 1 the counter before it
+// could be reset or expire (storage format 5 and older, wire version 6), still read from storage.
 template <class T>
-inline constexpr std::uint8_t type_tag = std::is_same_v<T, KvRegister>  ? 0
-                                         : std::is_same_v<T, PNCounter> ? 1
-                                         : std::is_same_v<T, StringSet> ? 12
-                                         : std::is_same_v<T, ORHash>    ? 8
-                                         : std::is_same_v<T, SortedSet> ? 9
-                                                                        : 10;
+inline constexpr std::uint8_t type_tag = std::is_same_v<T, KvRegister>          ? 0
+                                         : std::is_same_v<T, ResettableCounter> ? 13
+                                         : std::is_same_v<T, StringSet>         ? 12
+                                         : std::is_same_v<T, ORHash>            ? 8
+                                         : std::is_same_v<T, SortedSet>         ? 9
+                                                                                : 10;
+inline constexpr std::uint8_t counter_tag_before_resets = 1;
 inline constexpr std::uint8_t set_tag_before_deadlines = 2;
 inline constexpr std::uint8_t hash_tag_before_deadlines = 5;
 inline constexpr std::uint8_t sorted_set_tag_before_deadlines = 6;
@@ -197,8 +202,10 @@ inline Value decode_tagged(codec::Reader& r, std::uint8_t tag) {
     switch (tag) {
         case 0:
             return KvRegister::decode(r);
-        case 1:
-            return PNCounter::decode(r);
+        case type_tag<ResettableCounter>:
+            return ResettableCounter::decode(r);
+        case counter_tag_before_resets:
+            return ResettableCounter::decode_plain(r);
         case type_tag<StringSet>:
             return StringSet::decode(r);
         case set_tag_before_deadlines:
@@ -235,8 +242,9 @@ inline std::uint64_t change_mark(const Value& v) {
     }
     if (const auto* set = std::get_if<StringSet>(&v))
         return (set->context().dot_count() << 32) - set->size();
-    if (const auto* c = std::get_if<PNCounter>(&v))
-        return c->increments().value() + c->decrements().value();
+    if (const auto* c = std::get_if<ResettableCounter>(&v))  // every slot only grows
+        return c->totals().increments().value() + c->totals().decrements().value() +
+               c->baselines().increments().value() + c->baselines().decrements().value();
     // The others: a hash of what they show.
     codec::Writer shown;
     if (const auto* hash = std::get_if<ORHash>(&v))

@@ -13,10 +13,11 @@ std::uint32_t read_u32(codec::Reader& r, const char* what) {
 }
 
 // The tags of deltas in deltas messages (never stored, never a whole state): a counter's, and a
-// set's, hash's, sorted set's or HyperLogLog's (their type's tag + 8: 20, 16, 17 and 18). Wire
-// version 5 sent a set's delta, without a deadline, as tag 4.
-constexpr std::uint8_t counter_delta_tag = 11;
+// set's, hash's, sorted set's or HyperLogLog's (their type's tag + 8: 21, 20, 16, 17 and 18). Wire
+// version 6 sent a counter's delta, without baselines or a deadline, as tag 11; version 5 a set's,
+// without a deadline, as tag 4.
 constexpr std::uint8_t record_delta_offset = 8;
+constexpr std::uint8_t counter_delta_tag = type_tag<ResettableCounter> + record_delta_offset;
 static_assert(type_tag<SortedSet> == type_tag<ORHash> + 1 &&
               type_tag<HyperLogLog> == type_tag<ORHash> + 2);
 
@@ -33,7 +34,8 @@ KeyState decode_key_state(codec::Reader& r) {
     if (tag == set_tag_before_deadlines) r.fail("a set without a deadline (wire version 5)");
     const bool record_delta = is_record_delta(tag);
     s.whole = tag != counter_delta_tag && !record_delta;
-    s.value = decode_tagged(r, tag == counter_delta_tag ? type_tag<PNCounter>
+    if (tag == counter_tag_before_resets) r.fail("a counter that cannot be reset (wire version 6)");
+    s.value = decode_tagged(r, tag == counter_delta_tag ? type_tag<ResettableCounter>
                                : record_delta ? static_cast<std::uint8_t>(tag - record_delta_offset)
                                               : tag);
     return s;
@@ -63,13 +65,14 @@ bool total_out_of_range(const GCounter& counter) {
 }  // namespace
 
 const char* out_of_range(const Value& v) {
-    if (const auto* c = std::get_if<PNCounter>(&v))
-        return total_out_of_range(c->increments()) || total_out_of_range(c->decrements())
+    if (const auto* c = std::get_if<ResettableCounter>(&v))  // its baselines are at most these
+        return total_out_of_range(c->totals().increments()) ||
+                       total_out_of_range(c->totals().decrements())
                    ? "a counter total past 2^62"
                    : nullptr;
     const CausalContext* context = std::visit(
         [](const auto& held) -> const CausalContext* {
-            if constexpr (std::is_same_v<std::decay_t<decltype(held)>, PNCounter>)
+            if constexpr (std::is_same_v<std::decay_t<decltype(held)>, ResettableCounter>)
                 return nullptr;  // handled above
             else
                 return &held.context();
@@ -123,7 +126,7 @@ void encode_key_delta(codec::Writer& w, std::string_view key, const Value& delta
                 assert(false && "registers travel whole");
                 encode_value(w, held);
             } else {
-                if constexpr (std::is_same_v<T, PNCounter>)
+                if constexpr (std::is_same_v<T, ResettableCounter>)
                     w.byte(counter_delta_tag);
                 else
                     w.byte(static_cast<std::uint8_t>(type_tag<T> + record_delta_offset));

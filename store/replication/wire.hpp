@@ -20,10 +20,11 @@
 namespace converge::store::wire {
 
 inline constexpr std::uint8_t magic = 0xC7;
-// Version 6: a set carries its deadline (EXPIRE on a set; tags 12 and 20). Version 5: a counter
-// travels as its changed slots (tag 11). Version 4: hashes, sorted sets and
+// Version 7: a counter carries reset baselines and a deadline (DEL and EXPIRE on a counter; tags
+// 13 and 21). Version 6: a set carries its deadline (EXPIRE on a set; tags 12 and 20). Version 5:
+// a counter travels as its changed slots (tag 11). Version 4: hashes, sorted sets and
 // HyperLogLogs carry their deadline (EXPIRE on a whole key).
-inline constexpr std::uint8_t version = 6;
+inline constexpr std::uint8_t version = 7;
 // Bytes a frame adds around its payload when the sender id and the length fit in one byte each.
 inline constexpr std::size_t overhead_min = 9;
 

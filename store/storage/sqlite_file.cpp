@@ -16,7 +16,7 @@ constexpr std::int64_t application_id = 0x434E5647;
 // value tags: store/keyspace/value.hpp); version 5 the set's deadline (tag 12). An older file
 // opens and moves to 5 (a build that reads
 // only an older version then refuses it rather than miss a change).
-constexpr std::int64_t format_version = 5;
+constexpr std::int64_t format_version = 6;
 constexpr std::int64_t format_version_oldest = 1;
 
 constexpr const char* schema = R"sql(

@@ -83,13 +83,13 @@ TEST(ResettableCounter, AResetTakesBackWhatItSawAndAConcurrentIncrementSurvives)
     y.merge(y.decrement(b, 1));
     const ResettableCounter reset = y.clear();
     EXPECT_EQ(y.value(), 0);
-    EXPECT_TRUE(y.all_reset());
+    EXPECT_TRUE(y.empty());
     const ResettableCounter concurrent = x.increment(a, 2);  // x had not seen the reset
     x.merge(reset);
     y.merge(concurrent);
     EXPECT_EQ(x, y);
     EXPECT_EQ(x.value(), 2);
-    EXPECT_FALSE(x.all_reset());
+    EXPECT_FALSE(x.empty());
     EXPECT_EQ(x.totals().increments().contribution(a), 7u);
     EXPECT_EQ(x.baselines().increments().contribution(a), 5u);
 }

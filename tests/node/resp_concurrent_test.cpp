@@ -61,6 +61,18 @@ TEST_F(RespConcurrentTest, IncrementsAddUp) {
     EXPECT_EQ(both({"GET", "c"}), bulk("3"));
 }
 
+TEST_F(RespConcurrentTest, ADelOfACounterKeepsTheIncrementsItDidNotSee) {
+    run(0, {"INCRBY", "c", "5"});
+    sync();
+    run(0, {"DEL", "c"});
+    run(1, {"INCRBY", "c", "2"});
+    sync();
+    EXPECT_EQ(both({"GET", "c"}), bulk("2"));
+    run(1, {"DEL", "c"});
+    sync();
+    EXPECT_EQ(both({"EXISTS", "c"}), integer(0));
+}
+
 TEST_F(RespConcurrentTest, IncrOnAValueOutranksAConcurrentSet) {
     run(0, {"SET", "k", "5"});
     sync();

@@ -227,8 +227,9 @@ TEST(Durability, AValueTurnedIntoACounterIsACounterEverywhere) {
     EXPECT_EQ(c[0].counter("k").value(), -4);
     EXPECT_THROW(c[0].counter("text").add_converting(1), InvalidOperation);
     EXPECT_EQ(c[0].get("text"), "five");
-    c[0].put("soon", "1", std::chrono::seconds(10));
-    EXPECT_THROW(c[0].counter("soon").add_converting(1), InvalidOperation);
+    c[0].put("soon", "1", std::chrono::seconds(10));  // INCR keeps a value's TTL, as in Redis
+    EXPECT_EQ(c[0].counter("soon").add_converting(1), 2);
+    EXPECT_TRUE(c[0].time_to_live("soon").has_value());
     EXPECT_THROW(c[0].set("k").add("m"), TypeMismatch);
     // A counter's value that would overflow is refused, changing nothing, as Redis's INCR.
     EXPECT_EQ(c[0].counter("big").add_converting(INT64_MAX - 1), INT64_MAX - 1);

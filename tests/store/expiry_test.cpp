@@ -119,7 +119,7 @@ TEST(WholeKeyExpiry, RemovingTheLastMemberDropsTheDeadline) {
         EXPECT_EQ(s.time_to_live(key), std::nullopt) << key;
 }
 
-TEST(WholeKeyExpiry, ValuesExpireThroughTheSameCallsAndCountersAreRefused) {
+TEST(WholeKeyExpiry, ValuesExpireThroughTheSameCalls) {
     Single t;
     Store& s = t.store;
     s.put("k", "v");
@@ -133,11 +133,50 @@ TEST(WholeKeyExpiry, ValuesExpireThroughTheSameCallsAndCountersAreRefused) {
     EXPECT_EQ(s.get("k"), std::nullopt);
     EXPECT_FALSE(s.expire("k", milliseconds(10)));
     EXPECT_FALSE(s.expire("absent", milliseconds(10)));
-    s.counter("c").increment();
-    EXPECT_THROW(s.expire("c", milliseconds(10)), InvalidOperation);
-    EXPECT_FALSE(s.persist("c"));
     EXPECT_THROW(s.expire("k", milliseconds(0)), InvalidOperation);
+}
+
+// A counter expires as Redis's does (INCR then EXPIRE: a rate limiter's window): at the deadline
+// it shows nothing, and the next increment counts from 0 without a TTL.
+TEST(WholeKeyExpiry, ACounterExpiresAndCountsAgainFromZero) {
+    Single t;
+    Store& s = t.store;
+    s.counter("c").increment(3);
+    EXPECT_FALSE(s.persist("c"));  // no TTL to remove
+    EXPECT_TRUE(s.expire("c", milliseconds(100)));
+    EXPECT_EQ(s.time_to_live("c"), milliseconds(100));
+    EXPECT_EQ(s.counter("c").increment(), 4);  // an increment keeps the TTL
+    EXPECT_EQ(s.time_to_live("c"), milliseconds(100));
+    t.clock->advance(100);
+    EXPECT_EQ(s.type("c"), std::nullopt);
+    EXPECT_EQ(s.counter("c").value(), 0);
+    EXPECT_EQ(s.counter("c").increment(), 1);
+    EXPECT_EQ(s.time_to_live("c"), std::nullopt);
+    EXPECT_EQ(s.type("c"), KeyInspection::Type::counter);
+    EXPECT_TRUE(s.expire("c", milliseconds(10)));
+    EXPECT_TRUE(s.persist("c"));
+    t.clock->advance(10);
     EXPECT_EQ(s.counter("c").value(), 1);
+}
+
+// DEL of a counter (Counter::clear) takes back what this replica has seen and its TTL; the key
+// shows nothing until its next change, and a string, as Redis allows, still cannot take it.
+TEST(WholeKeyExpiry, ADeletedCounterShowsNothingAndCountsAgainFromZero) {
+    Single t;
+    Store& s = t.store;
+    EXPECT_FALSE(s.counter("c").clear());
+    s.counter("c").decrement(2);
+    s.expire("c", milliseconds(1000));
+    EXPECT_TRUE(s.counter("c").clear());
+    EXPECT_FALSE(s.counter("c").clear());
+    EXPECT_EQ(s.type("c"), std::nullopt);
+    EXPECT_EQ(s.time_to_live("c"), std::nullopt);
+    std::string text;
+    EXPECT_FALSE(s.get_text("c", text));
+    EXPECT_EQ(s.keys(""), std::vector<std::string>{});
+    EXPECT_EQ(s.counter("c").increment(5), 5);
+    EXPECT_TRUE(s.get_text("c", text));
+    EXPECT_EQ(text, "5");
 }
 
 TEST(WholeKeyExpiry, TheSweepExpiresDueKeysAsChangesAndSubscribersHearOfIt) {
@@ -181,6 +220,35 @@ TEST(WholeKeyExpiry, EveryReplicaExpiresTheKeyAndWhatIsWrittenAfterLives) {
         EXPECT_THAT(c[i].sorted_set("z").range(0, -1), ElementsAre(Pair("m", 0.5))) << i;
         EXPECT_EQ(c[i].time_to_live("h"), std::nullopt) << i;
     }
+}
+
+// Redis Active-Active's counter under DEL and EXPIRE: what the deleting or expiring replica had
+// seen goes, an increment it had not seen survives, on every replica.
+TEST(WholeKeyExpiry, ACounterIncrementTheDeletingOrExpiringReplicaHadNotSeenSurvives) {
+    Cluster c(2);
+    c[0].counter("deleted").increment(5);
+    c[0].counter("expired").increment(5);
+    c.round();
+    connect(c, false);
+    EXPECT_TRUE(c[0].counter("deleted").clear());
+    c[0].expire("expired", milliseconds(1000));
+    c[1].counter("deleted").increment(2);  // concurrent: never sees the DEL or the EXPIRE
+    c[1].counter("expired").decrement(1);
+    c.clock->advance(1000);
+    c[0].sweep_expired();
+    EXPECT_EQ(c[0].type("expired"), std::nullopt);
+    connect(c, true);
+    ASSERT_LE(c.settle(), 10u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(c[i].counter("deleted").value(), 2) << i;
+        EXPECT_EQ(c[i].counter("expired").value(), -1) << i;
+        EXPECT_EQ(c[i].time_to_live("expired"), std::nullopt) << i;
+    }
+    // Once both have seen everything, a DEL anywhere empties the key everywhere.
+    EXPECT_TRUE(c[1].counter("deleted").clear());
+    ASSERT_LE(c.settle(), 10u);
+    for (std::size_t i = 0; i < 2; ++i)
+        EXPECT_EQ(c[i].type("deleted"), std::nullopt) << i;
 }
 
 TEST(WholeKeyExpiry, AChangeTheExpiringReplicaHadNotSeenSurvives) {

@@ -62,9 +62,9 @@ TEST_F(HostilePeer, AFrameInThisReplicasOwnNameIsRejected) {
 
 TEST_F(HostilePeer, CountersNearTwoToThe64AreRejectedWholeAndTheCounterStaysUsable) {
     const std::uint64_t state = c[1].state_hash();
-    PNCounter near_max;
+    ResettableCounter near_max;
     near_max.increment(ReplicaId{9}, u64_max - 5);
-    PNCounter sum_overflows;  // each slot fits, their total does not
+    ResettableCounter sum_overflows;  // each slot fits, their total does not
     sum_overflows.decrement(ReplicaId{8}, u64_max / 2 + 1);
     sum_overflows.decrement(ReplicaId{9}, u64_max / 2 + 1);
     const std::uint64_t sent = c.net.stats().sent;

@@ -209,9 +209,9 @@ TEST_F(SqliteStorageTest, ANewerFormatIsRefused) {
     { open_store(); }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=6", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=7", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
-    expect_refused("has format version 6");
+    expect_refused("has format version 7");
 }
 
 TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToTheCurrentVersion) {
@@ -226,26 +226,32 @@ TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToTheCurrentVersion) {
         sqlite3_close(db);
         return v;
     };
-    for (int older : {1, 2, 3, 4}) {
+    for (int older : {1, 2, 3, 4, 5}) {
         std::filesystem::remove(file);
         {
             auto s = open_store();
             s->put("k", "v");
             s->hash("h").set("f", "old");
             s->set("small").add("a");
+            s->counter("n").increment(5);
         }
-        EXPECT_EQ(query("PRAGMA user_version"), 5);
+        EXPECT_EQ(query("PRAGMA user_version"), 6);
         // As a file of that version was: no deltas table before 3 (and for 1, no hashes either);
         // before 4, a hash in the layout without a deadline (tag 5, no trailing deadline byte);
-        // before 5, a set without one (tag 2).
+        // before 5, a set without one (tag 2); before 6, a counter without baselines nor a
+        // deadline (tag 1; no two empty slot lists and deadline byte).
         std::string downgrade =
-            "UPDATE keys SET state = X'02' || substr(state, 2, length(state) - 2) "
-            "WHERE key = CAST('small' AS BLOB); ";
+            "UPDATE keys SET state = X'01' || substr(state, 2, length(state) - 4) "
+            "WHERE key = CAST('n' AS BLOB); ";
+        if (older < 5)
+            downgrade +=
+                "UPDATE keys SET state = X'02' || substr(state, 2, length(state) - 2) "
+                "WHERE key = CAST('small' AS BLOB); ";
         if (older < 4)
             downgrade +=
                 "UPDATE keys SET state = X'05' || substr(state, 2, length(state) - 2) "
                 "WHERE key = CAST('h' AS BLOB); ";
-        if (older == 1) downgrade = "DELETE FROM keys WHERE key = CAST('h' AS BLOB); ";
+        if (older == 1) downgrade += "DELETE FROM keys WHERE key = CAST('h' AS BLOB); ";
         if (older < 3) downgrade += "DROP TABLE deltas; ";
         downgrade += "PRAGMA user_version=" + std::to_string(older);
         sqlite3* db = nullptr;
@@ -260,17 +266,21 @@ TEST_F(SqliteStorageTest, OlderFilesOpenAndMoveToTheCurrentVersion) {
             }
             EXPECT_EQ(s->set("small").elements(), std::vector<std::string>{"a"})
                 << "from version " << older;
+            EXPECT_EQ(s->counter("n").value(), 5) << "from version " << older;
+            EXPECT_TRUE(s->counter("n").clear());
+            s->counter("n").increment(2);
             EXPECT_TRUE(s->expire("small", std::chrono::hours(1)));
             s->hash("h").set("f", "v");
             for (int i = 0; i < 300; ++i)
                 s->set("big").add("member-" + std::to_string(i));
         }
-        EXPECT_EQ(query("PRAGMA user_version"), 5) << "from version " << older;
+        EXPECT_EQ(query("PRAGMA user_version"), 6) << "from version " << older;
         EXPECT_GT(query("SELECT count(*) FROM deltas"), 0) << "from version " << older;
         auto s = open_store();
         EXPECT_EQ(s->set("big").elements().size(), 300u);
         EXPECT_EQ(s->hash("h").get("f"), "v");
         EXPECT_TRUE(s->time_to_live("small").has_value()) << "from version " << older;
+        EXPECT_EQ(s->counter("n").value(), 2) << "from version " << older;
     }
 }
 

@@ -61,7 +61,10 @@ std::string ClientServer::answer(store::Store& store, const std::vector<std::str
         }
         if (command == "del") {
             check_arity(r, 2, 2, "del KEY");
-            return ok_line({store.del(r[1]) ? "1" : "0"});
+            const bool deleted = store.type(r[1]) == store::KeyInspection::Type::counter
+                                     ? store.counter(r[1]).clear()
+                                     : store.del(r[1]);
+            return ok_line({deleted ? "1" : "0"});
         }
         if (command == "incr" || command == "decr") {
             check_arity(r, 3, 3, "incr|decr KEY N");

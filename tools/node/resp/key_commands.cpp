@@ -29,13 +29,6 @@ const char* redis_type(Type type) {
     return "none";
 }
 
-[[noreturn]] void counter_cannot_go(const std::string& key) {
-    throw RespCommandError("ERR converge: key '" + key +
-                           "' is a counter, and a counter cannot be deleted or expire yet (its "
-                           "increments on other replicas would come back); DECRBY it to 0 "
-                           "(docs/redis.md)");
-}
-
 // Deletes what this replica has seen at key, whatever its type; returns whether it held anything.
 bool delete_key(store::Store& store, const std::string& key) {
     const auto type = store.type(key);
@@ -44,7 +37,7 @@ bool delete_key(store::Store& store, const std::string& key) {
         case Type::value:
             return store.del(key);
         case Type::counter:
-            counter_cannot_go(key);
+            return store.counter(key).clear();
         case Type::set:
             return store.set(key).clear();
         case Type::hash:
@@ -58,8 +51,6 @@ bool delete_key(store::Store& store, const std::string& key) {
 }
 
 void del(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
-    for (std::size_t i = 1; i < a.size(); ++i)  // refuse before deleting anything
-        if (c.store.type(a[i]) == Type::counter) counter_cannot_go(a[i]);
     std::int64_t deleted = 0;
     for (std::size_t i = 1; i < a.size(); ++i)
         deleted += delete_key(c.store, a[i]);
@@ -148,17 +139,9 @@ void flushall(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     if (a.size() > 2 ||
         (a.size() == 2 && resp_lower(a[1]) != "sync" && resp_lower(a[1]) != "async"))
         resp_syntax_error();
-    std::size_t flushed = 0, counters = 0;
-    for (const std::string& key : c.store.keys()) {
-        if (c.store.type(key) == Type::counter)
-            ++counters;
-        else
-            flushed += delete_key(c.store, key);
-    }
-    if (counters == 0) return out.ok();
-    throw RespCommandError("ERR converge: deleted " + std::to_string(flushed) + " keys; " +
-                           std::to_string(counters) +
-                           " counters cannot be deleted yet and remain (docs/redis.md)");
+    for (const std::string& key : c.store.keys())
+        delete_key(c.store, key);
+    out.ok();
 }
 
 std::int64_t unix_ms_now() {
@@ -183,7 +166,6 @@ void expire(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
         throw RespCommandError("ERR Unsupported option " + a[3]);
     const auto type = c.store.type(a[1]);
     if (!type) return out.integer(0);
-    if (*type == Type::counter) counter_cannot_go(a[1]);
     const auto left = c.store.time_to_live(a[1]);
     const bool applies = condition.empty() || (condition == "nx" && !left) ||
                          (condition == "xx" && left) ||

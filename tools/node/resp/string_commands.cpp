@@ -150,9 +150,11 @@ void mset(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
 }
 
 void getdel(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
-    const auto value = read_string(c.store, a[1]);
-    if (value) check_settable(c.store, a[1]);
-    if (value) c.store.del(a[1]);
+    const auto value = read_string(c.store, a[1]);  // a value or a counter, or WRONGTYPE
+    if (value && c.store.type(a[1]) == Type::counter)
+        c.store.counter(a[1]).clear();
+    else if (value)
+        c.store.del(a[1]);
     value ? out.bulk(*value) : out.null();
 }
 
@@ -178,11 +180,6 @@ void refuse_counter_change(RespContext& c, const std::string& key, std::int64_t 
     std::int64_t value = 0;
     if (type && *type == Type::value) {
         value = resp_integer(c.store.get(key).value_or("0"));
-        if (c.store.time_to_live(key))
-            throw RespCommandError(
-                "ERR converge: key '" + key +
-                "' holds a value with a TTL, and a counter cannot expire yet; PERSIST it first "
-                "(docs/redis.md)");
     } else if (type) {
         value = c.store.counter(key).value();
     }
@@ -223,7 +220,7 @@ void add_string_commands(std::vector<RespCommand>& t) {
     t.push_back({"psetex", 4, "write", 1, 1, 1, setex, "write a value that expires in ms"});
     t.push_back({"mget", -2, "readonly fast", 1, -1, 1, mget, "the values at several keys"});
     t.push_back({"mset", -3, "write", 1, -1, 2, mset, "write several values"});
-    t.push_back({"getdel", 2, "write fast", 1, 1, 1, getdel, "read and delete a value"});
+    t.push_back({"getdel", 2, "write fast", 1, 1, 1, getdel, "read and delete a value or counter"});
     t.push_back({"strlen", 2, "readonly fast", 1, 1, 1, strlen, "the length of a value"});
     t.push_back({"append", 3, "write", 1, 1, 1, append, "append to a value"});
     t.push_back({"incr", 2, "write fast", 1, 1, 1, incr, "add 1 to a counter"});
