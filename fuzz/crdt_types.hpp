@@ -21,7 +21,7 @@ using CrdtTypes =
                LWWRegister<std::string>, MVRegister<std::string>, ORSet<std::string>, ORSet<int>,
                ORMap<std::string, PNCounter>, ORMap<std::string, ORMap<int, MVRegister<int>>>,
                VersionVector, CausalContext, store::KvRegister, ORHash, SortedSet, HyperLogLog,
-               ExpiringSet<std::string>>;
+               ExpiringSet<std::string>, ResettableCounter>;
 inline constexpr std::size_t crdt_type_count = std::tuple_size_v<CrdtTypes>;
 
 // Calls fn(std::type_identity<T>{}) for the type selector picks (modulo the number of types).
