@@ -13,9 +13,9 @@ namespace {
 constexpr std::int64_t application_id = 0x434E5647;
 // Version 2 adds the hash, sorted set and HyperLogLog value types; version 3 the deltas table (a
 // large key's changes since its state was last written whole); version 4 their deadlines (new
-// value tags: store/keyspace/value.hpp); version 5 the set's deadline (tag 12). An older file
-// opens and moves to 5 (a build that reads
-// only an older version then refuses it rather than miss a change).
+// value tags: store/keyspace/value.hpp); version 5 the set's deadline (tag 12); version 6 the
+// counter's reset baselines and deadline (tag 13). An older file opens and moves to 6 (a build
+// that reads only an older version then refuses it rather than miss a change).
 constexpr std::int64_t format_version = 6;
 constexpr std::int64_t format_version_oldest = 1;
 
