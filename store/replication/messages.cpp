@@ -32,9 +32,9 @@ KeyState decode_key_state(codec::Reader& r) {
     s.key = std::string(r.string("key"));
     const std::uint8_t tag = r.byte("value type");
     if (tag == set_tag_before_deadlines) r.fail("a set without a deadline (wire version 5)");
+    if (tag == counter_tag_before_resets) r.fail("a counter that cannot be reset (wire version 6)");
     const bool record_delta = is_record_delta(tag);
     s.whole = tag != counter_delta_tag && !record_delta;
-    if (tag == counter_tag_before_resets) r.fail("a counter that cannot be reset (wire version 6)");
     s.value = decode_tagged(r, tag == counter_delta_tag ? type_tag<ResettableCounter>
                                : record_delta ? static_cast<std::uint8_t>(tag - record_delta_offset)
                                               : tag);

@@ -29,31 +29,10 @@ const char* redis_type(Type type) {
     return "none";
 }
 
-// Deletes what this replica has seen at key, whatever its type; returns whether it held anything.
-bool delete_key(store::Store& store, const std::string& key) {
-    const auto type = store.type(key);
-    if (!type) return false;
-    switch (*type) {
-        case Type::value:
-            return store.del(key);
-        case Type::counter:
-            return store.counter(key).clear();
-        case Type::set:
-            return store.set(key).clear();
-        case Type::hash:
-            return store.hash(key).clear();
-        case Type::sorted_set:
-            return store.sorted_set(key).clear();
-        case Type::hyperloglog:
-            return store.hyperloglog(key).clear();
-    }
-    return false;
-}
-
 void del(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     std::int64_t deleted = 0;
     for (std::size_t i = 1; i < a.size(); ++i)
-        deleted += delete_key(c.store, a[i]);
+        deleted += resp_delete_key(c.store, a[i]);
     out.integer(deleted);
 }
 
@@ -140,7 +119,7 @@ void flushall(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
         (a.size() == 2 && resp_lower(a[1]) != "sync" && resp_lower(a[1]) != "async"))
         resp_syntax_error();
     for (const std::string& key : c.store.keys())
-        delete_key(c.store, key);
+        resp_delete_key(c.store, key);
     out.ok();
 }
 
@@ -173,7 +152,7 @@ void expire(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
                          (condition == "lt" && (!left || ttl < left->count()));
     if (!applies) return out.integer(0);
     if (ttl <= 0)
-        delete_key(c.store, a[1]);
+        resp_delete_key(c.store, a[1]);
     else if (!c.store.expire(a[1], milliseconds(ttl)))
         return out.integer(0);
     out.integer(1);
@@ -199,6 +178,26 @@ void rename(RespContext&, RespClient&, const RespArgs& a, RespWriter&) {
 }
 
 }  // namespace
+
+bool resp_delete_key(store::Store& store, const std::string& key) {
+    const auto type = store.type(key);
+    if (!type) return false;
+    switch (*type) {
+        case Type::value:
+            return store.del(key);
+        case Type::counter:
+            return store.counter(key).clear();
+        case Type::set:
+            return store.set(key).clear();
+        case Type::hash:
+            return store.hash(key).clear();
+        case Type::sorted_set:
+            return store.sorted_set(key).clear();
+        case Type::hyperloglog:
+            return store.hyperloglog(key).clear();
+    }
+    return false;
+}
 
 void add_key_commands(std::vector<RespCommand>& t) {
     t.push_back({"del", -2, "write", 1, -1, 1, del, "delete keys (observed-remove)"});

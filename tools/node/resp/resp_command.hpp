@@ -85,6 +85,9 @@ std::string resp_lower(std::string_view text);
 [[noreturn]] void resp_wrong_type();
 // Throws "ERR syntax error".
 [[noreturn]] void resp_syntax_error();
+// Deletes what this replica has seen at key, whatever its type (DEL); returns whether it held
+// anything.
+bool resp_delete_key(store::Store& store, const std::string& key);
 // Replies how many of the arguments after the key remove(argument) reports removed (SREM, HDEL,
 // ZREM).
 template <class Remove>

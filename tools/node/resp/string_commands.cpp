@@ -151,10 +151,7 @@ void mset(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
 
 void getdel(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     const auto value = read_string(c.store, a[1]);  // a value or a counter, or WRONGTYPE
-    if (value && c.store.type(a[1]) == Type::counter)
-        c.store.counter(a[1]).clear();
-    else if (value)
-        c.store.del(a[1]);
+    if (value) resp_delete_key(c.store, a[1]);
     value ? out.bulk(*value) : out.null();
 }
 
