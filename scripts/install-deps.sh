@@ -11,7 +11,7 @@ packages=(
     libboost-serialization-dev libcereal-dev
     libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
     libspdlog-dev prometheus-cpp-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
-    libsqlite3-dev libsodium-dev libasio-dev
+    libsqlite3-dev libsodium-dev libasio-dev libabsl-dev
     clang-14 libclang-rt-14-dev clang-tidy-14
     redis-tools python3-redis
     iproute2 nftables faketime parallel

@@ -108,11 +108,11 @@ std::optional<milliseconds> Store::time_to_live(std::string_view key) const {
     const detail::HashedKey k = s.keyspace.hashed(key);
     const Stripe& stripe = s.keyspace.stripe_of(k);
     std::shared_lock lock(stripe.mutex);
-    const auto it = stripe.map.find(k);
+    const Slot* slot = stripe.find(k);
     const std::uint64_t now = s.clock.now_ms();
-    if (it == stripe.map.end() || !detail::visible_at(it->second.value, now)) return std::nullopt;
-    if (const Deadline* d = detail::deadline_of(it->second.value)) return left(d->expires_ms, now);
-    const auto* reg = std::get_if<KvRegister>(&it->second.value);
+    if (slot == nullptr || !detail::visible_at(slot->value, now)) return std::nullopt;
+    if (const Deadline* d = detail::deadline_of(slot->value)) return left(d->expires_ms, now);
+    const auto* reg = std::get_if<KvRegister>(&slot->value);
     const KvValue* winner = reg ? winning_write(*reg) : nullptr;
     return winner == nullptr ? std::nullopt : left(winner->expires_ms, now);
 }

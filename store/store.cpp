@@ -87,9 +87,9 @@ bool Store::get_text(std::string_view key, std::string& out) {
     const detail::HashedKey k = s.keyspace.hashed(key);
     const detail::Stripe& stripe = s.keyspace.stripe_of(k);
     std::shared_lock lock(stripe.mutex);
-    const auto it = stripe.map.find(k);
-    if (it == stripe.map.end()) return false;
-    const Value& held = it->second.value;
+    const detail::Slot* slot = stripe.find(k);
+    if (slot == nullptr) return false;
+    const Value& held = slot->value;
     if (const auto* counter = std::get_if<ResettableCounter>(&held)) {
         if (counter->empty() || s.past_deadline(*counter)) return false;  // deleted or expired
         out = std::to_string(counter->value());
@@ -145,9 +145,8 @@ std::int64_t Store::Counter::add_converting(std::int64_t n) {
     const detail::HashedKey k = s.keyspace.hashed(key_);
     detail::Stripe& stripe = s.keyspace.stripe_of(k);
     std::unique_lock lock(stripe.mutex);
-    auto it = stripe.map.find(k);
-    const KvRegister* reg =
-        it == stripe.map.end() ? nullptr : std::get_if<KvRegister>(&it->second.value);
+    detail::Slot* found = stripe.find(k);
+    const KvRegister* reg = found == nullptr ? nullptr : std::get_if<KvRegister>(&found->value);
     if (reg == nullptr) {
         lock.unlock();
         const std::uint64_t magnitude = n < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(n)
@@ -174,7 +173,7 @@ std::int64_t Store::Counter::add_converting(std::int64_t n) {
                           std::uint64_t{0} - static_cast<std::uint64_t>(total));
     if (winner != nullptr && winner->expires_ms != 0 && !winner->expired_at(s.clock.now_ms()))
         counter.expire(s.clock.tick(), winner->expires_ms);
-    detail::Slot& slot = it->second;
+    detail::Slot& slot = *found;
     slot.value = Value(std::move(counter));
     slot.delta.reset();
     Impl::Touched touched;

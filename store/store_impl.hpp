@@ -106,16 +106,14 @@ struct Store::Impl {
         Stripe& stripe = keyspace.stripe_of(k);
         Touched touched;
         std::unique_lock lock(stripe.mutex);
-        auto it = stripe.map.find(k);
-        Slot* slot = nullptr;
+        Slot* slot = stripe.find(k);
         R result = fallback;
-        if (it == stripe.map.end()) {
+        if (slot == nullptr) {
             if (absent == IfAbsent::skip) return fallback;
             T fresh;
             result = fn(fresh, touched);
-            slot = &keyspace.insert(stripe, std::string(key), Value(std::move(fresh)));
+            slot = &keyspace.insert(stripe, k.hash, std::string(key), Value(std::move(fresh)));
         } else {
-            slot = &it->second;
             T* value = std::get_if<T>(&slot->value);
             if (value == nullptr) mismatch(key, slot->value, detail::type_name<T>());
             if constexpr (detail::has_deadline<T>) {
@@ -221,10 +219,10 @@ struct Store::Impl {
         const detail::HashedKey k = keyspace.hashed(key);
         const Stripe& stripe = keyspace.stripe_of(k);
         std::shared_lock lock(stripe.mutex);
-        auto it = stripe.map.find(k);
-        if (it == stripe.map.end()) return fn(static_cast<const T*>(nullptr));
-        const T* value = std::get_if<T>(&it->second.value);
-        if (value == nullptr) mismatch(key, it->second.value, detail::type_name<T>());
+        const Slot* slot = stripe.find(k);
+        if (slot == nullptr) return fn(static_cast<const T*>(nullptr));
+        const T* value = std::get_if<T>(&slot->value);
+        if (value == nullptr) mismatch(key, slot->value, detail::type_name<T>());
         if constexpr (detail::has_deadline<T>)
             if (past_deadline(*value)) return fn(static_cast<const T*>(nullptr));
         return fn(value);
@@ -242,7 +240,7 @@ struct Store::Impl {
         if (!replicator.logging()) {
             stripe.log.pass_over(slot);  // a peer added later is repaired
         } else {
-            std::size_t bytes = slot.key->size() + touched.bytes;
+            std::size_t bytes = slot.key.size() + touched.bytes;
             if (touched.delta) {
                 assert(touched.delta->index() == slot.value.index());
                 if (slot.position != 0 && !slot.delta) {

@@ -79,20 +79,19 @@ Keyspace::Keyspace(KeyedHash hash, std::size_t stripe_count, std::size_t log_ent
     : hash_(hash) {
     const std::size_t count = std::bit_ceil(std::clamp<std::size_t>(stripe_count, 1, 1 << 16));
     for (std::size_t i = 0; i < count; ++i)
-        stripes_.push_back(std::make_unique<Stripe>(&hash_));
+        stripes_.push_back(std::make_unique<Stripe>());
     log_entries_per_stripe_ = std::max<std::size_t>(1, log_entries_max / count);
     log_bytes_per_stripe_ = std::max<std::size_t>(1, log_bytes_max / count);
     assert(std::has_single_bit(stripes_.size()));
 }
 
-Slot& Keyspace::insert(Stripe& stripe, std::string key, Value value) {
+Slot& Keyspace::insert(Stripe& stripe, std::size_t keyed_hash, std::string key, Value value) {
+    assert(keyed_hash == hash_(key));
     const std::uint64_t key_hash = digest_key_hash(key);
-    auto [it, added] = stripe.map.try_emplace(std::move(key), std::move(value), key_hash);
-    assert(added && "insert of a key already present");
-    it->second.key = &it->first;
+    Slot& slot = stripe.add(keyed_hash, std::move(key), std::move(value), key_hash);
     key_count_.fetch_add(1, std::memory_order_relaxed);
-    stripe.mark_dirty(it->second);
-    return it->second;
+    stripe.mark_dirty(slot);
+    return slot;
 }
 
 std::vector<std::uint64_t> Keyspace::log_heads() const {
@@ -112,35 +111,25 @@ Keyspace::Swept Keyspace::sweep_expired(std::uint64_t now_ms, std::size_t max_ke
     for (std::size_t n = 0; n < stripes_.size() && visited < max_keys; ++n) {
         Stripe& stripe = *stripes_[sweep_stripe_];
         std::unique_lock lock(stripe.mutex);
-        // Resume at the bucket (and position in it) where the last call stopped: no walk from the
-        // start of the stripe. A rehash in between only shifts which keys this pass sees first.
-        const std::size_t buckets = stripe.map.bucket_count();
-        for (; sweep_bucket_ < buckets && visited < max_keys; ++sweep_bucket_) {
-            auto it = stripe.map.begin(sweep_bucket_);
-            const auto bucket_end = stripe.map.end(sweep_bucket_);
-            for (std::size_t skip = 0; skip < sweep_in_bucket_ && it != bucket_end; ++skip)
-                ++it;
-            for (; it != bucket_end && visited < max_keys; ++it, ++visited, ++sweep_in_bucket_) {
-                if (whole_key_expired(it->second.value, now_ms)) {
-                    swept.due.emplace_back(it->first, type_of(it->second.value));
-                    continue;
-                }
-                auto* reg = std::get_if<KvRegister>(&it->second.value);
-                if (reg == nullptr) continue;
-                const KvValue* winner = winning_write(*reg);
-                if (winner == nullptr || !winner->expired_at(now_ms)) continue;
-                // Every replica expires the value at the same time on its own.
-                reg->clear();
-                stripe.mark_dirty(it->second);
-                swept.values.push_back(it->first);
+        // Resume at the slot where the last call stopped: no walk from the start of the stripe.
+        for (; sweep_slot_ < stripe.slots.size() && visited < max_keys; ++sweep_slot_, ++visited) {
+            Slot& slot = stripe.slots[sweep_slot_];
+            if (whole_key_expired(slot.value, now_ms)) {
+                swept.due.emplace_back(slot.key, type_of(slot.value));
+                continue;
             }
-            if (it != bucket_end) break;  // out of budget inside this bucket
-            sweep_in_bucket_ = 0;
+            auto* reg = std::get_if<KvRegister>(&slot.value);
+            if (reg == nullptr) continue;
+            const KvValue* winner = winning_write(*reg);
+            if (winner == nullptr || !winner->expired_at(now_ms)) continue;
+            // Every replica expires the value at the same time on its own.
+            reg->clear();
+            stripe.mark_dirty(slot);
+            swept.values.push_back(slot.key);
         }
-        if (sweep_bucket_ >= buckets) {
+        if (sweep_slot_ >= stripe.slots.size()) {
             sweep_stripe_ = (sweep_stripe_ + 1) % stripes_.size();
-            sweep_bucket_ = 0;
-            sweep_in_bucket_ = 0;
+            sweep_slot_ = 0;
         }
     }
     return swept;
@@ -150,16 +139,16 @@ std::optional<KeyInspection> Keyspace::inspect(std::string_view key) const {
     const HashedKey k = hashed(key);
     const Stripe& stripe = stripe_of(k);
     std::shared_lock lock(stripe.mutex);
-    const auto it = stripe.map.find(k);
-    if (it == stripe.map.end()) return std::nullopt;
-    return state_of(it->second.value);
+    const Slot* slot = stripe.find(k);
+    if (slot == nullptr) return std::nullopt;
+    return state_of(slot->value);
 }
 
 void Keyspace::inspect_each(const InspectFn& fn) const {
     for (const auto& stripe : stripes_) {
         std::shared_lock lock(stripe->mutex);
-        for (const auto& [key, slot] : stripe->map)
-            fn(key, state_of(slot.value));
+        for (const Slot& slot : stripe->slots)
+            fn(slot.key, state_of(slot.value));
     }
 }
 
@@ -168,8 +157,8 @@ void Keyspace::inspect_changed(ChangeCursor& cursor, const InspectFn& fn) const 
     for (std::size_t i = 0; i < stripes_.size(); ++i) {
         const Stripe& stripe = *stripes_[i];
         std::shared_lock lock(stripe.mutex);
-        for (const auto& [key, slot] : stripe.map)
-            if (slot.changed > cursor.stripes[i]) fn(key, state_of(slot.value));
+        for (const Slot& slot : stripe.slots)
+            if (slot.changed > cursor.stripes[i]) fn(slot.key, state_of(slot.value));
         cursor.stripes[i] = stripe.changes;
     }
 }
@@ -179,8 +168,9 @@ std::vector<std::string> Keyspace::visible_keys(std::string_view prefix,
     std::vector<std::string> out;
     for (const auto& stripe : stripes_) {
         std::shared_lock lock(stripe->mutex);
-        for (const auto& [key, slot] : stripe->map)
-            if (key.starts_with(prefix) && visible_at(slot.value, now_ms)) out.push_back(key);
+        for (const Slot& slot : stripe->slots)
+            if (slot.key.starts_with(prefix) && visible_at(slot.value, now_ms))
+                out.push_back(slot.key);
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -191,9 +181,9 @@ std::optional<KeyInspection::Type> Keyspace::visible_type(std::string_view key,
     const HashedKey k = hashed(key);
     const Stripe& stripe = stripe_of(k);
     std::shared_lock lock(stripe.mutex);
-    const auto it = stripe.map.find(k);
-    if (it == stripe.map.end() || !visible_at(it->second.value, now_ms)) return std::nullopt;
-    return type_of(it->second.value);
+    const Slot* slot = stripe.find(k);
+    if (slot == nullptr || !visible_at(slot->value, now_ms)) return std::nullopt;
+    return type_of(slot->value);
 }
 
 }  // namespace converge::store::detail

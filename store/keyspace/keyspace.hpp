@@ -32,15 +32,16 @@ class Keyspace {
              std::size_t log_bytes_max);
 
     HashedKey hashed(std::string_view key) const { return {key, hash_(key)}; }
-    // The stripe that holds key (the map buckets use the low bits of the hash, stripes the high).
+    // The stripe that holds key (its index uses the low bits of the hash, stripes the high).
     Stripe& stripe_of(const HashedKey& key) const {
         return *stripes_[(key.hash >> 40) & (stripes_.size() - 1)];
     }
     std::size_t stripe_count() const noexcept { return stripes_.size(); }
     Stripe& stripe(std::size_t i) const { return *stripes_[i]; }
 
-    // Adds key with value to stripe (whose exclusive lock the caller holds); key must be absent.
-    Slot& insert(Stripe& stripe, std::string key, Value value);
+    // Adds key with value to stripe (whose exclusive lock the caller holds); key must be absent
+    // and keyed_hash its hash (hashed(key).hash).
+    Slot& insert(Stripe& stripe, std::size_t keyed_hash, std::string key, Value value);
     // Keys holding any state, deleted values' metadata included.
     std::uint64_t key_count() const noexcept { return key_count_.load(std::memory_order_relaxed); }
 
@@ -85,11 +86,10 @@ class Keyspace {
     std::size_t log_entries_per_stripe_;
     std::size_t log_bytes_per_stripe_;
 
-    // Where the incremental sweep stopped: a stripe, a bucket in it, a place in the bucket.
+    // Where the incremental sweep stopped: a stripe and a slot in it.
     std::mutex sweep_mutex_;
     std::size_t sweep_stripe_ = 0;
-    std::size_t sweep_bucket_ = 0;
-    std::size_t sweep_in_bucket_ = 0;
+    std::size_t sweep_slot_ = 0;
 };
 
 }  // namespace converge::store::detail

@@ -21,10 +21,12 @@ inline MetadataKind metadata_kind_of(const Value& v) {
 }
 
 struct Slot : LogEntry {
-    Slot(Value v, std::uint64_t digest_key_hash) : value(std::move(v)), key_hash(digest_key_hash) {}
+    Slot(std::string k, std::size_t keyed, Value v, std::uint64_t digest_key_hash)
+        : key(std::move(k)), keyed_hash(keyed), value(std::move(v)), key_hash(digest_key_hash) {}
 
+    std::string key;
+    std::size_t keyed_hash;  // the keyed hash of key (Keyspace::hashed)
     Value value;
-    const std::string* key = nullptr;  // the map's key, set once the slot is in the map
 
     std::uint64_t key_hash;        // the public digest hash of the key
     std::uint64_t state_hash = 0;  // as last added to the digest tree; 0: not added

@@ -1,17 +1,21 @@
 // File: store/keyspace/stripe.hpp
-// Stripe: one lock stripe of a keyspace: its keys (a hash map under one shared mutex), the part of
-// the replica's delta log that holds them, and the slots whose digest hash is stale.
+// Stripe: one lock stripe of a keyspace: its keys (slots at fixed addresses, found through an
+// open-addressing index of pointers to them, under one shared mutex), the part of the replica's
+// delta log that holds them, and the slots whose digest hash is stale.
 //
 // Thread-safety: the members are guarded by mutex (shared to read, exclusive to change).
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <cstdint>
+#include <deque>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_set.h>
 
 #include <store/keyspace/delta_log.hpp>
 #include <store/keyspace/keyed_hash.hpp>
@@ -25,24 +29,39 @@ struct HashedKey {
     std::size_t hash;
 };
 
-struct KeyHasher {
+// The index hashes a slot by its cached keyed hash and finds one by a HashedKey.
+struct SlotHasher {
     using is_transparent = void;
-    const KeyedHash* hash;
-    std::size_t operator()(std::string_view key) const noexcept { return (*hash)(key); }
+    std::size_t operator()(const Slot* slot) const noexcept { return slot->keyed_hash; }
     std::size_t operator()(const HashedKey& key) const noexcept { return key.hash; }
 };
 
-struct KeyEqual {
+struct SlotKeyEqual {
     using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
-    bool operator()(const HashedKey& a, std::string_view b) const noexcept { return a.key == b; }
-    bool operator()(std::string_view a, const HashedKey& b) const noexcept { return a == b.key; }
+    bool operator()(const Slot* a, const Slot* b) const noexcept { return a == b; }
+    bool operator()(const Slot* a, const HashedKey& b) const noexcept { return a->key == b.key; }
+    bool operator()(const HashedKey& a, const Slot* b) const noexcept { return a.key == b->key; }
 };
 
 struct Stripe {
-    using Map = std::unordered_map<std::string, Slot, KeyHasher, KeyEqual>;
-
-    explicit Stripe(const KeyedHash* hash) : map(16, KeyHasher{hash}) {}
+    // The slot of key; null when the key was never written here.
+    Slot* find(const HashedKey& key) {
+        const auto it = index.find(key);
+        return it == index.end() ? nullptr : *it;
+    }
+    const Slot* find(const HashedKey& key) const {
+        const auto it = index.find(key);
+        return it == index.end() ? nullptr : *it;
+    }
+    // Adds key (absent; keyed_hash its Keyspace::hashed hash) with value; the slot stays at its
+    // address for the stripe's life.
+    Slot& add(std::size_t keyed_hash, std::string key, Value value, std::uint64_t digest_key_hash) {
+        assert(!index.contains(HashedKey{key, keyed_hash}));
+        Slot& slot =
+            slots.emplace_back(std::move(key), keyed_hash, std::move(value), digest_key_hash);
+        index.insert(&slot);
+        return slot;
+    }
 
     // Called after every change to a slot's state (the digest and inspect_changed rely on it).
     void mark_dirty(Slot& slot) {
@@ -53,7 +72,11 @@ struct Stripe {
     }
 
     mutable std::shared_mutex mutex;
-    Map map;
+    // Every key held, in the order they came (a key is never removed: a deleted one keeps its
+    // causal metadata), and the index that finds them. A deque never moves what it holds, so
+    // the log, dirty and the index point into it.
+    std::deque<Slot> slots;
+    absl::flat_hash_set<Slot*, SlotHasher, SlotKeyEqual> index;
     DeltaLog log;
     std::vector<Slot*> dirty;  // slots whose digest hash is stale
     // The metadata bytes of the slots, by MetadataKind, as of their state_hash.

@@ -36,8 +36,8 @@ std::map<ReplicaId, std::uint64_t> Retirements::footprints(
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         const Stripe& stripe = keyspace_.stripe(i);
         std::shared_lock lock(stripe.mutex);
-        for (const auto& [key, slot] : stripe.map) {
-            const std::uint64_t key_hash = digest_key_hash(key);
+        for (const Slot& slot : stripe.slots) {
+            const std::uint64_t key_hash = digest_key_hash(slot.key);
             for (auto& [id, sum] : out) {
                 const ReplicaId writer = id;  // (clang 14 lambdas cannot capture a binding)
                 w = codec::Writer();
@@ -220,16 +220,16 @@ void Retirements::refold(std::string_view key) {
     const HashedKey k = keyspace_.hashed(key);
     Stripe& stripe = keyspace_.stripe_of(k);
     std::unique_lock lock(stripe.mutex);
-    auto it = stripe.map.find(k);
-    if (it == stripe.map.end()) return;
-    fold_slot(stripe, it->second);
+    Slot* slot = stripe.find(k);
+    if (slot == nullptr) return;
+    fold_slot(stripe, *slot);
 }
 
 void Retirements::fold_keys() {
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         Stripe& stripe = keyspace_.stripe(i);
         std::unique_lock lock(stripe.mutex);
-        for (auto& [key, slot] : stripe.map)
+        for (Slot& slot : stripe.slots)
             fold_slot(stripe, slot);
     }
 }

@@ -140,9 +140,9 @@ std::vector<std::string> DigestRepair::key_state_chunks(const std::vector<bool>&
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         const Stripe& stripe = keyspace_.stripe(i);
         std::shared_lock lock(stripe.mutex);
-        for (const auto& [key, slot] : stripe.map) {
+        for (const Slot& slot : stripe.slots) {
             if (!wanted[leaf_of(slot.key_hash)]) continue;
-            encode_key_state(states, key, slot.value);
+            encode_key_state(states, slot.key, slot.value);
             ++sent_keys;
             if (states.bytes().size() >= limits_.message_bytes) {
                 chunks.push_back(states.take());

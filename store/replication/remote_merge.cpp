@@ -75,14 +75,15 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
     const HashedKey k = keyspace_.hashed(incoming.key);
     Stripe& stripe = keyspace_.stripe_of(k);
     std::unique_lock lock(stripe.mutex);
-    auto it = stripe.map.find(k);
-    if (it == stripe.map.end()) {
+    Slot* found = stripe.find(k);
+    if (found == nullptr) {
         fold_incoming();
-        Slot& slot = keyspace_.insert(stripe, std::move(incoming.key), std::move(incoming.value));
+        Slot& slot =
+            keyspace_.insert(stripe, k.hash, std::move(incoming.key), std::move(incoming.value));
         durability_.persist(slot);
         return kind_of(slot.value);
     }
-    Slot& slot = it->second;
+    Slot& slot = *found;
     if (slot.value.index() != incoming.value.index()) {
         fold_incoming();
         return resolve_conflict(stripe, slot, std::move(incoming.value));
@@ -124,7 +125,7 @@ std::optional<ChangeKind> RemoteMerge::resolve_conflict(Stripe& stripe, Slot& sl
                                                         Value&& incoming) {
     bump(counters_.type_conflicts);
     conflict_logged_(log_,
-                     "key \"" + *slot.key + "\" is " + type_name(slot.value) + " here and " +
+                     "key \"" + slot.key + "\" is " + type_name(slot.value) + " here and " +
                          type_name(incoming) +
                          " on a peer; every replica keeps the later type of docs/semantics.md's "
                          "order; further conflicts are only counted");

@@ -366,9 +366,9 @@ class DeltaMessages {
   private:
     void encode_entry(const Slot& slot) {
         if (slot.delta)
-            encode_key_delta(keys_, *slot.key, *slot.delta);
+            encode_key_delta(keys_, slot.key, *slot.delta);
         else
-            encode_key_state(keys_, *slot.key, slot.value);
+            encode_key_state(keys_, slot.key, slot.value);
         ++count_;
     }
     void emit(std::uint32_t stripe, std::uint64_t chunk_to) {

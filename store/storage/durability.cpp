@@ -25,9 +25,9 @@ Value decode_stored(std::string_view key, std::string_view state) {
 Slot* join_stored_delta(Keyspace& keyspace, std::string_view key, Value& delta) {
     const HashedKey k = keyspace.hashed(key);
     Stripe& stripe = keyspace.stripe_of(k);
-    auto it = stripe.map.find(k);
-    if (it == stripe.map.end()) return nullptr;
-    Slot& slot = it->second;
+    Slot* found = stripe.find(k);
+    if (found == nullptr) return nullptr;
+    Slot& slot = *found;
     if (slot.value.index() != delta.index())
         throw StorageError("a stored change of key \"" + std::string(key) +
                            "\" is of another type than its state: the storage is corrupt; "
@@ -63,8 +63,9 @@ Timestamp Durability::recover(ReplicaId replica, std::optional<ReplicaId> previo
             Slot* slot =
                 what == Storage::Stored::delta ? join_stored_delta(keyspace, key, value) : nullptr;
             if (slot == nullptr) {
-                Stripe& stripe = keyspace.stripe_of(keyspace.hashed(key));
-                slot = &keyspace.insert(stripe, std::string(key), std::move(value));
+                const HashedKey k = keyspace.hashed(key);
+                slot = &keyspace.insert(keyspace.stripe_of(k), k.hash, std::string(key),
+                                        std::move(value));
             }
             const auto size =
                 static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size(), UINT32_MAX));
@@ -113,7 +114,6 @@ std::optional<std::uint64_t> Durability::take_recovered_mark(ReplicaId peer) {
 
 std::uint64_t Durability::persist(Slot& slot, const Value* delta) {
     if (!storage_) return 0;
-    assert(slot.key != nullptr);
     codec::Writer w;
     if (delta != nullptr && slot.stored_bytes >= append_above_bytes && storage_->keeps_deltas()) {
         assert(delta->index() == slot.value.index());
@@ -121,7 +121,7 @@ std::uint64_t Durability::persist(Slot& slot, const Value* delta) {
         const std::size_t appended = slot.appended_bytes + w.bytes().size();
         if (appended <= slot.stored_bytes) {
             slot.appended_bytes = static_cast<std::uint32_t>(appended);
-            return storage_->append(*slot.key, w.bytes());
+            return storage_->append(slot.key, w.bytes());
         }
         w = codec::Writer{};
     }
@@ -129,7 +129,7 @@ std::uint64_t Durability::persist(Slot& slot, const Value* delta) {
     slot.stored_bytes =
         static_cast<std::uint32_t>(std::min<std::size_t>(w.bytes().size(), UINT32_MAX));
     slot.appended_bytes = 0;
-    return storage_->write(*slot.key, w.bytes());
+    return storage_->write(slot.key, w.bytes());
 }
 
 std::optional<std::uint64_t> Durability::flush(const char* held_back) {
