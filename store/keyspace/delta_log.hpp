@@ -22,10 +22,11 @@ struct LogEntry {
     std::uint64_t position = 0;  // in the log; 0: not in it
     LogEntry* prev = nullptr;
     LogEntry* next = nullptr;
-    std::uint32_t log_bytes = 0;  // estimated bytes this entry adds to the log
     // The join of a set's, counter's, hash's, sorted set's or HyperLogLog's deltas since it entered
     // the log (registers are small and travel whole).
     std::unique_ptr<Value> delta;
+    std::uint32_t log_bytes = 0;  // estimated bytes this entry adds to the log (last: a derived
+                                  // class packs into the padding after it)
 };
 
 class DeltaLog {

@@ -20,24 +20,26 @@ inline MetadataKind metadata_kind_of(const Value& v) {
     return static_cast<MetadataKind>(v.index());
 }
 
+// The fields are ordered to pack: the first fills LogEntry's tail padding, the last ones share
+// eight bytes (a slot is most of a key's memory).
 struct Slot : LogEntry {
-    Slot(std::string k, std::size_t keyed, Value v, std::uint64_t digest_key_hash)
-        : key(std::move(k)), keyed_hash(keyed), value(std::move(v)), key_hash(digest_key_hash) {}
+    Slot(std::string k, std::uint32_t indexed, Value v, std::uint64_t digest_key_hash)
+        : index_hash(indexed), key(std::move(k)), value(std::move(v)), key_hash(digest_key_hash) {}
 
+    std::uint32_t index_hash;  // the stripe index's hash of key (Stripe::index_hash_of)
     std::string key;
-    std::size_t keyed_hash;  // the keyed hash of key (Keyspace::hashed)
     Value value;
 
     std::uint64_t key_hash;        // the public digest hash of the key
     std::uint64_t state_hash = 0;  // as last added to the digest tree; 0: not added
     std::uint64_t changed = 0;     // its stripe's change number when the state last changed
-    std::uint64_t metadata = 0;    // metadata bytes as of state_hash, counted in its stripe
-    bool digest_dirty = false;     // the state changed since state_hash was computed
-    MetadataKind metadata_kind = MetadataKind::value;  // the value's type then
+    std::uint32_t metadata = 0;    // metadata bytes as of state_hash, counted in its stripe
     // Storage (Durability::persist): the bytes of the state last written whole, and of the deltas
     // appended over it since.
     std::uint32_t stored_bytes = 0;
     std::uint32_t appended_bytes = 0;
+    bool digest_dirty = false;  // the state changed since state_hash was computed
+    MetadataKind metadata_kind = MetadataKind::value;  // the value's type then
 };
 
 }  // namespace converge::store::detail

@@ -9,13 +9,14 @@
 #include <array>
 #include <cassert>
 #include <cstdint>
-#include <deque>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <absl/container/flat_hash_set.h>
+#include <boost/container/deque.hpp>
+#include <boost/container/options.hpp>
 
 #include <store/keyspace/delta_log.hpp>
 #include <store/keyspace/keyed_hash.hpp>
@@ -29,11 +30,17 @@ struct HashedKey {
     std::size_t hash;
 };
 
-// The index hashes a slot by its cached keyed hash and finds one by a HashedKey.
+// The hash a stripe's index files a key under: the low 32 bits of its keyed hash (the stripe
+// number comes from higher bits), kept in its slot so that a rehash reads no key.
+inline std::uint32_t index_hash_of(std::size_t keyed_hash) {
+    return static_cast<std::uint32_t>(keyed_hash);
+}
+
+// The index hashes a slot by its kept hash and finds one by a HashedKey.
 struct SlotHasher {
     using is_transparent = void;
-    std::size_t operator()(const Slot* slot) const noexcept { return slot->keyed_hash; }
-    std::size_t operator()(const HashedKey& key) const noexcept { return key.hash; }
+    std::size_t operator()(const Slot* slot) const noexcept { return slot->index_hash; }
+    std::size_t operator()(const HashedKey& key) const noexcept { return index_hash_of(key.hash); }
 };
 
 struct SlotKeyEqual {
@@ -57,8 +64,8 @@ struct Stripe {
     // address for the stripe's life.
     Slot& add(std::size_t keyed_hash, std::string key, Value value, std::uint64_t digest_key_hash) {
         assert(!index.contains(HashedKey{key, keyed_hash}));
-        Slot& slot =
-            slots.emplace_back(std::move(key), keyed_hash, std::move(value), digest_key_hash);
+        Slot& slot = slots.emplace_back(std::move(key), index_hash_of(keyed_hash), std::move(value),
+                                        digest_key_hash);
         index.insert(&slot);
         return slot;
     }
@@ -74,8 +81,11 @@ struct Stripe {
     mutable std::shared_mutex mutex;
     // Every key held, in the order they came (a key is never removed: a deleted one keeps its
     // causal metadata), and the index that finds them. A deque never moves what it holds, so
-    // the log, dirty and the index point into it.
-    std::deque<Slot> slots;
+    // the log, dirty and the index point into it; Boost's takes a block size (std::deque's
+    // holds one slot a block, each a heap allocation of its own).
+    boost::container::deque<Slot, void,
+                            boost::container::deque_options_t<boost::container::block_size<32>>>
+        slots;
     absl::flat_hash_set<Slot*, SlotHasher, SlotKeyEqual> index;
     DeltaLog log;
     std::vector<Slot*> dirty;  // slots whose digest hash is stale

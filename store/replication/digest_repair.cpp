@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cassert>
 
 #include <store/replication/digest_repair.hpp>
@@ -21,7 +22,8 @@ void DigestRepair::refresh_locked() {
             tree_.toggle(leaf, slot->state_hash);
             auto& bytes = stripe.metadata_bytes;
             bytes[static_cast<std::size_t>(slot->metadata_kind)] -= slot->metadata;
-            slot->metadata = metadata_bytes(slot->value, w.bytes().size());
+            slot->metadata = static_cast<std::uint32_t>(
+                std::min<std::uint64_t>(metadata_bytes(slot->value, w.bytes().size()), UINT32_MAX));
             slot->metadata_kind = metadata_kind_of(slot->value);
             bytes[static_cast<std::size_t>(slot->metadata_kind)] += slot->metadata;
             slot->digest_dirty = false;
