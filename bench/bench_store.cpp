@@ -226,13 +226,20 @@ BENCHMARK(BM_BaselineGet<TbbMap>);
 BENCHMARK(BM_BaselinePut<TbbMap>);
 #endif
 
-// Memory per key: the growth of glibc's bytes in use (mallinfo2) over putting 1,000,000 keys of 16
-// bytes with 16-byte values into a fresh map, divided by the keys. The store's causal metadata is
+// glibc's bytes in use: its heap's and its mmapped chunks' (a large table or block of any map
+// here may be either, by size and by glibc's moving threshold).
+std::size_t heap_bytes_in_use() {
+    const struct mallinfo2 heap = mallinfo2();
+    return heap.uordblks + heap.hblkhd;
+}
+
+// Memory per key: the growth of glibc's bytes in use (heap_bytes_in_use) over putting 1,000,000
+// keys of 16 bytes with 16-byte values into a fresh map, divided by the keys. The store's causal metadata is
 // in its figure; scripts/bench-fast-paths.sh sets it beside redis-server's used_memory.
 template <class Map>
 void BM_MemoryPerKey(benchmark::State& state) {
     for (auto _ : state) {
-        const std::size_t before = mallinfo2().uordblks;
+        const std::size_t before = heap_bytes_in_use();
         auto map = [] {
             if constexpr (std::is_same_v<Map, Store>)
                 return std::make_unique<Map>(Options{.replica = converge::ReplicaId{1}});
@@ -241,7 +248,7 @@ void BM_MemoryPerKey(benchmark::State& state) {
         }();
         for (const std::string& k : keys())
             map->put(k, kValue);
-        const std::size_t after = mallinfo2().uordblks;
+        const std::size_t after = heap_bytes_in_use();
         state.counters["bytes_per_key"] =
             static_cast<double>(after - before) / static_cast<double>(kKeys);
     }
@@ -429,9 +436,9 @@ BENCHMARK(BM_RepairOneKeyIn1M)->Iterations(1)->Unit(benchmark::kMillisecond);
 // they acknowledged every position): the memory each costs it (the growth in allocated bytes over
 // adding and catching them up, divided by their number; the same hub with 10 clients is the
 // baseline of the same run) and the time of one sync round (heartbeats only). Memory is glibc's
-// count of bytes in use (mallinfo2), not the resident set, which earlier runs leave grown.
+// count of bytes in use (heap_bytes_in_use), not the resident set, which earlier runs leave grown.
 std::size_t resident_bytes() {
-    return mallinfo2().uordblks;
+    return heap_bytes_in_use();
 }
 
 struct Discard final : converge::store::Transport {

@@ -29,17 +29,20 @@ bool Store::HyperLogLog::clear() {
                                                 ChangeKind::hyperloglog);
 }
 
-void Store::Hash::set(std::string field, std::string value) {
+bool Store::Hash::set(std::string field, std::string value) {
     Impl& s = *store_.impl_;
-    s.mutate<ORHash>(key_, IfAbsent::create, 0, [&](ORHash& h, Impl::Touched& t) {
-        t.bytes = change_bytes + field.size() + value.size();
-        t.delta = h.set(s.lifecycle.writer(), s.clock.tick(), field, std::move(value));
-        t.changed = true;
-        return 0;
-    });
+    const bool added =
+        s.mutate<ORHash>(key_, IfAbsent::create, false, [&](ORHash& h, Impl::Touched& t) {
+            const bool absent = !h.contains(field);
+            t.bytes = change_bytes + field.size() + value.size();
+            t.delta = h.set(s.lifecycle.writer(), s.clock.tick(), field, std::move(value));
+            t.changed = true;
+            return absent;
+        });
     detail::bump(s.counters.hash_ops);
     if (s.retirements.any()) s.retirements.refold(key_);
     s.notify(key_, ChangeKind::hash);
+    return added;
 }
 
 std::optional<std::string> Store::Hash::get(std::string_view field) {

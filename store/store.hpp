@@ -148,8 +148,9 @@ class Store {
     // or a counter (increments add up). Every call throws TypeMismatch if key holds another type.
     class Hash {
       public:
-        // Sets field to value. Throws TypeMismatch if field holds a counter.
-        void set(std::string field, std::string value);
+        // Sets field to value; returns whether the field was absent (HSET's count of new
+        // fields). Throws TypeMismatch if field holds a counter.
+        bool set(std::string field, std::string value);
         // The field's value (a counter's in decimal); nullopt when absent.
         std::optional<std::string> get(std::string_view field);
         // Deletes field as this replica has seen it; returns whether it was present.

@@ -44,6 +44,18 @@ TEST(StoreHash, FieldsHoldValuesAndCounters) {
     EXPECT_EQ(h.get("name"), "grace");
 }
 
+TEST(StoreHash, SetSaysWhetherItAddedTheField) {
+    Store s;
+    auto h = s.hash("user:1");
+    EXPECT_TRUE(h.set("name", "ada"));     // a new key's first field
+    EXPECT_FALSE(h.set("name", "grace"));  // overwritten
+    EXPECT_TRUE(h.set("city", "london"));
+    EXPECT_TRUE(h.del("name"));
+    EXPECT_TRUE(h.set("name", "ada"));  // deleted, then set again
+    EXPECT_EQ(h.get("name"), "ada");
+    EXPECT_EQ(h.size(), 2u);
+}
+
 TEST(StoreSortedSet, ScoresRanksAndRanges) {
     Store s;
     auto z = s.sorted_set("board");

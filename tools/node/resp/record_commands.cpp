@@ -15,10 +15,8 @@ void hset(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
                                "' command");
     auto h = c.store.hash(a[1]);
     std::int64_t added = 0;
-    for (std::size_t i = 2; i < a.size(); i += 2) {
-        added += !h.get(a[i]).has_value();
-        h.set(a[i], a[i + 1]);
-    }
+    for (std::size_t i = 2; i < a.size(); i += 2)
+        added += h.set(a[i], a[i + 1]);
     resp_lower(a[0]) == "hmset" ? out.ok() : out.integer(added);
 }
 
