@@ -5,9 +5,16 @@
 // changes joined. Positions only grow; the floor is the greatest position that has left the log:
 // a peer that has not acknowledged up to it needs a digest repair instead.
 //
+// A key changed again after its joined delta went out to every peer does not keep joining into
+// it (a key changed all the time would otherwise send all its changes since it entered the log in
+// every round): the delta is *sealed*, left at its position in a SealedEntry of its own until
+// every peer acknowledges it, and the key starts a fresh delta at a new position. A peer that
+// lost the sealed delta's message is sent it again from the log like any entry.
+//
 // Not thread-safe: every call is made under its stripe's lock (exclusive to change it).
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -23,35 +30,86 @@ struct LogEntry {
     LogEntry* prev = nullptr;
     LogEntry* next = nullptr;
     // The join of a set's, counter's, hash's, sorted set's or HyperLogLog's deltas since it entered
-    // the log (registers are small and travel whole).
+    // the log or was last sealed (registers are small and travel whole).
     std::unique_ptr<Value> delta;
-    std::uint32_t log_bytes = 0;  // estimated bytes this entry adds to the log (last: a derived
-                                  // class packs into the padding after it)
+    // Estimated bytes this entry adds to the log; whether it is a SealedEntry. (Last: a derived
+    // class packs into the padding after them.)
+    std::uint32_t log_bytes : 31 = 0;
+    std::uint32_t sealed : 1 = 0;
+};
+
+// A key's delta sealed at the position it was sent from (see above); key is its slot's name.
+struct SealedEntry : LogEntry {
+    const std::string* key = nullptr;
 };
 
 class DeltaLog {
   public:
+    DeltaLog() = default;
+    DeltaLog(const DeltaLog&) = delete;
+    DeltaLog& operator=(const DeltaLog&) = delete;
+    // Frees the sealed entries; the others are their owners' (when there are sealed entries,
+    // every entry still linked must be alive).
+    ~DeltaLog() {
+        for (LogEntry* e = first_; e != nullptr && sealed_ != 0;) {
+            LogEntry* next = e->next;
+            if (e->sealed) {
+                delete static_cast<SealedEntry*>(e);
+                --sealed_;
+            }
+            e = next;
+        }
+    }
+
     // Links entry at the tail at a new position (moving it there if it is in the log already: its
-    // earlier position is superseded, not lost); bytes is its new estimated size.
+    // earlier position is superseded, not lost); bytes is its new estimated size (counted up to
+    // 2^31 - 1).
     void touch(LogEntry& entry, std::uint32_t bytes) {
+        assert(!entry.sealed);
+        bytes = std::min<std::uint32_t>(bytes, INT32_MAX);
         if (entry.position != 0) unlink(entry);
         entry.position = ++head_;
         entry.prev = tail_;
         entry.next = nullptr;
         (tail_ ? tail_->next : first_) = &entry;
         tail_ = &entry;
-        entry.log_bytes = bytes;
+        entry.log_bytes = bytes & 0x7fffffffu;
         bytes_ += bytes;
         ++count_;
         assert(count_ <= head_ && "more entries than positions handed out");
     }
-    // Takes entry out of the log; the floor rises to its position.
+    // Takes entry out of the log (a sealed one is freed); the floor rises to its position.
     void remove(LogEntry& entry) {
         if (entry.position > floor_) floor_ = entry.position;
         unlink(entry);
+        if (entry.sealed) {
+            delete static_cast<SealedEntry*>(&entry);
+            --sealed_;
+            return;
+        }
         entry.position = 0;
         entry.log_bytes = 0;
         entry.delta.reset();
+    }
+    // Leaves entry's delta (there must be one) at its position in a SealedEntry for key, and takes
+    // entry out of the log, with no delta: its next touch gives it a fresh position.
+    void seal(LogEntry& entry, const std::string& key) {
+        assert(entry.position != 0 && entry.delta && !entry.sealed);
+        auto sealed = std::make_unique<SealedEntry>();
+        sealed->position = entry.position;
+        sealed->prev = entry.prev;
+        sealed->next = entry.next;
+        sealed->delta = std::move(entry.delta);
+        sealed->log_bytes = entry.log_bytes;
+        sealed->sealed = 1;
+        sealed->key = &key;
+        (entry.prev ? entry.prev->next : first_) = sealed.get();
+        (entry.next ? entry.next->prev : tail_) = sealed.get();
+        entry.prev = entry.next = nullptr;
+        entry.position = 0;
+        entry.log_bytes = 0;
+        static_cast<void>(sealed.release());  // the log owns it until remove()
+        ++sealed_;
     }
     // A change that no peer will be sent (there is none): it takes a position and the floor moves
     // past it, so a peer added later is repaired.
@@ -90,6 +148,7 @@ class DeltaLog {
     std::uint64_t head() const noexcept { return head_; }  // the last position handed out
     std::uint64_t floor() const noexcept { return floor_; }
     std::size_t count() const noexcept { return count_; }
+    std::size_t sealed() const noexcept { return sealed_; }  // sealed entries in the log
     std::size_t bytes() const noexcept { return bytes_; }
 
   private:
@@ -108,6 +167,7 @@ class DeltaLog {
     std::uint64_t floor_ = 0;
     std::size_t count_ = 0;
     std::size_t bytes_ = 0;
+    std::size_t sealed_ = 0;
 };
 
 }  // namespace converge::store::detail

@@ -92,6 +92,8 @@ struct Stripe {
     // The metadata bytes of the slots, by MetadataKind, as of their state_hash.
     std::array<std::uint64_t, metadata_kinds> metadata_bytes{};
     std::uint64_t changes = 0;  // state changes in this stripe so far (Slot::changed)
+    // The last position of log sent to every peer, as of the last sync round (DeltaLog::seal).
+    std::uint64_t sent_everywhere = 0;
 };
 
 }  // namespace converge::store::detail

@@ -93,6 +93,13 @@ class PeerStripes {
         if (expanded_) return (*expanded_)[i].acked.prefix();
         return prefixes_ ? (*prefixes_)[i] : 0;
     }
+    // The last position of stripe i sent (the acknowledged prefix while compact: nothing is in
+    // flight then).
+    std::uint64_t sent_to(std::size_t i) const {
+        assert(i < count_);
+        if (expanded_) return (*expanded_)[i].sent_to;
+        return prefixes_ ? (*prefixes_)[i] : 0;
+    }
     // Stripe i's progress, to read or change.
     StripeProgress& at(std::size_t i) {
         assert(i < count_);

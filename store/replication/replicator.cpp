@@ -347,7 +347,7 @@ class DeltaMessages {
 
     // The entries of one stripe above from (none the peer acknowledged), oldest first, up to head.
     void add_stripe(std::uint32_t stripe, std::uint64_t from, std::uint64_t head,
-                    const std::vector<const Slot*>& entries) {
+                    const std::vector<const LogEntry*>& entries) {
         chunk_from_ = from;
         for (std::size_t i = 0; i < entries.size(); ++i) {
             encode_entry(*entries[i]);
@@ -364,11 +364,16 @@ class DeltaMessages {
     }
 
   private:
-    void encode_entry(const Slot& slot) {
-        if (slot.delta)
-            encode_key_delta(keys_, slot.key, *slot.delta);
-        else
-            encode_key_state(keys_, slot.key, slot.value);
+    void encode_entry(const LogEntry& entry) {
+        if (entry.sealed) {
+            encode_key_delta(keys_, *static_cast<const SealedEntry&>(entry).key, *entry.delta);
+        } else {
+            const Slot& slot = static_cast<const Slot&>(entry);
+            if (slot.delta)
+                encode_key_delta(keys_, slot.key, *slot.delta);
+            else
+                encode_key_state(keys_, slot.key, slot.value);
+        }
         ++count_;
     }
     void emit(std::uint32_t stripe, std::uint64_t chunk_to) {
@@ -398,7 +403,7 @@ void Replicator::send_deltas_locked(ReplicaId to, PeerProgress& peer) {
     std::vector<std::string> ready;
     DeltaMessages messages(options_.message_bytes,
                            [&](std::string payload) { ready.push_back(std::move(payload)); });
-    std::vector<const Slot*> entries;
+    std::vector<const LogEntry*> entries;
     bool resent = false;
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         const Stripe& stripe = keyspace_.stripe(i);
@@ -417,8 +422,7 @@ void Replicator::send_deltas_locked(ReplicaId to, PeerProgress& peer) {
         if (from >= head) continue;
         entries.clear();
         stripe.log.for_each_after(from, [&](const LogEntry& e) {
-            if (!progress.acked.contains(e.position))
-                entries.push_back(static_cast<const Slot*>(&e));
+            if (!progress.acked.contains(e.position)) entries.push_back(&e);
         });
         std::reverse(entries.begin(), entries.end());
         messages.add_stripe(static_cast<std::uint32_t>(i), from, head, entries);
@@ -434,10 +438,14 @@ void Replicator::send_deltas_locked(ReplicaId to, PeerProgress& peer) {
 void Replicator::collect_log_locked() {
     for (std::size_t i = 0; i < keyspace_.stripe_count(); ++i) {
         std::uint64_t everyone = UINT64_MAX;
-        for (const auto& [id, peer] : peers_)
+        std::uint64_t sent_everywhere = UINT64_MAX;
+        for (const auto& [id, peer] : peers_) {
             everyone = std::min(everyone, peer.stripes.prefix(i));
+            sent_everywhere = std::min(sent_everywhere, peer.stripes.sent_to(i));
+        }
         Stripe& stripe = keyspace_.stripe(i);
         std::unique_lock lock(stripe.mutex);
+        stripe.sent_everywhere = peers_.empty() ? 0 : sent_everywhere;
         stripe.log.collect(everyone);
     }
 }

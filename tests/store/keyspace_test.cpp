@@ -49,6 +49,37 @@ TEST(DeltaLog, RemovingAnEntryRaisesTheFloorToItsPosition) {
     EXPECT_EQ(log.count(), 1u);
 }
 
+TEST(DeltaLog, ASealedDeltaStaysAtItsPositionUntilEveryPeerHasIt) {
+    std::vector<LogEntry> entries(2);  // (declared before the log: they outlive it)
+    LogEntry& a = entries[0];
+    LogEntry& b = entries[1];
+    const std::string key = "k";
+    DeltaLog log;
+    log.touch(a, 10);
+    log.touch(b, 20);
+    a.delta = std::make_unique<Value>(StringSet());
+    log.seal(a, key);  // a's delta went out to every peer; a changes again
+    EXPECT_EQ(a.position, 0u);
+    EXPECT_EQ(a.delta, nullptr);
+    a.delta = std::make_unique<Value>(StringSet());
+    log.touch(a, 5);
+    EXPECT_EQ(log.sealed(), 1u);
+    EXPECT_EQ(log.count(), 3u);
+    EXPECT_EQ(log.bytes(), 35u);
+    EXPECT_THAT(positions_after(log, 0), ElementsAre(3, 2, 1));  // the sealed delta kept its place
+    std::vector<const std::string*> sealed_keys;
+    log.for_each_after(0, [&](const LogEntry& e) {
+        if (e.sealed) sealed_keys.push_back(static_cast<const SealedEntry&>(e).key);
+    });
+    EXPECT_THAT(sealed_keys, ElementsAre(&key));
+    log.collect(1);  // every peer acknowledged it: freed
+    EXPECT_EQ(log.sealed(), 0u);
+    EXPECT_EQ(log.floor(), 1u);
+    EXPECT_THAT(positions_after(log, 0), ElementsAre(3, 2));
+    log.seal(a, key);  // left in the log: the log frees it
+    EXPECT_EQ(log.sealed(), 1u);
+}
+
 TEST(DeltaLog, TrimDropsTheOldestButNeverTheEntryJustWritten) {
     DeltaLog log;
     std::vector<LogEntry> entries(5);
