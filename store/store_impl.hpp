@@ -228,8 +228,13 @@ struct Store::Impl {
         return fn(value);
     }
 
-    // The estimated size at which a key's joined deltas in the log give way to its whole state.
+    // The estimated size at which a key's joined deltas in the log give way to its whole state:
+    // 16 KiB, or half the key's size as last stored whole (a large key changed thousands of times
+    // between two sync rounds keeps sending deltas).
     static constexpr std::size_t joined_delta_bytes_max = 16 * 1024;
+    static std::size_t joined_delta_limit(const Slot& slot) {
+        return std::max<std::size_t>(joined_delta_bytes_max, slot.stored_bytes / 2);
+    }
 
     // A local change of slot (its stripe locked exclusively): into the log (or, with no peer, past
     // it) and to the storage. Returns the storage's write number (0: nothing to wait for).
@@ -259,7 +264,7 @@ struct Store::Impl {
                     // acknowledge it, and this change starts a fresh one (DeltaLog::seal).
                     stripe.log.seal(slot, slot.key);
                     slot.delta = std::make_unique<Value>(std::move(*touched.delta));
-                } else if (slot.delta && slot.log_bytes >= joined_delta_bytes_max) {
+                } else if (slot.delta && slot.log_bytes >= joined_delta_limit(slot)) {
                     // Joining more into a delta this large costs as much as the key: the key
                     // travels whole instead, changes no longer joined one by one.
                     slot.delta.reset();

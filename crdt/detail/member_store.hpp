@@ -195,18 +195,23 @@ class MemberStore {
     // totals join field by field.
     void merge(const MemberStore& other) {
         std::uint64_t their_live_dots = 0;
+        std::uint64_t dropped_here = 0;  // dots held here that other saw and dropped, found so far
         for (const auto& [name, theirs] : other.members_) {
             their_live_dots += theirs.live.size();
             auto [it, inserted] = members_.try_emplace(name);
             Member& mine = it->second;
+            for (const auto& [dot, entry] : mine.live)
+                dropped_here += other.context_.contains(dot) && !holds_dot(theirs.live, dot);
             mine.live = join_live(mine.live, context_, theirs.live, other.context_);
             join_totals(mine.totals, theirs.totals);
             if (mine.live.empty() && mine.totals.empty()) members_.erase(it);
         }
-        // Members only here lose the dots the other side saw and dropped: none when it saw only
-        // its live dots (a delta of puts and increments to new members), and then the scan of
-        // every member, the cost of a large store, is skipped.
-        if (!holds_only_live_dots(other.context_, their_live_dots)) {
+        // Members only here lose the dots the other side saw and dropped. The scan of every
+        // member, the cost of a large store, is skipped when there can be none: other saw only
+        // its live dots (a delta of puts and increments to new members), or every dot it saw and
+        // dropped was found above, under its own members (a delta that overwrites values: a dot
+        // is held by one member only).
+        if (!holds_only_live_dots(other.context_, their_live_dots + dropped_here)) {
             for (auto it = members_.begin(); it != members_.end();) {
                 if (other.members_.find(it->first) == other.members_.end())
                     std::erase_if(it->second.live,
@@ -337,6 +342,11 @@ class MemberStore {
     }
 
     static bool dot_before(const Dot& d, const std::pair<Dot, Entry>& e) { return d < e.first; }
+    // Whether live (sorted by dot) holds dot.
+    static bool holds_dot(const Live& live, const Dot& dot) {
+        const auto after = std::upper_bound(live.begin(), live.end(), dot, dot_before);
+        return after != live.begin() && std::prev(after)->first == dot;
+    }
 
     static Totals<N> totals_of(const Member& m, ReplicaId replica) {
         for (const auto& [r, t] : m.totals)
