@@ -22,12 +22,14 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -250,6 +252,32 @@ class MemberStore {
     }
 
     const CausalContext& context() const noexcept { return context_; }
+
+    // A number that differs after any change of what the store shows (an entry gained or lost, a
+    // total that grew), taken without allocating: the dots seen, mixed with each member's count of
+    // live entries and its totals. It may also differ when nothing shown changed. O(members).
+    std::uint64_t change_mark() const {
+        std::uint64_t h = context_.dot_count();
+        const auto mix = [&h](std::uint64_t x) {
+            h ^= x + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);  // (Boost's hash_combine)
+        };
+        const auto bits = [](N n) -> std::uint64_t {
+            if constexpr (std::is_floating_point_v<N>)
+                return std::bit_cast<std::uint64_t>(static_cast<double>(n));
+            else
+                return static_cast<std::uint64_t>(n);
+        };
+        for (const auto& [name, m] : members_) {
+            mix(m.live.size());
+            for (const auto& [replica, t] : m.totals) {
+                mix(bits(t.up));
+                mix(bits(t.down));
+                mix(bits(t.reset_up));
+                mix(bits(t.reset_down));
+            }
+        }
+        return h;
+    }
     std::uint64_t max_counter(ReplicaId replica) const noexcept { return context_.max(replica); }
     void advance_counter(ReplicaId replica, std::uint64_t counter) {
         context_.insert_up_to(replica, counter);

@@ -245,21 +245,9 @@ inline std::uint64_t change_mark(const Value& v) {
     if (const auto* c = std::get_if<ResettableCounter>(&v))  // every slot only grows
         return c->totals().increments().value() + c->totals().decrements().value() +
                c->baselines().increments().value() + c->baselines().decrements().value();
-    // The others: a hash of what they show.
-    codec::Writer shown;
-    if (const auto* hash = std::get_if<ORHash>(&v))
-        for (const auto& [field, value] : hash->fields()) {
-            shown.string(field);
-            shown.string(value);
-        }
-    else if (const auto* zset = std::get_if<SortedSet>(&v))
-        for (const auto& [member, score] : zset->members()) {
-            shown.string(member);
-            shown.svarint(static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(score)));
-        }
-    else
-        shown.varint(std::get<HyperLogLog>(v).count());
-    return std::hash<std::string>{}(shown.bytes());
+    if (const auto* hash = std::get_if<ORHash>(&v)) return hash->members_store().change_mark();
+    if (const auto* zset = std::get_if<SortedSet>(&v)) return zset->members_store().change_mark();
+    return std::get<HyperLogLog>(v).count();
 }
 
 }  // namespace converge::store::detail

@@ -37,6 +37,35 @@ TEST(ORHash, ConcurrentSetsOfOneFieldTheGreaterTimestampWins) {
     EXPECT_EQ(x.get("name"), "ada");
 }
 
+// The store tells a merge that changed what a hash or sorted set shows from one that did not by
+// this mark (a replayed delta must not count as a change, nor a real one pass unnoticed).
+TEST(ORHash, TheChangeMarkMovesWithEveryChangeShownAndNotWithAReplay) {
+    ORHash x, y;
+    const auto mark = [&] { return y.members_store().change_mark(); };
+    std::uint64_t before = mark();
+    const auto merged_changes = [&](const ORHash& d) {
+        y.merge(d);
+        const bool changed = mark() != before;
+        before = mark();
+        return changed;
+    };
+    const ORHash put = x.set(a, at(1, a), "name", "ada");
+    EXPECT_TRUE(merged_changes(put));
+    EXPECT_FALSE(merged_changes(put));  // a replay
+    EXPECT_TRUE(merged_changes(x.set(a, at(2, a), "name", "grace")));  // an overwrite
+    EXPECT_TRUE(merged_changes(x.increment(a, "visits", 1)));
+    EXPECT_TRUE(merged_changes(x.increment(a, "visits", 1)));  // only a total grows
+    EXPECT_TRUE(merged_changes(x.del("name")));                 // only an entry is lost
+    EXPECT_EQ(y.get("name"), std::nullopt);
+    SortedSet z, w;
+    const std::uint64_t empty = w.members_store().change_mark();
+    w.merge(z.add(a, at(1, a), "m", 1.0));
+    const std::uint64_t added = w.members_store().change_mark();
+    EXPECT_NE(added, empty);
+    w.merge(z.increment(a, "m", 1e-9));  // a tiny change of a score
+    EXPECT_NE(w.members_store().change_mark(), added);
+}
+
 TEST(ORHash, DeleteOfAFieldKeepsASetItHadNotSeen) {
     ORHash x, y;
     y.merge(x.set(a, at(1, a), "title", "draft"));
