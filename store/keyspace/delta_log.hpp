@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <store/keyspace/value.hpp>
 
@@ -41,6 +42,7 @@ struct LogEntry {
 // A key's delta sealed at the position it was sent from (see above); key is its slot's name.
 struct SealedEntry : LogEntry {
     const std::string* key = nullptr;
+    std::size_t index = 0;  // in the log's list of the sealed entries it owns
 };
 
 class DeltaLog {
@@ -48,18 +50,6 @@ class DeltaLog {
     DeltaLog() = default;
     DeltaLog(const DeltaLog&) = delete;
     DeltaLog& operator=(const DeltaLog&) = delete;
-    // Frees the sealed entries; the others are their owners' (when there are sealed entries,
-    // every entry still linked must be alive).
-    ~DeltaLog() {
-        for (LogEntry* e = first_; e != nullptr && sealed_ != 0;) {
-            LogEntry* next = e->next;
-            if (e->sealed) {
-                delete static_cast<SealedEntry*>(e);
-                --sealed_;
-            }
-            e = next;
-        }
-    }
 
     // Links entry at the tail at a new position (moving it there if it is in the log already: its
     // earlier position is superseded, not lost); bytes is its new estimated size (counted up to
@@ -83,8 +73,7 @@ class DeltaLog {
         if (entry.position > floor_) floor_ = entry.position;
         unlink(entry);
         if (entry.sealed) {
-            delete static_cast<SealedEntry*>(&entry);
-            --sealed_;
+            release(static_cast<SealedEntry&>(entry).index);
             return;
         }
         entry.position = 0;
@@ -103,13 +92,13 @@ class DeltaLog {
         sealed->log_bytes = entry.log_bytes;
         sealed->sealed = 1;
         sealed->key = &key;
+        sealed->index = sealed_.size();
         (entry.prev ? entry.prev->next : first_) = sealed.get();
         (entry.next ? entry.next->prev : tail_) = sealed.get();
         entry.prev = entry.next = nullptr;
         entry.position = 0;
         entry.log_bytes = 0;
-        static_cast<void>(sealed.release());  // the log owns it until remove()
-        ++sealed_;
+        sealed_.push_back(std::move(sealed));  // the log owns it until remove()
     }
     // A change that no peer will be sent (there is none): it takes a position and the floor moves
     // past it, so a peer added later is repaired.
@@ -148,7 +137,7 @@ class DeltaLog {
     std::uint64_t head() const noexcept { return head_; }  // the last position handed out
     std::uint64_t floor() const noexcept { return floor_; }
     std::size_t count() const noexcept { return count_; }
-    std::size_t sealed() const noexcept { return sealed_; }  // sealed entries in the log
+    std::size_t sealed() const noexcept { return sealed_.size(); }  // sealed entries in the log
     std::size_t bytes() const noexcept { return bytes_; }
 
   private:
@@ -167,7 +156,18 @@ class DeltaLog {
     std::uint64_t floor_ = 0;
     std::size_t count_ = 0;
     std::size_t bytes_ = 0;
-    std::size_t sealed_ = 0;
+    // The sealed entries, which the log owns (the others are their slots').
+    std::vector<std::unique_ptr<SealedEntry>> sealed_;
+
+    // Frees sealed_[i] (already unlinked), moving the last one into its place.
+    void release(std::size_t i) {
+        assert(i < sealed_.size());
+        if (i + 1 != sealed_.size()) {
+            sealed_[i] = std::move(sealed_.back());
+            sealed_[i]->index = i;
+        }
+        sealed_.pop_back();
+    }
 };
 
 }  // namespace converge::store::detail

@@ -50,7 +50,7 @@ TEST(DeltaLog, RemovingAnEntryRaisesTheFloorToItsPosition) {
 }
 
 TEST(DeltaLog, ASealedDeltaStaysAtItsPositionUntilEveryPeerHasIt) {
-    std::vector<LogEntry> entries(2);  // (declared before the log: they outlive it)
+    std::vector<LogEntry> entries(2);
     LogEntry& a = entries[0];
     LogEntry& b = entries[1];
     const std::string key = "k";
