@@ -248,10 +248,11 @@ struct Store::Impl {
             std::size_t bytes = slot.key.size() + touched.bytes;
             if (touched.delta) {
                 assert(touched.delta->index() == slot.value.index());
-                if (slot.position != 0 && !slot.delta && slot.position <= stripe.sent_everywhere) {
-                    // It went out whole to every peer: a copy of it stays at its position until
-                    // they all acknowledge it, and this change starts a delta (DeltaLog::seal).
-                    slot.delta = std::make_unique<Value>(slot.value);
+                if (slot.position != 0 && slot.position <= stripe.sent_everywhere) {
+                    // Its delta (or, travelling whole, a copy of it) went out to every peer: it
+                    // stays at its position until they all acknowledge it, and this change
+                    // starts a fresh delta (DeltaLog::seal).
+                    if (!slot.delta) slot.delta = std::make_unique<Value>(slot.value);
                     stripe.log.seal(slot, slot.key);
                     slot.delta = std::make_unique<Value>(std::move(*touched.delta));
                 } else if (slot.position != 0 && !slot.delta) {
@@ -259,11 +260,6 @@ struct Store::Impl {
                     // grown large) and not yet sent everywhere: it stays so, and its size does
                     // not grow with each change.
                     bytes = std::max<std::size_t>(bytes, slot.log_bytes);
-                } else if (slot.delta && slot.position <= stripe.sent_everywhere) {
-                    // Its delta went out to every peer: it stays at its position until they all
-                    // acknowledge it, and this change starts a fresh one (DeltaLog::seal).
-                    stripe.log.seal(slot, slot.key);
-                    slot.delta = std::make_unique<Value>(std::move(*touched.delta));
                 } else if (slot.delta && slot.log_bytes >= joined_delta_limit(slot)) {
                     // Joining more into a delta this large costs as much as the key: the key
                     // travels whole instead, changes no longer joined one by one.

@@ -37,13 +37,12 @@ std::map<ReplicaId, std::uint64_t> Retirements::footprints(
         const Stripe& stripe = keyspace_.stripe(i);
         std::shared_lock lock(stripe.mutex);
         for (const Slot& slot : stripe.slots) {
-            const std::uint64_t key_hash = digest_key_hash(slot.key);
             for (auto& [id, sum] : out) {
                 const ReplicaId writer = id;  // (clang 14 lambdas cannot capture a binding)
                 w = codec::Writer();
                 const bool held = std::visit(
                     [&](const auto& v) { return encode_footprint(w, v, writer); }, slot.value);
-                if (held) sum += digest_state_hash(key_hash, w.bytes());
+                if (held) sum += digest_state_hash(slot.key_hash, w.bytes());
             }
         }
     }
