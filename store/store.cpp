@@ -90,12 +90,12 @@ bool Store::get_text(std::string_view key, std::string& out) {
     const detail::Slot* slot = stripe.find(k);
     if (slot == nullptr) return false;
     const Value& held = slot->value;
-    if (const auto* counter = std::get_if<ResettableCounter>(&held)) {
+    if (const auto* counter = held.get_if<ResettableCounter>()) {
         if (counter->empty() || s.past_deadline(*counter)) return false;  // deleted or expired
         out = std::to_string(counter->value());
         return true;
     }
-    const auto* reg = std::get_if<KvRegister>(&held);
+    const auto* reg = held.get_if<KvRegister>();
     if (reg == nullptr) {
         if (!detail::visible_at(held, s.clock.now_ms())) return false;  // an emptied set, say
         s.mismatch(key, held, "a value or a counter");
@@ -146,7 +146,7 @@ std::int64_t Store::Counter::add_converting(std::int64_t n) {
     detail::Stripe& stripe = s.keyspace.stripe_of(k);
     std::unique_lock lock(stripe.mutex);
     detail::Slot* found = stripe.find(k);
-    const KvRegister* reg = found == nullptr ? nullptr : std::get_if<KvRegister>(&found->value);
+    const KvRegister* reg = found == nullptr ? nullptr : found->value.get_if<KvRegister>();
     if (reg == nullptr) {
         lock.unlock();
         const std::uint64_t magnitude = n < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(n)

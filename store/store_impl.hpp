@@ -72,17 +72,15 @@ struct Store::Impl {
         lifecycle.start(floor);
         retirements.start();
         replicator.on_local_expiry([this](Stripe& stripe, Slot& slot) {
-            std::visit(
-                [&](auto& held) {
-                    using T = std::decay_t<decltype(held)>;
-                    if constexpr (detail::has_deadline<T>) {
-                        Touched touched;
-                        if (!expire_if_due(held, touched)) return;
-                        join_after_expiry<T>(touched);
-                        record_local(stripe, slot, touched);
-                    }
-                },
-                slot.value);
+            slot.value.visit([&](auto& held) {
+                using T = std::decay_t<decltype(held)>;
+                if constexpr (detail::has_deadline<T>) {
+                    Touched touched;
+                    if (!expire_if_due(held, touched)) return;
+                    join_after_expiry<T>(touched);
+                    record_local(stripe, slot, touched);
+                }
+            });
         });
     }
 
@@ -114,7 +112,7 @@ struct Store::Impl {
             result = fn(fresh, touched);
             slot = &keyspace.insert(stripe, k.hash, std::string(key), Value(std::move(fresh)));
         } else {
-            T* value = std::get_if<T>(&slot->value);
+            T* value = slot->value.get_if<T>();
             if (value == nullptr) mismatch(key, slot->value, detail::type_name<T>());
             if constexpr (detail::has_deadline<T>) {
                 if (expire_if_due(*value, touched)) {
@@ -174,7 +172,7 @@ struct Store::Impl {
     template <class T>
     static void join_after_expiry(Touched& touched) {
         Value joined = std::move(*touched.expiry);
-        if (touched.delta) std::get<T>(joined).merge(std::get<T>(*touched.delta));
+        if (touched.delta) joined.get<T>().merge(touched.delta->get<T>());
         touched.delta = std::move(joined);
         touched.expiry.reset();
         touched.changed = true;
@@ -221,7 +219,7 @@ struct Store::Impl {
         std::shared_lock lock(stripe.mutex);
         const Slot* slot = stripe.find(k);
         if (slot == nullptr) return fn(static_cast<const T*>(nullptr));
-        const T* value = std::get_if<T>(&slot->value);
+        const T* value = slot->value.get_if<T>();
         if (value == nullptr) mismatch(key, slot->value, detail::type_name<T>());
         if constexpr (detail::has_deadline<T>)
             if (past_deadline(*value)) return fn(static_cast<const T*>(nullptr));
@@ -267,11 +265,9 @@ struct Store::Impl {
                     bytes = slot.log_bytes;
                 } else {
                     if (slot.delta)
-                        std::visit(
-                            [&](auto& held) {
-                                held.merge(std::get<std::decay_t<decltype(held)>>(*touched.delta));
-                            },
-                            *slot.delta);
+                        slot.delta->visit([&](auto& held) {
+                            held.merge(touched.delta->get<std::decay_t<decltype(held)>>());
+                        });
                     else
                         slot.delta = std::make_unique<Value>(std::move(*touched.delta));
                     bytes += slot.log_bytes;

@@ -29,36 +29,36 @@ void add_members(KeyInspection& out, const Store& members) {
 
 KeyInspection state_of(const Value& value) {
     KeyInspection out;
-    if (const auto* reg = std::get_if<KvRegister>(&value)) {
+    if (const auto* reg = value.get_if<KvRegister>()) {
         out.type = KeyInspection::Type::value;
         out.context = reg->context();
         reg->for_each_dot([&](const Dot& dot, const KvValue& v) {
             out.live.push_back({dot, v.bytes, v.written, v.expires_ms});
         });
-    } else if (const auto* set = std::get_if<StringSet>(&value)) {
+    } else if (const auto* set = value.get_if<StringSet>()) {
         out.type = KeyInspection::Type::set;
         out.context = set->context();
         set->for_each([&](const std::string& member) {
             for (const Dot& dot : set->dots(member))
                 out.live.push_back({dot, member});
         });
-    } else if (const auto* counter = std::get_if<ResettableCounter>(&value)) {
+    } else if (const auto* counter = value.get_if<ResettableCounter>()) {
         out.type = KeyInspection::Type::counter;
         out.increments = counter->totals().increments().slots();
         out.decrements = counter->totals().decrements().slots();
         out.reset_increments = counter->baselines().increments().slots();
         out.reset_decrements = counter->baselines().decrements().slots();
-    } else if (const auto* hash = std::get_if<ORHash>(&value)) {
+    } else if (const auto* hash = value.get_if<ORHash>()) {
         out.type = KeyInspection::Type::hash;
         out.context = hash->context();
         add_members(out, hash->members_store());
-    } else if (const auto* zset = std::get_if<SortedSet>(&value)) {
+    } else if (const auto* zset = value.get_if<SortedSet>()) {
         out.type = KeyInspection::Type::sorted_set;
         out.context = zset->context();
         add_members(out, zset->members_store());
     } else {
         out.type = KeyInspection::Type::hyperloglog;
-        out.context = std::get<HyperLogLog>(value).context();
+        out.context = value.get<HyperLogLog>().context();
     }
     if (const Deadline* d = deadline_of(value)) out.deadline = *d;
     std::sort(
@@ -68,7 +68,7 @@ KeyInspection state_of(const Value& value) {
 }
 
 KeyInspection::Type type_of(const Value& value) {
-    static_assert(std::variant_size_v<Value> == 6, "a Value alternative per KeyInspection::Type");
+    static_assert(Value::alternatives == 6, "a Value alternative per KeyInspection::Type");
     return static_cast<KeyInspection::Type>(value.index());
 }
 
@@ -118,7 +118,7 @@ Keyspace::Swept Keyspace::sweep_expired(std::uint64_t now_ms, std::size_t max_ke
                 swept.due.emplace_back(slot.key, type_of(slot.value));
                 continue;
             }
-            auto* reg = std::get_if<KvRegister>(&slot.value);
+            auto* reg = slot.value.get_if<KvRegister>();
             if (reg == nullptr) continue;
             const KvValue* winner = winning_write(*reg);
             if (winner == nullptr || !winner->expired_at(now_ms)) continue;

@@ -15,7 +15,7 @@ namespace converge::store::detail {
 // The kind of value a slot's metadata bytes are counted under (Metrics::metadata_bytes).
 // (In the order of Value's alternatives.)
 enum class MetadataKind : std::uint8_t { value, counter, set, hash, sorted_set, hyperloglog };
-inline constexpr std::size_t metadata_kinds = std::variant_size_v<Value>;
+inline constexpr std::size_t metadata_kinds = Value::alternatives;
 inline MetadataKind metadata_kind_of(const Value& v) {
     return static_cast<MetadataKind>(v.index());
 }

@@ -40,8 +40,8 @@ std::map<ReplicaId, std::uint64_t> Retirements::footprints(
             for (auto& [id, sum] : out) {
                 const ReplicaId writer = id;  // (clang 14 lambdas cannot capture a binding)
                 w = codec::Writer();
-                const bool held = std::visit(
-                    [&](const auto& v) { return encode_footprint(w, v, writer); }, slot.value);
+                const bool held =
+                    slot.value.visit([&](const auto& v) { return encode_footprint(w, v, writer); });
                 if (held) sum += digest_state_hash(slot.key_hash, w.bytes());
             }
         }
@@ -234,8 +234,7 @@ void Retirements::fold_keys() {
 }
 
 void Retirements::fold_slot(Stripe& stripe, Slot& slot) {
-    if (!std::visit([&](auto& v) { return converge::fold(v, table_, &learned_); }, slot.value))
-        return;
+    if (!slot.value.visit([&](auto& v) { return converge::fold(v, table_, &learned_); })) return;
     stripe.mark_dirty(slot);
     durability_.persist(slot);
 }

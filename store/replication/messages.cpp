@@ -65,19 +65,17 @@ bool total_out_of_range(const GCounter& counter) {
 }  // namespace
 
 const char* out_of_range(const Value& v) {
-    if (const auto* c = std::get_if<ResettableCounter>(&v))  // its baselines are at most these
+    if (const auto* c = v.get_if<ResettableCounter>())  // its baselines are at most these
         return total_out_of_range(c->totals().increments()) ||
                        total_out_of_range(c->totals().decrements())
                    ? "a counter total past 2^62"
                    : nullptr;
-    const CausalContext* context = std::visit(
-        [](const auto& held) -> const CausalContext* {
-            if constexpr (std::is_same_v<std::decay_t<decltype(held)>, ResettableCounter>)
-                return nullptr;  // handled above
-            else
-                return &held.context();
-        },
-        v);
+    const CausalContext* context = v.visit([](const auto& held) -> const CausalContext* {
+        if constexpr (std::is_same_v<std::decay_t<decltype(held)>, ResettableCounter>)
+            return nullptr;  // handled above
+        else
+            return &held.context();
+    });
     return context_out_of_range(*context) ? "a dot counter past 2^62" : nullptr;
 }
 
@@ -119,21 +117,19 @@ void encode_delta_chunk(codec::Writer& w, const LogRange& range, std::size_t cou
 
 void encode_key_delta(codec::Writer& w, std::string_view key, const Value& delta) {
     w.string(key);
-    std::visit(
-        [&](const auto& held) {
-            using T = std::decay_t<decltype(held)>;
-            if constexpr (std::is_same_v<T, KvRegister>) {
-                assert(false && "registers travel whole");
-                encode_value(w, held);
-            } else {
-                if constexpr (std::is_same_v<T, ResettableCounter>)
-                    w.byte(counter_delta_tag);
-                else
-                    w.byte(static_cast<std::uint8_t>(type_tag<T> + record_delta_offset));
-                held.encode(w);
-            }
-        },
-        delta);
+    delta.visit([&](const auto& held) {
+        using T = std::decay_t<decltype(held)>;
+        if constexpr (std::is_same_v<T, KvRegister>) {
+            assert(false && "registers travel whole");
+            encode_value(w, held);
+        } else {
+            if constexpr (std::is_same_v<T, ResettableCounter>)
+                w.byte(counter_delta_tag);
+            else
+                w.byte(static_cast<std::uint8_t>(type_tag<T> + record_delta_offset));
+            held.encode(w);
+        }
+    });
 }
 
 TableFingerprint fingerprint_of(const RetiredIds& table) {

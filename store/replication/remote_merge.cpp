@@ -6,7 +6,7 @@ namespace converge::store::detail {
 namespace {
 
 ChangeKind kind_of(const Value& v) {
-    if (const auto* reg = std::get_if<KvRegister>(&v))
+    if (const auto* reg = v.get_if<KvRegister>())
         return winning_write(*reg) ? ChangeKind::put : ChangeKind::del;
     switch (v.index()) {
         case 1:
@@ -24,11 +24,9 @@ ChangeKind kind_of(const Value& v) {
 
 // Whether merging theirs (of held's type) into held would change nothing.
 bool includes(const Value& held, const Value& theirs) {
-    return std::visit(
-        [&](const auto& mine) {
-            return mine.includes(std::get<std::decay_t<decltype(mine)>>(theirs));
-        },
-        held);
+    return held.visit([&](const auto& mine) {
+        return mine.includes(theirs.get<std::decay_t<decltype(mine)>>());
+    });
 }
 
 }  // namespace
@@ -55,7 +53,7 @@ void RemoteMerge::merge_all(std::vector<KeyState>&& keys, std::vector<Change>& c
 void RemoteMerge::observe_remote(const std::vector<KeyState>& keys) {
     const KvValue* latest = nullptr;
     for (const KeyState& k : keys)
-        if (const auto* reg = std::get_if<KvRegister>(&k.value))
+        if (const auto* reg = k.value.get_if<KvRegister>())
             reg->for_each([&](const KvValue& v) {
                 if (latest == nullptr || latest->written < v.written) latest = &v;
             });
@@ -69,8 +67,7 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
     // What becomes this replica's state as it is (a new key, a type conflict the incoming type
     // wins) is folded first; a merge folds as it joins.
     const auto fold_incoming = [&] {
-        if (!retired.empty())
-            std::visit([&](auto& v) { fold(v, retired, &learned); }, incoming.value);
+        if (!retired.empty()) incoming.value.visit([&](auto& v) { fold(v, retired, &learned); });
     };
     const HashedKey k = keyspace_.hashed(incoming.key);
     Stripe& stripe = keyspace_.stripe_of(k);
@@ -97,17 +94,15 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
         return std::nullopt;
     }
     const std::uint64_t before = change_mark(slot.value);
-    std::visit(
-        [&](auto& held) {
-            auto& theirs = std::get<std::decay_t<decltype(held)>>(incoming.value);
-            if (retired.empty())
-                held.merge(theirs);
-            else
-                merge_folding(held, std::move(theirs), retired,
-                              incoming.whole ? Seen::covering_retired : Seen::itself, &learned,
-                              &sender_learned);
-        },
-        slot.value);
+    slot.value.visit([&](auto& held) {
+        auto& theirs = incoming.value.get<std::decay_t<decltype(held)>>();
+        if (retired.empty())
+            held.merge(theirs);
+        else
+            merge_folding(held, std::move(theirs), retired,
+                          incoming.whole ? Seen::covering_retired : Seen::itself, &learned,
+                          &sender_learned);
+    });
     // The digest is refreshed whatever the change mark says: a merge can move dots between a
     // set's elements without changing any count the mark sees.
     stripe.mark_dirty(slot);

@@ -33,8 +33,7 @@ Slot* join_stored_delta(Keyspace& keyspace, std::string_view key, Value& delta) 
                            "\" is of another type than its state: the storage is corrupt; "
                            "restore it from a backup or start this replica with empty storage "
                            "under a new id");
-    std::visit([&](auto& held) { held.merge(std::get<std::decay_t<decltype(held)>>(delta)); },
-               slot.value);
+    slot.value.visit([&](auto& held) { held.merge(delta.get<std::decay_t<decltype(held)>>()); });
     return &slot;
 }
 
@@ -55,7 +54,7 @@ Timestamp Durability::recover(ReplicaId replica, std::optional<ReplicaId> previo
         replica,
         [&](std::string_view key, std::string_view bytes, std::uint64_t seq, Storage::Stored what) {
             Value value = decode_stored(key, bytes);
-            if (const auto* reg = std::get_if<KvRegister>(&value))
+            if (const auto* reg = value.get_if<KvRegister>())
                 reg->for_each([&](const KvValue& v) {
                     const bool own = previous_writer && v.written.replica == *previous_writer;
                     if (own && (!latest || *latest < v.written)) latest = v.written;

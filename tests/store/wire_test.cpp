@@ -163,7 +163,7 @@ TEST(Wire, RegistersRoundTripInTheShortAndTheGeneralForm) {
     KvRegister deleted = sole;
     deleted.clear();
     for (const KvRegister& reg : {sole, concurrent, deleted})
-        EXPECT_EQ(std::get<KvRegister>(round_trip(reg)), reg);
+        EXPECT_EQ(round_trip(reg).get<KvRegister>(), reg);
 
     codec::Writer w;
     detail::encode_value(w, detail::Value(sole));
