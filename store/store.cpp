@@ -318,6 +318,16 @@ std::vector<std::string> Store::keys(std::string_view prefix) const {
     return impl_->keyspace.visible_keys(prefix, impl_->clock.now_ms());
 }
 
+std::size_t Store::key_count() const {
+    return impl_->keyspace.visible_count(impl_->clock.now_ms());
+}
+
+Store::ScanPage Store::scan(std::uint64_t cursor, std::size_t count) const {
+    auto step =
+        impl_->keyspace.scan(cursor, std::max<std::size_t>(count, 1), impl_->clock.now_ms());
+    return {.cursor = step.cursor, .keys = std::move(step.keys)};
+}
+
 std::uint64_t Store::state_hash() const {
     return impl_->replicator.repair().state_hash();
 }

@@ -288,6 +288,19 @@ class Store {
     // The keys starting with prefix that hold something visible (a live value, a counter, a
     // non-empty set), sorted. Walks every key.
     std::vector<std::string> keys(std::string_view prefix = {}) const;
+    // How many keys hold something visible: keys().size() without building the list. Walks every
+    // key.
+    std::size_t key_count() const;
+    // One step of an incremental walk over the keys (Redis's SCAN): the keys that hold something
+    // visible among the next count keys from cursor (0 to start), unsorted, and the cursor of the
+    // next step (0: done). A key held from the first step to the last is returned exactly once; a
+    // key added or deleted meanwhile may or may not be. A cursor not made by this store resumes the
+    // walk at some key or ends it; it is never an error.
+    struct ScanPage {
+        std::uint64_t cursor = 0;
+        std::vector<std::string> keys;
+    };
+    ScanPage scan(std::uint64_t cursor, std::size_t count) const;
     // A hash of the full state of every key, causal metadata included: replicas holding equal
     // states have equal hashes (and unequal ones, almost surely, unequal hashes).
     std::uint64_t state_hash() const;

@@ -176,6 +176,39 @@ std::vector<std::string> Keyspace::visible_keys(std::string_view prefix,
     return out;
 }
 
+std::size_t Keyspace::visible_count(std::uint64_t now_ms) const {
+    std::size_t count = 0;
+    for (const auto& stripe : stripes_) {
+        std::shared_lock lock(stripe->mutex);
+        for (const Slot& slot : stripe->slots)
+            count += visible_at(slot.value, now_ms) ? 1 : 0;
+    }
+    return count;
+}
+
+// A scan cursor: the stripe in its top bits, the slot in that stripe below (stripes number at
+// most 2^16, so a cursor stays below 2^56 and fits a signed 64-bit integer).
+constexpr unsigned scan_slot_bits = 40;
+
+Keyspace::ScanStep Keyspace::scan(std::uint64_t cursor, std::size_t slots_max,
+                                  std::uint64_t now_ms) const {
+    assert(slots_max > 0);
+    ScanStep step;
+    std::size_t stripe = cursor >> scan_slot_bits;
+    std::size_t at = cursor & ((std::uint64_t{1} << scan_slot_bits) - 1);
+    std::size_t visited = 0;
+    for (; stripe < stripes_.size(); ++stripe, at = 0) {
+        std::shared_lock lock(stripes_[stripe]->mutex);
+        const auto& slots = stripes_[stripe]->slots;
+        for (; at < slots.size() && visited < slots_max; ++at, ++visited)
+            if (visible_at(slots[at].value, now_ms)) step.keys.push_back(slots[at].key);
+        if (at < slots.size()) break;  // the budget ran out inside this stripe
+    }
+    if (stripe < stripes_.size()) step.cursor = std::uint64_t{stripe} << scan_slot_bits | at;
+    assert(step.cursor != cursor || cursor == 0 || step.keys.empty());
+    return step;
+}
+
 std::optional<KeyInspection::Type> Keyspace::visible_type(std::string_view key,
                                                           std::uint64_t now_ms) const {
     const HashedKey k = hashed(key);

@@ -75,6 +75,17 @@ class Keyspace {
     // The keys starting with prefix that show something at now_ms (a live value, a counter, a
     // non-empty set), sorted.
     std::vector<std::string> visible_keys(std::string_view prefix, std::uint64_t now_ms) const;
+    // How many keys show something at now_ms (visible_keys("").size(), without the list).
+    std::size_t visible_count(std::uint64_t now_ms) const;
+    // One step of a scan: the keys that show something at now_ms among at most slots_max keys
+    // from cursor on (0: the start), in the keyspace's order, and the cursor to go on from (0:
+    // done). Keys are never removed from a stripe nor moved in it, so a key held from the first
+    // step to the last is returned exactly once. One stripe locked at a time.
+    struct ScanStep {
+        std::uint64_t cursor = 0;
+        std::vector<std::string> keys;
+    };
+    ScanStep scan(std::uint64_t cursor, std::size_t slots_max, std::uint64_t now_ms) const;
     // The type of key if it shows something at now_ms; nullopt otherwise.
     std::optional<KeyInspection::Type> visible_type(std::string_view key,
                                                     std::uint64_t now_ms) const;

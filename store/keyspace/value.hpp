@@ -42,9 +42,9 @@ class Value {
         std::is_same_v<T, HyperLogLog>;
 
     Value() = default;  // an empty register
+    // Implicit: a Value is any one of its alternatives.
     template <class T>
-    requires is_alternative<std::decay_t<T>> Value(
-        T&& held)  // NOLINT(google-explicit-constructor): a Value is any of its alternatives
+    requires is_alternative<std::decay_t<T>> Value(T&& held)
         : held_(std::in_place_type<Stored<std::decay_t<T>>>, std::forward<T>(held)) {}
 
     // The alternative's position, 0 (a register) to 5 (a HyperLogLog).

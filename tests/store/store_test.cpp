@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,61 @@ TEST_F(StoreTest, SweepWithABudgetOfOneKeyReclaimsEveryValueOnce) {
     EXPECT_EQ(reclaimed, 300u);
     EXPECT_EQ(store.sweep_expired(100'000), 0u);
     EXPECT_EQ(store.metrics().expired_keys, 300u);
+}
+
+TEST_F(StoreTest, KeyCountCountsWhatKeysLists) {
+    EXPECT_EQ(store.key_count(), 0u);
+    for (int i = 0; i < 50; ++i)
+        store.put("k" + std::to_string(i), "v", i < 10 ? std::optional(10ms) : std::nullopt);
+    store.counter("c").increment(1);
+    store.set("empty").add("x");
+    store.set("empty").remove("x");
+    store.del("k20");
+    EXPECT_EQ(store.key_count(), store.keys().size());
+    EXPECT_EQ(store.key_count(), 50u);  // 49 values and a counter; the emptied set shows nothing
+    clock->advance(10);
+    EXPECT_EQ(store.key_count(), 40u);
+    EXPECT_EQ(store.key_count(), store.keys().size());
+}
+
+TEST_F(StoreTest, ScanReturnsEveryKeyHeldThroughoutExactlyOnce) {
+    for (int i = 0; i < 200; ++i)
+        store.put("held" + std::to_string(i), "v");
+    for (int i = 0; i < 20; ++i)
+        store.put("doomed" + std::to_string(i), "v");
+    std::multiset<std::string> seen;
+    std::uint64_t cursor = 0;
+    int steps = 0;
+    do {
+        Store::ScanPage page = store.scan(cursor, 7);
+        EXPECT_LE(page.keys.size(), 7u);
+        seen.insert(page.keys.begin(), page.keys.end());
+        cursor = page.cursor;
+        // Keys come and go during the walk.
+        store.put("added" + std::to_string(steps), "v");
+        if (steps < 20) store.del("doomed" + std::to_string(steps));
+        ++steps;
+    } while (cursor != 0 && steps < 1000);
+    EXPECT_EQ(cursor, 0u);
+    for (int i = 0; i < 200; ++i)
+        EXPECT_EQ(seen.count("held" + std::to_string(i)), 1u) << i;
+    for (const std::string& key : seen)
+        EXPECT_EQ(seen.count(key), 1u) << key;
+    EXPECT_LT(steps, 1000);
+}
+
+TEST_F(StoreTest, ScanTakesAnyCursorWithoutFailing) {
+    for (int i = 0; i < 30; ++i)
+        store.put("k" + std::to_string(i), "v");
+    const Store::ScanPage all = store.scan(0, 1000);
+    EXPECT_EQ(all.cursor, 0u);
+    EXPECT_EQ(all.keys.size(), 30u);
+    EXPECT_TRUE(store.scan(0, 0).keys.size() <= 1u);  // a count of 0 looks at one key
+    for (const std::uint64_t cursor :
+         {std::uint64_t{1} << 62, ~std::uint64_t{0}, std::uint64_t{12345}}) {
+        const Store::ScanPage page = store.scan(cursor, 10);
+        EXPECT_LE(page.keys.size(), 10u);
+    }
 }
 
 TEST_F(StoreTest, CountersGoUpAndDown) {

@@ -57,15 +57,6 @@ void keys(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
         out.bulk(key);
 }
 
-// SCAN's cursor: where a key falls in the order of its hash, so keys present from the first call
-// to the last are returned, whatever else is added or deleted meanwhile.
-std::uint64_t scan_position(std::string_view key) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
-    for (const char ch : key)
-        h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
-    return (h >> 1) | 1;  // positive, never 0 (the cursor that starts and ends a scan)
-}
-
 void scan(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
     const std::int64_t cursor = resp_integer(a[1]);
     if (cursor < 0) throw RespCommandError("ERR invalid cursor");
@@ -84,34 +75,27 @@ void scan(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
             resp_syntax_error();
     }
     if (count < 1) resp_syntax_error();
-    std::vector<std::pair<std::uint64_t, std::string>> order;
-    for (std::string& key : c.store.keys()) {
-        const std::uint64_t position = scan_position(key);
-        if (position >= static_cast<std::uint64_t>(cursor))
-            order.emplace_back(position, std::move(key));
-    }
-    std::sort(order.begin(), order.end());
-    const std::size_t take = std::min<std::size_t>(order.size(), static_cast<std::size_t>(count));
-    const std::uint64_t next = take < order.size() ? order[take].first : 0;
+    // COUNT is the keys looked at, as in Redis: a step may return fewer, or none, and go on.
+    store::Store::ScanPage page =
+        c.store.scan(static_cast<std::uint64_t>(cursor), static_cast<std::size_t>(count));
     std::vector<std::string> found;
-    for (std::size_t i = 0; i < take; ++i) {
-        const std::string& key = order[i].second;
+    for (std::string& key : page.keys) {
         if (!glob_match(pattern, key)) continue;
         if (!wanted_type.empty()) {
             const auto t = c.store.type(key);
             if (!t || wanted_type != redis_type(*t)) continue;
         }
-        found.push_back(key);
+        found.push_back(std::move(key));
     }
     out.array(2);
-    out.bulk(std::to_string(next));
+    out.bulk(std::to_string(page.cursor));
     out.array(found.size());
     for (const std::string& key : found)
         out.bulk(key);
 }
 
 void dbsize(RespContext& c, RespClient&, const RespArgs&, RespWriter& out) {
-    out.integer(static_cast<std::int64_t>(c.store.keys().size()));
+    out.integer(static_cast<std::int64_t>(c.store.key_count()));
 }
 
 void flushall(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
