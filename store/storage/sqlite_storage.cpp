@@ -153,7 +153,7 @@ std::uint64_t SqliteStorage::flush() {
 
 void SqliteStorage::Impl::commit() {
     std::lock_guard lock(commit_mutex);
-    PendingKeys keys = std::move(spare_keys);
+    PendingKeys keys;
     std::unordered_map<std::uint64_t, std::optional<std::uint64_t>> marks;
     std::uint64_t upto = 0;
     {
@@ -164,7 +164,6 @@ void SqliteStorage::Impl::commit() {
         upto = last_seq.load(std::memory_order_relaxed);
     }
     if (keys.empty() && marks.empty()) {
-        spare_keys = std::move(keys);
         durable.store(std::max(durable.load(), upto), std::memory_order_release);
         return;
     }
@@ -199,8 +198,6 @@ void SqliteStorage::Impl::commit() {
         if (!pending_marks.empty()) marks_queued.store(true, std::memory_order_release);
         throw;
     }
-    keys.clear();
-    spare_keys = std::move(keys);
     durable.store(upto, std::memory_order_release);
 }
 
