@@ -111,10 +111,7 @@ std::optional<milliseconds> Store::time_to_live(std::string_view key) const {
     const Slot* slot = stripe.find(k);
     const std::uint64_t now = s.clock.now_ms();
     if (slot == nullptr || !detail::visible_at(slot->value, now)) return std::nullopt;
-    if (const Deadline* d = detail::deadline_of(slot->value)) return left(d->expires_ms, now);
-    const auto* reg = slot->value.get_if<KvRegister>();
-    const KvValue* winner = reg ? winning_write(*reg) : nullptr;
-    return winner == nullptr ? std::nullopt : left(winner->expires_ms, now);
+    return left(detail::shown_expiry_ms(slot->value), now);
 }
 
 bool Store::expire(std::string_view key, milliseconds ttl) {

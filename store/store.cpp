@@ -318,8 +318,11 @@ std::vector<std::string> Store::keys(std::string_view prefix) const {
     return impl_->keyspace.visible_keys(prefix, impl_->clock.now_ms());
 }
 
-std::size_t Store::key_count() const {
-    return impl_->keyspace.visible_count(impl_->clock.now_ms());
+Store::KeyCount Store::key_count() const {
+    const auto count = impl_->keyspace.visible_count(impl_->clock.now_ms());
+    return {.keys = count.keys,
+            .expiring = count.expiring,
+            .time_left = std::chrono::milliseconds(static_cast<std::int64_t>(count.time_left_ms))};
 }
 
 Store::ScanPage Store::scan(std::uint64_t cursor, std::size_t count) const {

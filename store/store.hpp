@@ -288,9 +288,14 @@ class Store {
     // The keys starting with prefix that hold something visible (a live value, a counter, a
     // non-empty set), sorted. Walks every key.
     std::vector<std::string> keys(std::string_view prefix = {}) const;
-    // How many keys hold something visible: keys().size() without building the list. Walks every
-    // key.
-    std::size_t key_count() const;
+    // How many keys hold something visible (keys().size() without building the list), how many
+    // of them expire, and their time left in total (Redis's INFO keyspace line). Walks every key.
+    struct KeyCount {
+        std::size_t keys = 0;
+        std::size_t expiring = 0;
+        std::chrono::milliseconds time_left{0};
+    };
+    KeyCount key_count() const;
     // One step of an incremental walk over the keys (Redis's SCAN): the keys that hold something
     // visible among the next count keys from cursor (0 to start), unsorted, and the cursor of the
     // next step (0: done). A key held from the first step to the last is returned exactly once; a

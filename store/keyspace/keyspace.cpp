@@ -176,12 +176,19 @@ std::vector<std::string> Keyspace::visible_keys(std::string_view prefix,
     return out;
 }
 
-std::size_t Keyspace::visible_count(std::uint64_t now_ms) const {
-    std::size_t count = 0;
+Keyspace::VisibleCount Keyspace::visible_count(std::uint64_t now_ms) const {
+    VisibleCount count;
     for (const auto& stripe : stripes_) {
         std::shared_lock lock(stripe->mutex);
-        for (const Slot& slot : stripe->slots)
-            count += visible_at(slot.value, now_ms) ? 1 : 0;
+        for (const Slot& slot : stripe->slots) {
+            if (!visible_at(slot.value, now_ms)) continue;
+            ++count.keys;
+            const std::uint64_t expires_ms = shown_expiry_ms(slot.value);
+            if (expires_ms == 0) continue;
+            assert(expires_ms > now_ms && "a key shown has not expired");
+            ++count.expiring;
+            count.time_left_ms += expires_ms - now_ms;
+        }
     }
     return count;
 }

@@ -75,8 +75,14 @@ class Keyspace {
     // The keys starting with prefix that show something at now_ms (a live value, a counter, a
     // non-empty set), sorted.
     std::vector<std::string> visible_keys(std::string_view prefix, std::uint64_t now_ms) const;
-    // How many keys show something at now_ms (visible_keys("").size(), without the list).
-    std::size_t visible_count(std::uint64_t now_ms) const;
+    // How many keys show something at now_ms (visible_keys("").size(), without the list), and
+    // how many of them expire, with their time left in total (ms).
+    struct VisibleCount {
+        std::size_t keys = 0;
+        std::size_t expiring = 0;
+        std::uint64_t time_left_ms = 0;
+    };
+    VisibleCount visible_count(std::uint64_t now_ms) const;
     // One step of a scan: the keys that show something at now_ms among at most slots_max keys
     // from cursor on (0: the start), in the keyspace's order, and the cursor to go on from (0:
     // done). Keys are never removed from a stripe nor moved in it, so a key held from the first

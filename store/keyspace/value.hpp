@@ -162,6 +162,13 @@ inline bool visible_at(const Value& value, std::uint64_t now_ms) {
     if (const auto* hll = value.get_if<HyperLogLog>()) return !hll->empty();
     return true;
 }
+// When what v shows expires (physical ms on the hybrid clock; 0: never): its whole-key deadline,
+// or a register's winning write's expiry.
+inline std::uint64_t shown_expiry_ms(const Value& v) {
+    if (const Deadline* d = deadline_of(v)) return d->expires_ms;
+    const KvValue* winner = winning_write(v.get<KvRegister>());
+    return winner == nullptr ? 0 : winner->expires_ms;
+}
 // Expires value at this replica, as a command taken at when: removes everything this replica has
 // seen of it (a change made elsewhere that it had not seen survives, as for a delete) and sets
 // the deadline to never, so what is written next lives on. Returns the delta.

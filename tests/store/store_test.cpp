@@ -141,19 +141,26 @@ TEST_F(StoreTest, SweepWithABudgetOfOneKeyReclaimsEveryValueOnce) {
     EXPECT_EQ(store.metrics().expired_keys, 300u);
 }
 
-TEST_F(StoreTest, KeyCountCountsWhatKeysLists) {
-    EXPECT_EQ(store.key_count(), 0u);
+TEST_F(StoreTest, KeyCountCountsWhatKeysListsAndTheirTimeLeft) {
+    EXPECT_EQ(store.key_count().keys, 0u);
     for (int i = 0; i < 50; ++i)
         store.put("k" + std::to_string(i), "v", i < 10 ? std::optional(10ms) : std::nullopt);
     store.counter("c").increment(1);
+    store.expire("c", 30ms);
     store.set("empty").add("x");
     store.set("empty").remove("x");
     store.del("k20");
-    EXPECT_EQ(store.key_count(), store.keys().size());
-    EXPECT_EQ(store.key_count(), 50u);  // 49 values and a counter; the emptied set shows nothing
+    Store::KeyCount count = store.key_count();
+    EXPECT_EQ(count.keys, store.keys().size());
+    EXPECT_EQ(count.keys, 50u);  // 49 values and a counter; the emptied set shows nothing
+    EXPECT_EQ(count.expiring, 11u);
+    EXPECT_EQ(count.time_left, 10 * 10ms + 30ms);
     clock->advance(10);
-    EXPECT_EQ(store.key_count(), 40u);
-    EXPECT_EQ(store.key_count(), store.keys().size());
+    count = store.key_count();
+    EXPECT_EQ(count.keys, 40u);
+    EXPECT_EQ(count.keys, store.keys().size());
+    EXPECT_EQ(count.expiring, 1u);
+    EXPECT_EQ(count.time_left, 20ms);
 }
 
 TEST_F(StoreTest, ScanReturnsEveryKeyHeldThroughoutExactlyOnce) {

@@ -57,16 +57,12 @@ Lines stats(const RespContext& c, const store::Metrics& m) {
 // Redis's keyspace line: the keys, those with a TTL (a value's, or a whole key's deadline) and
 // their average time left in ms (exact here, where Redis samples). A walk over every key.
 Lines keyspace(const store::Store& store) {
-    const std::vector<std::string> keys = store.keys();
-    if (keys.empty()) return {};
-    std::uint64_t expires = 0, ttl_total = 0;
-    for (const std::string& key : keys)
-        if (const auto ttl = store.time_to_live(key)) {
-            ++expires;
-            ttl_total += static_cast<std::uint64_t>(ttl->count());
-        }
-    return {{"db0", "keys=" + number(keys.size()) + ",expires=" + number(expires) +
-                        ",avg_ttl=" + number(expires == 0 ? 0 : ttl_total / expires)}};
+    const store::Store::KeyCount count = store.key_count();
+    if (count.keys == 0) return {};
+    const auto time_left = static_cast<std::uint64_t>(count.time_left.count());
+    return {
+        {"db0", "keys=" + number(count.keys) + ",expires=" + number(count.expiring) +
+                    ",avg_ttl=" + number(count.expiring == 0 ? 0 : time_left / count.expiring)}};
 }
 
 Lines crdt(const RespContext& c, const store::Metrics& m) {

@@ -95,7 +95,7 @@ void scan(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
 }
 
 void dbsize(RespContext& c, RespClient&, const RespArgs&, RespWriter& out) {
-    out.integer(static_cast<std::int64_t>(c.store.key_count()));
+    out.integer(static_cast<std::int64_t>(c.store.key_count().keys));
 }
 
 void flushall(RespContext& c, RespClient&, const RespArgs& a, RespWriter& out) {
