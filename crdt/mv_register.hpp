@@ -9,8 +9,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <span>
 #include <utility>
 #include <vector>
+
+#include <absl/container/inlined_vector.h>
 
 #include <crdt/causal_context.hpp>
 #include <crdt/codec/cereal_blob.hpp>
@@ -32,9 +35,9 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
         const Dot dot = context_.next_dot(replica);
         MVRegister delta;
         for (const auto& entry : entries_)
-            delta.context_.insert(entry.first[0]);
+            delta.context_.insert(entry.dot);
         delta.context_.insert(dot);
-        delta.entries_.emplace_back(detail::DotSet{dot}, std::move(value));
+        delta.entries_.push_back(Entry{dot, std::move(value)});
         entries_ = delta.entries_;
         context_.insert(dot);
         assert(entries_.size() == 1);
@@ -46,7 +49,7 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
     void overwrite(ReplicaId replica, T value) {
         const Dot dot = context_.next_dot(replica);
         entries_.clear();
-        entries_.emplace_back(detail::DotSet{dot}, std::move(value));
+        entries_.push_back(Entry{dot, std::move(value)});
         context_.insert(dot);
     }
 
@@ -54,7 +57,7 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
     MVRegister clear() {
         MVRegister delta;
         for (const auto& entry : entries_)
-            delta.context_.insert(entry.first[0]);
+            delta.context_.insert(entry.dot);
         entries_.clear();
         return delta;
     }
@@ -64,7 +67,7 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
         std::vector<T> out;
         out.reserve(entries_.size());
         for (const auto& entry : entries_)
-            out.push_back(entry.second);
+            out.push_back(entry.value);
         return out;
     }
     bool empty() const noexcept { return entries_.empty(); }
@@ -73,14 +76,14 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
     template <class Fn>
     void for_each(Fn&& fn) const {
         for (const auto& entry : entries_)
-            fn(entry.second);
+            fn(entry.value);
     }
 
     // Calls fn(dot, value) for each concurrent value with the dot that wrote it, in dot order.
     template <class Fn>
     void for_each_dot(Fn&& fn) const {
         for (const auto& entry : entries_)
-            fn(entry.first[0], entry.second);
+            fn(entry.dot, entry.value);
     }
 
     // The join: a value survives if both sides hold it or the other side has not seen its write.
@@ -89,11 +92,11 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
         auto a = entries_.begin();
         auto b = other.entries_.begin();
         while (a != entries_.end() || b != other.entries_.end()) {
-            if (b == other.entries_.end() || (a != entries_.end() && a->first[0] < b->first[0])) {
-                if (!other.context_.contains(a->first[0])) merged.push_back(std::move(*a));
+            if (b == other.entries_.end() || (a != entries_.end() && a->dot < b->dot)) {
+                if (!other.context_.contains(a->dot)) merged.push_back(std::move(*a));
                 ++a;
-            } else if (a == entries_.end() || b->first[0] < a->first[0]) {
-                if (!context_.contains(b->first[0])) merged.push_back(*b);
+            } else if (a == entries_.end() || b->dot < a->dot) {
+                if (!context_.contains(b->dot)) merged.push_back(*b);
                 ++b;
             } else {
                 merged.push_back(std::move(*a));
@@ -109,10 +112,9 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
     bool includes(const MVRegister& other) const {
         if (!context_.includes(other.context_)) return false;
         return std::all_of(entries_.begin(), entries_.end(), [&](const Entry& entry) {
-            return detail::dots_included(entry.first, other.context_, [&](const Dot& d) {
-                return std::any_of(other.entries_.begin(), other.entries_.end(),
-                                   [&](const Entry& theirs) { return theirs.first[0] == d; });
-            });
+            return !other.context_.contains(entry.dot) ||
+                   std::any_of(other.entries_.begin(), other.entries_.end(),
+                               [&](const Entry& theirs) { return theirs.dot == entry.dot; });
         });
     }
 
@@ -128,8 +130,7 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
     void retire(ReplicaId retired) {
         std::uint64_t highest = 0;
         for (const auto& entry : entries_)
-            if (entry.first[0].replica == retired)
-                highest = std::max(highest, entry.first[0].counter);
+            if (entry.dot.replica == retired) highest = std::max(highest, entry.dot.counter);
         context_.fold_retired(retired, highest);
     }
 
@@ -141,9 +142,9 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
         context_.encode(w);
         typename codec::ValueCodec<T>::State state;
         detail::encode_dot_store(
-            w, entries_, [](const Entry& e) -> const detail::DotSet& { return e.first; },
+            w, entries_, [](const Entry& e) { return std::span<const Dot>(&e.dot, 1); },
             [&](codec::Writer& out, const Entry& e) {
-                codec::ValueCodec<T>::encode(out, e.second, state);
+                codec::ValueCodec<T>::encode(out, e.value, state);
             });
     }
     static MVRegister decode(codec::Reader& r) {
@@ -152,15 +153,20 @@ class MVRegister : public codec::CerealSerializable<MVRegister<T>> {
         typename codec::ValueCodec<T>::State state;
         detail::decode_dot_store(r, out.context_, [&](codec::Reader& in, detail::DotSet&& dots) {
             if (dots.size() != 1) in.fail("a register value carries more than one dot");
-            out.entries_.emplace_back(std::move(dots), codec::ValueCodec<T>::decode(in, state));
+            out.entries_.push_back(Entry{dots[0], codec::ValueCodec<T>::decode(in, state)});
         });
         return out;
     }
 
   private:
-    // (dot, value) pairs sorted by dot; the DotSet always holds exactly one dot.
-    using Entry = std::pair<detail::DotSet, T>;
-    using Entries = std::vector<Entry>;
+    // A value and the dot that wrote it. Entries are sorted by dot; one is kept inline, as a
+    // register usually holds a single value (more only after concurrent writes).
+    struct Entry {
+        Dot dot;
+        T value;
+        friend bool operator==(const Entry&, const Entry&) = default;
+    };
+    using Entries = absl::InlinedVector<Entry, 1>;
 
     Entries entries_;
     CausalContext context_;

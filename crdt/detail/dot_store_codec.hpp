@@ -21,8 +21,8 @@
 
 namespace converge::detail {
 
-// Writes entries (a range of pairs) in canonical order. dots_of(entry) gives the entry's non-empty
-// DotSet; encode_entry(writer, entry) writes its payload.
+// Writes entries in canonical order. dots_of(entry) gives the entry's non-empty dots, sorted (a
+// DotSet or a span of dots); encode_entry(writer, entry) writes its payload.
 template <class Range, class DotsOf, class EncodeEntry>
 void encode_dot_store(codec::Writer& w, const Range& entries, DotsOf&& dots_of,
                       EncodeEntry&& encode_entry) {
@@ -40,7 +40,7 @@ void encode_dot_store(codec::Writer& w, const Range& entries, DotsOf&& dots_of,
     w.varint(multi);
     std::size_t previous_index = 0;
     for (std::size_t i = 0; i < order.size(); ++i) {
-        const DotSet& dots = dots_of(*order[i].second);
+        const auto& dots = dots_of(*order[i].second);
         if (dots.size() == 1) continue;
         w.varint(i - previous_index);
         w.varint(dots.size() - 1);
