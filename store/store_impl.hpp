@@ -110,7 +110,7 @@ struct Store::Impl {
             if (absent == IfAbsent::skip) return fallback;
             T fresh;
             result = fn(fresh, touched);
-            slot = &keyspace.insert(stripe, k.hash, std::string(key), Value(std::move(fresh)));
+            slot = &keyspace.insert(stripe, k.hash, key, Value(std::move(fresh)));
         } else {
             T* value = slot->value.get_if<T>();
             if (value == nullptr) mismatch(key, slot->value, detail::type_name<T>());
@@ -243,7 +243,7 @@ struct Store::Impl {
         if (!replicator.logging()) {
             stripe.log.pass_over(slot);  // a peer added later is repaired
         } else {
-            std::size_t bytes = slot.key.size() + touched.bytes;
+            std::size_t bytes = slot.key().size() + touched.bytes;
             if (touched.delta) {
                 assert(touched.delta->index() == slot.value.index());
                 if (slot.position != 0 && slot.position <= stripe.sent_everywhere) {
@@ -251,7 +251,7 @@ struct Store::Impl {
                     // stays at its position until they all acknowledge it, and this change
                     // starts a fresh delta (DeltaLog::seal).
                     if (!slot.delta) slot.delta = std::make_unique<Value>(slot.value);
-                    stripe.log.seal(slot, slot.key);
+                    stripe.log.seal(slot, slot.key());
                     slot.delta = std::make_unique<Value>(std::move(*touched.delta));
                 } else if (slot.position != 0 && !slot.delta) {
                     // In the log to travel whole already (recovered, a type conflict, a delta

@@ -19,7 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <string>
+#include <string_view>
 #include <vector>
 
 #include <store/keyspace/value.hpp>
@@ -39,9 +39,10 @@ struct LogEntry {
     std::uint32_t sealed : 1 = 0;
 };
 
-// A key's delta sealed at the position it was sent from (see above); key is its slot's name.
+// A key's delta sealed at the position it was sent from (see above); key is its slot's name (a
+// slot never moves, so the bytes stay put).
 struct SealedEntry : LogEntry {
-    const std::string* key = nullptr;
+    std::string_view key;
     std::size_t index = 0;  // in the log's list of the sealed entries it owns
 };
 
@@ -82,7 +83,7 @@ class DeltaLog {
     }
     // Leaves entry's delta (there must be one) at its position in a SealedEntry for key, and takes
     // entry out of the log, with no delta: its next touch gives it a fresh position.
-    void seal(LogEntry& entry, const std::string& key) {
+    void seal(LogEntry& entry, std::string_view key) {
         assert(entry.position != 0 && entry.delta && !entry.sealed);
         auto sealed = std::make_unique<SealedEntry>();
         sealed->position = entry.position;
@@ -91,7 +92,7 @@ class DeltaLog {
         sealed->delta = std::move(entry.delta);
         sealed->log_bytes = entry.log_bytes;
         sealed->sealed = 1;
-        sealed->key = &key;
+        sealed->key = key;
         sealed->index = sealed_.size();
         (entry.prev ? entry.prev->next : first_) = sealed.get();
         (entry.next ? entry.next->prev : tail_) = sealed.get();

@@ -85,10 +85,10 @@ Keyspace::Keyspace(KeyedHash hash, std::size_t stripe_count, std::size_t log_ent
     assert(std::has_single_bit(stripes_.size()));
 }
 
-Slot& Keyspace::insert(Stripe& stripe, std::size_t keyed_hash, std::string key, Value value) {
+Slot& Keyspace::insert(Stripe& stripe, std::size_t keyed_hash, std::string_view key, Value value) {
     assert(keyed_hash == hash_(key));
     const std::uint64_t key_hash = digest_key_hash(key);
-    Slot& slot = stripe.add(keyed_hash, std::move(key), std::move(value), key_hash);
+    Slot& slot = stripe.add(keyed_hash, key, std::move(value), key_hash);
     key_count_.fetch_add(1, std::memory_order_relaxed);
     stripe.mark_dirty(slot);
     return slot;
@@ -115,7 +115,7 @@ Keyspace::Swept Keyspace::sweep_expired(std::uint64_t now_ms, std::size_t max_ke
         for (; sweep_slot_ < stripe.slots.size() && visited < max_keys; ++sweep_slot_, ++visited) {
             Slot& slot = stripe.slots[sweep_slot_];
             if (whole_key_expired(slot.value, now_ms)) {
-                swept.due.emplace_back(slot.key, type_of(slot.value));
+                swept.due.emplace_back(slot.key(), type_of(slot.value));
                 continue;
             }
             auto* reg = slot.value.get_if<KvRegister>();
@@ -125,7 +125,7 @@ Keyspace::Swept Keyspace::sweep_expired(std::uint64_t now_ms, std::size_t max_ke
             // Every replica expires the value at the same time on its own.
             reg->clear();
             stripe.mark_dirty(slot);
-            swept.values.push_back(slot.key);
+            swept.values.emplace_back(slot.key());
         }
         if (sweep_slot_ >= stripe.slots.size()) {
             sweep_stripe_ = (sweep_stripe_ + 1) % stripes_.size();
@@ -148,7 +148,7 @@ void Keyspace::inspect_each(const InspectFn& fn) const {
     for (const auto& stripe : stripes_) {
         std::shared_lock lock(stripe->mutex);
         for (const Slot& slot : stripe->slots)
-            fn(slot.key, state_of(slot.value));
+            fn(slot.key(), state_of(slot.value));
     }
 }
 
@@ -158,7 +158,7 @@ void Keyspace::inspect_changed(ChangeCursor& cursor, const InspectFn& fn) const 
         const Stripe& stripe = *stripes_[i];
         std::shared_lock lock(stripe.mutex);
         for (const Slot& slot : stripe.slots)
-            if (slot.changed > cursor.stripes[i]) fn(slot.key, state_of(slot.value));
+            if (slot.changed > cursor.stripes[i]) fn(slot.key(), state_of(slot.value));
         cursor.stripes[i] = stripe.changes;
     }
 }
@@ -169,8 +169,8 @@ std::vector<std::string> Keyspace::visible_keys(std::string_view prefix,
     for (const auto& stripe : stripes_) {
         std::shared_lock lock(stripe->mutex);
         for (const Slot& slot : stripe->slots)
-            if (slot.key.starts_with(prefix) && visible_at(slot.value, now_ms))
-                out.push_back(slot.key);
+            if (slot.key().starts_with(prefix) && visible_at(slot.value, now_ms))
+                out.emplace_back(slot.key());
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -208,7 +208,7 @@ Keyspace::ScanStep Keyspace::scan(std::uint64_t cursor, std::size_t slots_max,
         std::shared_lock lock(stripes_[stripe]->mutex);
         const auto& slots = stripes_[stripe]->slots;
         for (; at < slots.size() && visited < slots_max; ++at, ++visited)
-            if (visible_at(slots[at].value, now_ms)) step.keys.push_back(slots[at].key);
+            if (visible_at(slots[at].value, now_ms)) step.keys.emplace_back(slots[at].key());
         if (at < slots.size()) break;  // the budget ran out inside this stripe
     }
     if (stripe < stripes_.size()) step.cursor = std::uint64_t{stripe} << scan_slot_bits | at;

@@ -41,7 +41,7 @@ class Keyspace {
 
     // Adds key with value to stripe (whose exclusive lock the caller holds); key must be absent
     // and keyed_hash its hash (hashed(key).hash).
-    Slot& insert(Stripe& stripe, std::size_t keyed_hash, std::string key, Value value);
+    Slot& insert(Stripe& stripe, std::size_t keyed_hash, std::string_view key, Value value);
     // Keys holding any state, deleted values' metadata included.
     std::uint64_t key_count() const noexcept { return key_count_.load(std::memory_order_relaxed); }
 

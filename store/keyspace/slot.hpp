@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdint>
-#include <string>
+#include <string_view>
+
+#include <boost/container/string.hpp>
 
 #include <store/keyspace/delta_log.hpp>
 #include <store/keyspace/value.hpp>
@@ -23,11 +25,18 @@ inline MetadataKind metadata_kind_of(const Value& v) {
 // The fields are ordered to pack: the first fills LogEntry's tail padding, the last ones share
 // eight bytes (a slot is most of a key's memory).
 struct Slot : LogEntry {
-    Slot(std::string k, std::uint32_t indexed, Value v, std::uint64_t digest_key_hash)
-        : index_hash(indexed), key(std::move(k)), value(std::move(v)), key_hash(digest_key_hash) {}
+    Slot(std::string_view k, std::uint32_t indexed, Value v, std::uint64_t digest_key_hash)
+        : index_hash(indexed),
+          stored_key(k.data(), k.size()),
+          value(std::move(v)),
+          key_hash(digest_key_hash) {}
+
+    std::string_view key() const noexcept { return {stored_key.data(), stored_key.size()}; }
 
     std::uint32_t index_hash;  // the stripe index's hash of key (Stripe::index_hash_of)
-    std::string key;
+    // Boost's string keeps up to 22 bytes inline (std::string: 15), so a typical key costs no heap
+    // block and no extra cache miss when a lookup compares it.
+    boost::container::string stored_key;
     Value value;
 
     std::uint64_t key_hash;        // the public digest hash of the key

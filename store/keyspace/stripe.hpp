@@ -46,8 +46,8 @@ struct SlotHasher {
 struct SlotKeyEqual {
     using is_transparent = void;
     bool operator()(const Slot* a, const Slot* b) const noexcept { return a == b; }
-    bool operator()(const Slot* a, const HashedKey& b) const noexcept { return a->key == b.key; }
-    bool operator()(const HashedKey& a, const Slot* b) const noexcept { return a.key == b->key; }
+    bool operator()(const Slot* a, const HashedKey& b) const noexcept { return a->key() == b.key; }
+    bool operator()(const HashedKey& a, const Slot* b) const noexcept { return a.key == b->key(); }
 };
 
 struct Stripe {
@@ -62,10 +62,11 @@ struct Stripe {
     }
     // Adds key (absent; keyed_hash its Keyspace::hashed hash) with value; the slot stays at its
     // address for the stripe's life.
-    Slot& add(std::size_t keyed_hash, std::string key, Value value, std::uint64_t digest_key_hash) {
+    Slot& add(std::size_t keyed_hash, std::string_view key, Value value,
+              std::uint64_t digest_key_hash) {
         assert(!index.contains(HashedKey{key, keyed_hash}));
-        Slot& slot = slots.emplace_back(std::move(key), index_hash_of(keyed_hash), std::move(value),
-                                        digest_key_hash);
+        Slot& slot =
+            slots.emplace_back(key, index_hash_of(keyed_hash), std::move(value), digest_key_hash);
         index.insert(&slot);
         return slot;
     }

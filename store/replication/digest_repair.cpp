@@ -144,7 +144,7 @@ std::vector<std::string> DigestRepair::key_state_chunks(const std::vector<bool>&
         std::shared_lock lock(stripe.mutex);
         for (const Slot& slot : stripe.slots) {
             if (!wanted[leaf_of(slot.key_hash)]) continue;
-            encode_key_state(states, slot.key, slot.value);
+            encode_key_state(states, slot.key(), slot.value);
             ++sent_keys;
             if (states.bytes().size() >= limits_.message_bytes) {
                 chunks.push_back(states.take());

@@ -75,8 +75,7 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
     Slot* found = stripe.find(k);
     if (found == nullptr) {
         fold_incoming();
-        Slot& slot =
-            keyspace_.insert(stripe, k.hash, std::move(incoming.key), std::move(incoming.value));
+        Slot& slot = keyspace_.insert(stripe, k.hash, incoming.key, std::move(incoming.value));
         durability_.persist(slot);
         return kind_of(slot.value);
     }
@@ -119,11 +118,11 @@ std::optional<ChangeKind> RemoteMerge::merge(KeyState&& incoming, const RetiredI
 std::optional<ChangeKind> RemoteMerge::resolve_conflict(Stripe& stripe, Slot& slot,
                                                         Value&& incoming) {
     bump(counters_.type_conflicts);
-    conflict_logged_(log_,
-                     "key \"" + slot.key + "\" is " + type_name(slot.value) + " here and " +
-                         type_name(incoming) +
-                         " on a peer; every replica keeps the later type of docs/semantics.md's "
-                         "order; further conflicts are only counted");
+    conflict_logged_(
+        log_, "key \"" + std::string(slot.key()) + "\" is " + type_name(slot.value) + " here and " +
+                  type_name(incoming) +
+                  " on a peer; every replica keeps the later type of docs/semantics.md's "
+                  "order; further conflicts are only counted");
     if (incoming.index() < slot.value.index()) return std::nullopt;
     slot.value = std::move(incoming);
     slot.delta.reset();

@@ -366,13 +366,13 @@ class DeltaMessages {
   private:
     void encode_entry(const LogEntry& entry) {
         if (entry.sealed) {
-            encode_key_delta(keys_, *static_cast<const SealedEntry&>(entry).key, *entry.delta);
+            encode_key_delta(keys_, static_cast<const SealedEntry&>(entry).key, *entry.delta);
         } else {
             const Slot& slot = static_cast<const Slot&>(entry);
             if (slot.delta)
-                encode_key_delta(keys_, slot.key, *slot.delta);
+                encode_key_delta(keys_, slot.key(), *slot.delta);
             else
-                encode_key_state(keys_, slot.key, slot.value);
+                encode_key_state(keys_, slot.key(), slot.value);
         }
         ++count_;
     }

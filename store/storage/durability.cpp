@@ -63,8 +63,7 @@ Timestamp Durability::recover(ReplicaId replica, std::optional<ReplicaId> previo
                 what == Storage::Stored::delta ? join_stored_delta(keyspace, key, value) : nullptr;
             if (slot == nullptr) {
                 const HashedKey k = keyspace.hashed(key);
-                slot = &keyspace.insert(keyspace.stripe_of(k), k.hash, std::string(key),
-                                        std::move(value));
+                slot = &keyspace.insert(keyspace.stripe_of(k), k.hash, key, std::move(value));
             }
             const auto size =
                 static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size(), UINT32_MAX));
@@ -120,7 +119,7 @@ std::uint64_t Durability::persist(Slot& slot, const Value* delta) {
         const std::size_t appended = slot.appended_bytes + w.bytes().size();
         if (appended <= slot.stored_bytes) {
             slot.appended_bytes = static_cast<std::uint32_t>(appended);
-            return storage_->append(slot.key, w.bytes());
+            return storage_->append(slot.key(), w.bytes());
         }
         w = codec::Writer{};
     }
@@ -128,7 +127,7 @@ std::uint64_t Durability::persist(Slot& slot, const Value* delta) {
     slot.stored_bytes =
         static_cast<std::uint32_t>(std::min<std::size_t>(w.bytes().size(), UINT32_MAX));
     slot.appended_bytes = 0;
-    return storage_->write(slot.key, w.bytes());
+    return storage_->write(slot.key(), w.bytes());
 }
 
 std::optional<std::uint64_t> Durability::flush(const char* held_back) {

@@ -67,11 +67,11 @@ TEST(DeltaLog, ASealedDeltaStaysAtItsPositionUntilEveryPeerHasIt) {
     EXPECT_EQ(log.count(), 3u);
     EXPECT_EQ(log.bytes(), 35u);
     EXPECT_THAT(positions_after(log, 0), ElementsAre(3, 2, 1));  // the sealed delta kept its place
-    std::vector<const std::string*> sealed_keys;
+    std::vector<const char*> sealed_keys;  // where each sealed entry's key bytes are
     log.for_each_after(0, [&](const LogEntry& e) {
-        if (e.sealed) sealed_keys.push_back(static_cast<const SealedEntry&>(e).key);
+        if (e.sealed) sealed_keys.push_back(static_cast<const SealedEntry&>(e).key.data());
     });
-    EXPECT_THAT(sealed_keys, ElementsAre(&key));
+    EXPECT_THAT(sealed_keys, ElementsAre(key.data()));
     log.collect(1);  // every peer acknowledged it: freed
     EXPECT_EQ(log.sealed(), 0u);
     EXPECT_EQ(log.floor(), 1u);
@@ -145,7 +145,7 @@ TEST(Keyspace, InsertCountsKeysAndMarksThemChanged) {
     Keyspace ks = keyspace(4);
     Slot& slot = put(ks, "a", "1");
     EXPECT_EQ(ks.key_count(), 1u);
-    EXPECT_EQ(slot.key, "a");
+    EXPECT_EQ(slot.key(), "a");
     EXPECT_TRUE(slot.digest_dirty);
     ChangeCursor cursor;
     std::vector<std::string> seen;
